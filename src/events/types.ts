@@ -1,0 +1,98 @@
+// Every event of a run: one discriminated union feeds the UI, the CI log, --json, the audit
+// log and the crash journal. `replay(events)` (src/journal/replay.ts) rebuilds state from them.
+
+export type Phase = 'prepare' | 'deploy' | 'verify' | 'rollback' | 'cleanup';
+export type ServerOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'skipped' | 'unchanged';
+export type RunOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'refused' | 'paused' | 'interrupted' | 'dry-run';
+
+/** A weight as read from (or written to) one director for one service. */
+export interface DirectorWeight {
+  director: string;
+  /** Service as ipvsadm shows it, e.g. 'TCP 127.0.0.1:8080'. */
+  service: string;
+  /** null: the destination is absent from that director's table. */
+  weight: number | null;
+}
+
+export interface EventBase {
+  /** ISO-8601 UTC instant. */
+  at: string;
+  runId: string;
+}
+
+export type ReleaseEvent = EventBase &
+  (
+    | {
+        type: 'run-started';
+        cluster: string;
+        release: string;
+        command: 'release' | 'rollback' | 'recover' | 'resume' | 'promote' | 'abort';
+        trigger: string;
+        dryRun: boolean;
+        forcedWindow?: { reason: string; blockers: string[] };
+        user: string;
+        host: string;
+        pid: number;
+        ciJob?: string;
+      }
+    | { type: 'plan'; plan: unknown }
+    | { type: 'warning'; code: string; message: string; server?: string; director?: string }
+    | { type: 'preflight'; servers: { name: string; inPool: boolean; reason?: string; release?: string }[] }
+    | { type: 'batch-started'; index: number; servers: string[]; purpose: 'release' | 'rollback' }
+    | { type: 'step-started'; server: string; phase: Phase; step: number; label: string }
+    | {
+        type: 'step-finished';
+        server: string;
+        phase: Phase;
+        step: number;
+        label: string;
+        ok: boolean;
+        durationMs: number;
+        detail?: string;
+      }
+    | { type: 'command'; host: string; command: string; mutates: boolean; dryRun: boolean }
+    | {
+        type: 'director-action';
+        stage: 'intent' | 'done' | 'failed';
+        server: string;
+        director: string;
+        service: string;
+        action: 'quiesce' | 'delete' | 'add' | 'edit' | 'healthfile-down' | 'healthfile-up';
+        weightBefore: number | null;
+        weightAfter: number | null;
+        /** Forwarding method flag as re-sent (-g/-m/-i). */
+        forward?: string;
+        connections?: number;
+        detail?: string;
+      }
+    | { type: 'server-draining'; server: string; method: string; weights: DirectorWeight[] }
+    | { type: 'connections'; server: string; count: number; persist: number; remainingMs: number; settledMs: number }
+    | { type: 'server-drained'; server: string; drainMs: number; connections: number; timedOut: boolean }
+    | { type: 'release-switch'; stage: 'intent' | 'done'; server: string; from: string | null; to: string }
+    | { type: 'smoke'; server: string; ok: boolean; attempt: number; url: string; status?: number; detail?: string }
+    | { type: 'retry'; server?: string; what: string; attempt: number; delayMs: number; error: string }
+    | { type: 'server-restored'; server: string; weights: DirectorWeight[]; outOfPoolMs: number }
+    | { type: 'marked-bad'; server: string; release: string }
+    | {
+        type: 'server-finished';
+        server: string;
+        outcome: ServerOutcome;
+        releaseBefore: string | null;
+        releaseAfter: string | null;
+        outOfPoolMs: number;
+        drainMs: number;
+        failedStep?: string;
+        error?: string;
+      }
+    | { type: 'batch-finished'; index: number; ok: boolean }
+    | { type: 'paused'; reason: 'canary' | 'window' | 'interrupt'; resumeWith: string }
+    | { type: 'run-finished'; outcome: RunOutcome; exitCode: number; message?: string }
+  );
+
+export type EventType = ReleaseEvent['type'];
+export type EventOf<T extends EventType> = Extract<ReleaseEvent, { type: T }>;
+
+/** Distributes an event type over the union so callers can build events without `at`/`runId`. */
+export type EventInput = ReleaseEvent extends infer E ? (E extends ReleaseEvent ? Omit<E, 'at' | 'runId'> : never) : never;
+
+export type Emit = (event: EventInput) => void;
