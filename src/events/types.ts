@@ -1,8 +1,9 @@
 // Every event of a run: one discriminated union feeds the UI, the CI log, --json, the audit
 // log and the crash journal. `replay(events)` (src/journal/replay.ts) rebuilds state from them.
+import type { Destination, ServiceKey } from '../ipvs/model.ts';
 
 export type Phase = 'prepare' | 'deploy' | 'verify' | 'rollback' | 'cleanup';
-export type ServerOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'skipped' | 'unchanged';
+export type ServerOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'skipped' | 'unchanged' | 'interrupted' | 'restored' | 'restore-failed';
 export type RunOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'refused' | 'paused' | 'interrupted' | 'dry-run';
 
 /** A weight as read from (or written to) one director for one service. */
@@ -12,6 +13,14 @@ export interface DirectorWeight {
   service: string;
   /** null: the destination is absent from that director's table. */
   weight: number | null;
+}
+
+/** A destination as read before draining: exactly what restore puts back (JSON-safe). */
+export interface SavedSlotRecord {
+  director: string;
+  service: ServiceKey;
+  label: string;
+  dest: Pick<Destination, 'family' | 'address' | 'port' | 'forward' | 'weight' | 'upperThreshold' | 'lowerThreshold' | 'tunnelType'>;
 }
 
 export interface EventBase {
@@ -50,6 +59,7 @@ export type ReleaseEvent = EventBase &
         durationMs: number;
         detail?: string;
       }
+    | { type: 'upload-progress'; server: string; sent: number; total: number }
     | { type: 'command'; host: string; command: string; mutates: boolean; dryRun: boolean }
     | {
         type: 'director-action';
@@ -65,7 +75,7 @@ export type ReleaseEvent = EventBase &
         connections?: number;
         detail?: string;
       }
-    | { type: 'server-draining'; server: string; method: string; weights: DirectorWeight[] }
+    | { type: 'server-draining'; server: string; method: string; purpose: 'release' | 'rollback'; saved: SavedSlotRecord[] }
     | { type: 'connections'; server: string; count: number; persist: number; remainingMs: number; settledMs: number }
     | { type: 'server-drained'; server: string; drainMs: number; connections: number; timedOut: boolean }
     | { type: 'release-switch'; stage: 'intent' | 'done'; server: string; from: string | null; to: string }

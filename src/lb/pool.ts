@@ -9,6 +9,8 @@ export interface PoolServer {
   address: string;
   /** The destination port, when it differs from the service port (NAT port mapping). */
   port?: number;
+  /** Per-service destination ports, when known (they win over `port`). */
+  destinations?: readonly { service: ServiceKey; port: number }[];
 }
 
 /** One (director, service) slot of a server: its destination there, or null when absent. */
@@ -48,10 +50,11 @@ function sameIp(a: string, b: string): boolean {
 /** The destination of `server` inside `service`, matching address and port as ipvsadm lists them. */
 export function findDest(service: VirtualService, server: PoolServer): Destination | undefined {
   const key = service.key;
+  const port = server.destinations?.find((d) => sameServiceKey(d.service, key))?.port ?? server.port;
   return service.dests.find((d) => {
     if (!sameIp(d.address, server.address)) return false;
-    if (key.kind === 'fwmark') return server.port === undefined || d.port === server.port || d.port === 0;
-    return d.port === (server.port ?? key.port);
+    if (key.kind === 'fwmark') return port === undefined || port === 0 || d.port === port || d.port === 0;
+    return d.port === (port ?? key.port);
   });
 }
 

@@ -1,0 +1,162 @@
+// The rolling part: batches from the plan, servers of a batch in parallel, prepare running one
+// batch ahead, windows checked before every batch, and the failure policy (stop; with
+// `rollback: all`, roll finished servers back in batches with the same drain discipline).
+import type { Plan } from '../plan/types.ts';
+import { releaseServer, rollbackServer } from './flow.ts';
+import type { FlowContext, RunServer, ServerResult } from './types.ts';
+
+export type BatchRunOutcome =
+  | { kind: 'released' }
+  | { kind: 'failed'; rolledBack: boolean }
+  | { kind: 'paused'; reason: 'canary' | 'window'; nextBatch: number }
+  | { kind: 'interrupted'; nextBatch: number };
+
+export interface BatchRunOptions {
+  plan: Plan;
+  /** Start at this batch (resume/promote). */
+  fromBatch: number;
+  servers: ReadonlyMap<string, RunServer>;
+  rollbackPolicy: 'all' | 'failed';
+  /** Checked before every batch but the first: undefined = allowed, else why not. */
+  windowBlocks(): string | undefined;
+  /** Called after the canary batch; true = go on (a TTY prompt), false = pause. */
+  confirmCanary(): Promise<boolean>;
+  /** Servers released by earlier runs of this release (promote/resume), for rollback: all. */
+  previouslyReleased?: RunServer[];
+}
+
+export interface BatchRunResult {
+  outcome: BatchRunOutcome;
+  results: ServerResult[];
+}
+
+const isFailure = (r: ServerResult) => r.outcome !== 'released';
+
+/** Prepares servers (still in the pool); a failure here fails the release before any drain. */
+async function prepare(servers: RunServer[], ctx: FlowContext): Promise<ServerResult[]> {
+  const outcomes = await Promise.all(
+    servers.map(async (server) => {
+      const result = await ctx.runPhase('prepare', server, { release: ctx.release, previous: server.releaseBefore }, ctx.stop);
+      return { server, result };
+    }),
+  );
+  return outcomes
+    .filter((o) => !o.result.ok)
+    .map(({ server, result }) => ({
+      server: server.name,
+      outcome: 'unchanged' as const,
+      releaseBefore: server.releaseBefore,
+      releaseAfter: server.releaseBefore,
+      outOfPoolMs: 0,
+      drainMs: 0,
+      failedStep: `prepare: ${result.ok ? '' : result.step}`,
+      error: result.ok ? '' : result.detail,
+    }));
+}
+
+export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Promise<BatchRunResult> {
+  const { plan } = options;
+  const results: ServerResult[] = [];
+  const serversOf = (index: number) =>
+    (plan.batches[index]?.servers ?? []).map((name) => {
+      const server = options.servers.get(name);
+      if (!server) throw new Error(`plan names unknown server ${name}`);
+      return server;
+    });
+  let preparing: Promise<ServerResult[]> | undefined = prepare(serversOf(options.fromBatch), ctx);
+  for (let index = options.fromBatch; index < plan.batches.length; index++) {
+    const batch = plan.batches[index];
+    if (!batch) break;
+    if (ctx.stop.aborted) {
+      await preparing;
+      return { outcome: { kind: 'interrupted', nextBatch: index }, results };
+    }
+    if (index > options.fromBatch) {
+      const blocked = options.windowBlocks();
+      if (blocked) {
+        await preparing;
+        ctx.emit({ type: 'warning', code: 'PEAK_WINDOW', message: `stopping before batch ${index + 1}: ${blocked}` });
+        return { outcome: { kind: 'paused', reason: 'window', nextBatch: index }, results };
+      }
+    }
+    const prepareFailures = (await preparing) ?? [];
+    preparing = undefined;
+    if (prepareFailures.length > 0) {
+      results.push(...prepareFailures);
+      return finishFailed(options, ctx, results);
+    }
+    ctx.emit({ type: 'batch-started', index, servers: batch.servers, purpose: 'release' });
+    // NOTE: prepare for the next batch runs while this one is out of the pool, so a server's
+    // time out of the pool is only switch + restart + smoke.
+    const next = index + 1 < plan.batches.length ? prepare(serversOf(index + 1), ctx) : Promise.resolve([]);
+    next.catch(() => {});
+    const batchResults = await Promise.all(serversOf(index).map((server) => releaseServer(server, ctx)));
+    results.push(...batchResults);
+    for (const r of batchResults) emitFinished(ctx, r);
+    const failed = batchResults.some(isFailure);
+    ctx.emit({ type: 'batch-finished', index, ok: !failed });
+    if (failed) {
+      await next;
+      if (batchResults.every((r) => r.outcome === 'interrupted' || r.outcome === 'released')) {
+        return { outcome: { kind: 'interrupted', nextBatch: index }, results };
+      }
+      return finishFailed(options, ctx, results);
+    }
+    preparing = next;
+    if (batch.pauseAfter && index + 1 < plan.batches.length) {
+      await preparing;
+      if (!(await options.confirmCanary())) return { outcome: { kind: 'paused', reason: 'canary', nextBatch: index + 1 }, results };
+    }
+  }
+  return { outcome: { kind: 'released' }, results };
+}
+
+export function emitFinished(ctx: FlowContext, r: ServerResult): void {
+  ctx.emit({
+    type: 'server-finished',
+    server: r.server,
+    outcome: r.outcome,
+    releaseBefore: r.releaseBefore,
+    releaseAfter: r.releaseAfter,
+    outOfPoolMs: r.outOfPoolMs,
+    drainMs: r.drainMs,
+    ...(r.failedStep ? { failedStep: r.failedStep } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  });
+}
+
+/** After a failure: with `rollback: all`, roll back every server this release finished. */
+async function finishFailed(options: BatchRunOptions, ctx: FlowContext, results: ServerResult[]): Promise<BatchRunResult> {
+  if (options.rollbackPolicy !== 'all') return { outcome: { kind: 'failed', rolledBack: false }, results };
+  const released = [
+    ...(options.previouslyReleased ?? []),
+    ...results.filter((r) => r.outcome === 'released').map((r) => options.servers.get(r.server)),
+  ].filter((s): s is RunServer => s !== undefined);
+  const stuckOut = results.filter((r) => r.outcome === 'rollback-failed' || r.outcome === 'restore-failed').length;
+  // Invariant 1 holds during rollback too: servers left out count against every batch's budget.
+  const room = Math.min(...options.plan.batches.map((b) => b.budget)) - options.plan.alreadyOut - stuckOut;
+  if (released.length > 0 && room < 1) {
+    ctx.emit({
+      type: 'warning',
+      code: 'ROLLBACK_NO_ROOM',
+      message: `not rolling back ${released.map((s) => s.name).join(', ')}: ${stuckOut} server(s) are stuck out of the pool and no room is left in the batch budget`,
+    });
+    return { outcome: { kind: 'failed', rolledBack: false }, results };
+  }
+  for (let i = 0; i < released.length; i += room) {
+    const batch = released.slice(i, i + room);
+    ctx.emit({ type: 'batch-started', index: i / room, servers: batch.map((s) => s.name), purpose: 'rollback' });
+    const rolled = await Promise.all(
+      batch.map((server) => rollbackServer(server, ctx, ctx.release, server.releaseBefore ?? ctx.release)),
+    );
+    for (const r of rolled) {
+      emitFinished(ctx, r);
+      const at = results.findIndex((x) => x.server === r.server);
+      if (at >= 0) results[at] = { ...r, releaseBefore: results[at]?.releaseBefore ?? r.releaseBefore };
+      else results.push(r);
+    }
+    ctx.emit({ type: 'batch-finished', index: i / room, ok: rolled.every((r) => r.outcome === 'rolled-back') });
+    if (rolled.some((r) => r.outcome !== 'rolled-back')) break;
+  }
+  return { outcome: { kind: 'failed', rolledBack: true }, results };
+}

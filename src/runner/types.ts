@@ -1,0 +1,54 @@
+// What the runner works with: resolved servers, the driver, the phase runner, and the outcome
+// of each server as a value.
+import type { RealServer } from '../config/types.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Emit, Phase, ServerOutcome } from '../events/types.ts';
+import type { LbContext, LbDriver, LbServer, SavedSlot } from '../lb/types.ts';
+
+/** A real server as the runner needs it. */
+export interface RunServer extends LbServer {
+  /** The server as configured. */
+  config: RealServer;
+  /** The release `current` pointed to before this run (recorded, never guessed). */
+  releaseBefore: string | null;
+}
+
+export type PhaseResult = { ok: true } | { ok: false; step: string; detail: string };
+
+/** Runs one pipeline phase on one server, with the release/previous it should act on. */
+export type PhaseRunner = (
+  phase: Phase,
+  server: RunServer,
+  release: { release: string; previous: string | null },
+  signal: AbortSignal,
+) => Promise<PhaseResult>;
+
+export interface ServerResult {
+  server: string;
+  outcome: ServerOutcome;
+  releaseBefore: string | null;
+  releaseAfter: string | null;
+  outOfPoolMs: number;
+  drainMs: number;
+  failedStep?: string;
+  error?: string;
+}
+
+export interface FlowContext {
+  release: string;
+  driver: LbDriver;
+  lb: LbContext;
+  runPhase: PhaseRunner;
+  /** Reads what `current` points to now (for outcomes and switch records). */
+  readCurrent(server: RunServer, signal: AbortSignal): Promise<string | null>;
+  /** Saved slots of a server as read at preflight (what restore puts back). */
+  savedSlots(server: RunServer): SavedSlot[];
+  drain: { threshold: number; settleMs: number; timeoutMs: number; pollMs: number; onTimeout: 'fail' | 'proceed' };
+  emit: Emit;
+  clock: Clock;
+  /** Aborted on the first interrupt: stop waiting, restore, take no new work. */
+  stop: AbortSignal;
+  /** Never aborted: what must finish (restores) runs under it. */
+  never: AbortSignal;
+  dryRun: boolean;
+}
