@@ -1,0 +1,176 @@
+// `release` (and `release plan` / `--dry-run`): windows, then the run, with the reporter, the
+// journal and interruption wired; returns the exit status.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { systemClock } from '../../core/clock.ts';
+import { EXIT, ReleaseError } from '../../core/errors.ts';
+import type { ReleaseEvent } from '../../events/types.ts';
+import { openJournal, type JournalWriter } from '../../journal/journal.ts';
+import { parseBatchSpec } from '../../plan/batch-spec.ts';
+import { formatPlan } from '../../plan/format-plan.ts';
+import type { Plan } from '../../plan/types.ts';
+import { checkWindows, runRelease } from '../../runner/run.ts';
+import { dryRunSession } from '../../transport/dry-run.ts';
+import { createReporter } from '../../ui/reporter.ts';
+import { evaluateWindows } from '../../windows/evaluate.ts';
+import { formatDecision } from '../../windows/format.ts';
+import { writeLine, type CliIo } from '../io.ts';
+import { openClusterSessions } from '../sessions.ts';
+import { watchInterrupts } from '../signals.ts';
+import { loadConfigOrThrow } from './config.ts';
+import { resolveTrigger } from './trigger.ts';
+
+export interface ReleaseCliOptions {
+  config: string;
+  batch: string;
+  canary?: string;
+  artifact?: string;
+  releaseId?: string;
+  dryRun?: boolean;
+  trigger?: string;
+  forceWindow?: boolean;
+  reason?: string;
+  waitForWindow?: boolean;
+  json?: boolean;
+  report?: string;
+}
+
+/** `20261125T020000Z`: sortable, filesystem- and shell-safe. */
+export function defaultReleaseId(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new ReleaseError('USAGE', `${flag} "${text}" is not a positive whole number.`, { hint: `e.g. ${flag} 1` });
+  return n;
+}
+
+const RELEASE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode: { planOnly: boolean }): Promise<number> {
+  const batch = parseBatchSpec(options.batch);
+  const canary = options.canary !== undefined ? positiveInt(options.canary, '--canary') : undefined;
+  if (options.forceWindow && !options.reason?.trim()) {
+    throw new ReleaseError('USAGE', '--force-window needs --reason "…": forcing a peak window is recorded with its reason.', { hint: 'release --force-window --reason "hotfix for INC-1234"' });
+  }
+  const release = options.releaseId ?? defaultReleaseId(systemClock.now());
+  if (!RELEASE_ID.test(release)) {
+    throw new ReleaseError('USAGE', `--release-id "${release}" must be letters, digits, '.', '_' or '-' (starting with a letter or digit).`, { hint: 'e.g. --release-id 2026.11.25-1' });
+  }
+  const artifact = options.artifact ? resolve(io.cwd, options.artifact) : undefined;
+  if (artifact && !existsSync(artifact)) throw new ReleaseError('USAGE', `--artifact ${artifact}: no such file.`, { hint: 'Build the artifact first, or fix the path.' });
+
+  const { cluster, pipeline } = await loadConfigOrThrow(io, options.config);
+  const trigger = resolveTrigger(options.trigger, io.env);
+  const dryRun = Boolean(options.dryRun);
+  const usesArtifact = Object.values(pipeline.phases).flat().some((s) => s.kind === 'upload' && s.from.includes('{{artifact}}'));
+  if (usesArtifact && !artifact) {
+    throw new ReleaseError('USAGE', `pipeline "${pipeline.name}" uploads {{artifact}}: pass --artifact FILE.`, { hint: 'release --artifact dist/app.tar.gz --batch 2' });
+  }
+
+  const interrupts = watchInterrupts(io, () => {
+    process.exit(EXIT.interrupted);
+  });
+  const reporter = createReporter({ mode: options.json ? 'json' : 'auto', stdout: io.stdout, stderr: io.stderr, env: io.env, secrets: [] });
+  let journal: JournalWriter | undefined;
+  let closeSessions: (() => Promise<void>) | undefined;
+  try {
+    if (options.waitForWindow && !options.forceWindow) await waitForWindow(io, cluster, trigger, interrupts.stop);
+    const refusal = checkWindows({ cluster, trigger }, systemClock.now());
+    if (refusal && !options.forceWindow) throw refusal;
+    if (!dryRun) journal = openJournal(join(cluster.journalDir, `${cluster.name}.journal.ndjson`));
+    const emit = (event: ReleaseEvent) => {
+      journal?.append(event);
+      reporter.emit(event);
+    };
+    let plan: Plan | undefined;
+    const result = await runRelease(
+      {
+        cluster,
+        pipeline,
+        batch,
+        ...(canary !== undefined ? { canary } : {}),
+        ...(artifact ? { artifact } : {}),
+        release,
+        trigger,
+        dryRun,
+        ...(options.forceWindow && options.reason ? { forceWindowReason: options.reason } : {}),
+        ...(io.env.CI_JOB_ID || io.env.GITHUB_RUN_ID ? { ciJob: io.env.CI_JOB_ID ?? io.env.GITHUB_RUN_ID } : {}),
+      },
+      {
+        openSessions: async (signal) => {
+          const opened = await openClusterSessions(cluster, io.env, signal, (s) =>
+            dryRun
+              ? dryRunSession(s, {
+                  report: (r) =>
+                    emit({
+                      type: 'command',
+                      host: r.host,
+                      command: r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`,
+                      mutates: true,
+                      dryRun: true,
+                      at: systemClock.now().toISOString(),
+                      runId: 'dry-run',
+                    }),
+                })
+              : s,
+          );
+          closeSessions = opened.close;
+          return opened.sessions;
+        },
+        emit: (event) => {
+          if (event.type === 'plan') plan = event.plan as Plan;
+          emit(event);
+        },
+        clock: systemClock,
+        stop: interrupts.stop,
+        confirmCanary: dryRun ? async () => true : () => promptCanary(io),
+      },
+    );
+    await reporter.close();
+    if (dryRun && plan && !options.json) {
+      writeLine(io.stdout, '');
+      for (const line of formatPlan(plan)) writeLine(io.stdout, line);
+      if (mode.planOnly || dryRun) writeLine(io.stdout, '[dry run] nothing was changed; the commands above were reported, not run.');
+    }
+    if (options.report) writeFileSync(resolve(io.cwd, options.report), `${JSON.stringify(reporter.report(), null, 2)}\n`);
+    return result.exitCode;
+  } finally {
+    await reporter.close();
+    journal?.close();
+    await closeSessions?.();
+    interrupts.dispose();
+  }
+}
+
+/** Sleeps until no window blocks (printing why and until when), or until interrupted. */
+async function waitForWindow(io: CliIo, cluster: Awaited<ReturnType<typeof loadConfigOrThrow>>['cluster'], trigger: ReturnType<typeof resolveTrigger>, stop: AbortSignal): Promise<void> {
+  const policy = cluster.peakWindows;
+  if (!policy) return;
+  for (;;) {
+    const decision = evaluateWindows(policy, { at: systemClock.now(), trigger });
+    if (decision.allowed) return;
+    for (const line of formatDecision(decision, policy)) writeLine(io.stderr, line);
+    if (!decision.nextAllowed) throw checkWindows({ cluster, trigger }, systemClock.now()) ?? new ReleaseError('PEAK_WINDOW', 'no allowed start found');
+    const ms = Math.max(1000, decision.nextAllowed.getTime() - systemClock.now().getTime());
+    writeLine(io.stderr, `--wait-for-window: sleeping ${Math.round(ms / 1000)}s until ${decision.nextAllowed.toISOString()}`);
+    await systemClock.sleep(ms, stop);
+  }
+}
+
+/** On a TTY, ask whether to promote the canary; elsewhere pause (exit 0, `release promote` later). */
+async function promptCanary(io: CliIo): Promise<boolean> {
+  if (!process.stdin.isTTY || !io.stdout.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: io.stderr });
+  try {
+    for (;;) {
+      const answer = (await rl.question('Canary is released and back in the pool. Promote to the rest (p), or pause (s) for `release promote` / `release abort` later? [p/s] ')).trim().toLowerCase();
+      if (answer === 'p' || answer === 'promote') return true;
+      if (answer === 's' || answer === 'pause' || answer === '') return false;
+    }
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,109 @@
+// The command tree (SPEC "Commands": a contract, extend never rename). Each command lives in
+// its own module under ./commands; this file only declares options and wires them.
+import { Command, Option } from 'commander';
+import type { CliIo } from './io.ts';
+import { validateCommand } from './commands/validate.ts';
+import { windowsCommand } from './commands/windows.ts';
+import { releaseCommand, type ReleaseCliOptions } from './commands/release.ts';
+import { labCommand, labArtifactCommand, labLoadCommand, labStatusCommand } from './commands/lab.ts';
+
+export type SetStatus = (code: number) => void;
+
+const TRIGGERS = ['ci', 'manual', 'schedule'];
+
+function addReleaseOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option('-b, --batch <sizes>', 'batch sizes: N, N% or a list like 1,2,25%', '1')
+    .option('--canary <n>', 'a first batch of N servers, then pause for promote/abort')
+    .option('--artifact <file>', 'the release to upload')
+    .option('--release-id <id>', 'release id (default: a UTC timestamp)')
+    .option('--dry-run', 'read the real state, print the plan and commands, change nothing')
+    .addOption(new Option('--trigger <trigger>', 'how the release was started (default: ci when CI is set, else manual)').choices(TRIGGERS))
+    .option('--force-window', 'start inside a peak window or freeze (needs --reason)')
+    .option('--reason <text>', 'why the window is forced (recorded)')
+    .option('--wait-for-window', 'sleep until no window blocks, then start')
+    .option('--json', 'NDJSON events on stdout')
+    .option('--report <file>', 'write a JSON summary to FILE');
+}
+
+export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
+  const program = new Command('release')
+    .description('Rolling code releases on web farms behind LVS (IPVS) directors.')
+    .version('0.1.0', '-V, --version')
+    .showHelpAfterError('(run release --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  addReleaseOptions(program).action(async (options: ReleaseCliOptions) => {
+    setStatus(await releaseCommand(io, options, { planOnly: false }));
+  });
+
+  addReleaseOptions(program.command('plan').description('print the plan and the exact commands; change nothing (= --dry-run)')).action(
+    async (options: ReleaseCliOptions) => {
+      setStatus(await releaseCommand(io, { ...options, dryRun: true }, { planOnly: true }));
+    },
+  );
+
+  program
+    .command('validate')
+    .description('check the cluster file and its pipeline; exit 2 on any problem')
+    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .action(async (options: { config: string }) => {
+      setStatus(await validateCommand(io, options));
+    });
+
+  program
+    .command('windows')
+    .description('may a release start at an instant? exit 0 yes, 3 no')
+    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option('--at <iso>', 'the instant, ISO-8601 with an offset (default: now)')
+    .addOption(new Option('--trigger <trigger>', 'ci, manual or schedule (default: ci when CI is set, else manual)').choices(TRIGGERS))
+    .action(async (options: { config: string; at?: string; trigger?: string }) => {
+      setStatus(await windowsCommand(io, options));
+    });
+
+  const lab = program
+    .command('lab')
+    .description('run the lab: a whole LVS cluster on this machine (loopback, no root)')
+    .option('--servers <n>', 'real servers', '4')
+    .option('--dir <dir>', 'where the lab keeps its files', '.lab')
+    .option('--checker <mode>', 'keepalived-like checker on the directors: off, inhibit or delete', 'off')
+    .option('--time-scale <f>', 'IPVS timeouts scaled by this factor', '0.01')
+    .action(async (options) => {
+      setStatus(await labCommand(io, options));
+    });
+  lab
+    .command('artifact')
+    .description('build a release artifact the lab app understands')
+    .requiredOption('--version <v>', 'release version')
+    .addOption(new Option('--broken <how>', 'a release that fails to start, or fails its health checks').choices(['start', 'health']))
+    .option('--pad <bytes>', 'add incompressible padding (e.g. 50M) for benchmarks')
+    .requiredOption('--out <file>', 'output .tar.gz')
+    .action(async (options) => {
+      setStatus(await labArtifactCommand(io, options));
+    });
+  lab
+    .command('status')
+    .description('the lab as a person sees it: tables, versions, faults')
+    .option('--dir <dir>', 'the lab directory', '.lab')
+    .action(async (options) => {
+      setStatus(await labStatusCommand(io, options));
+    });
+  lab
+    .command('load')
+    .description('hit the VIP with requests and report failures (exit 1 if any failed)')
+    .option('--dir <dir>', 'the lab directory', '.lab')
+    .requiredOption('--duration <d>', 'how long, e.g. 30s')
+    .option('--rps <n>', 'requests per second (default: as fast as concurrency allows)')
+    .option('--concurrency <n>', 'parallel clients', '8')
+    .option('--keepalive', 'reuse connections instead of one per request')
+    .action(async (options) => {
+      setStatus(await labLoadCommand(io, options));
+    });
+
+  return program;
+}

@@ -1,0 +1,98 @@
+// The validated pipeline file → the Pipeline the engine runs: typed steps, defaults applied.
+
+import { PIPELINE_DEFAULTS } from './defaults.ts';
+import type { PathSegment } from './problems.ts';
+import { parseRampStep } from './rules-pipeline.ts';
+import { PHASES } from './schema.ts';
+import type { PipelineFile, PipelineStepFile } from './schema.ts';
+import type { HttpStep, Pipeline, RampSettings, Step } from './types.ts';
+
+export interface NormalizePipelineContext {
+  /** Absolute path of the pipeline file. */
+  file: string;
+  /** The file as shown to the user, for step sources. */
+  displayFile: string;
+  /** Line of the node at a path (for each step's `source`). */
+  lineOf(path: readonly PathSegment[]): number;
+}
+
+function summary(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+function normalizeStep(raw: PipelineStepFile, stepTimeoutMs: number, source: string): Step {
+  const named = (fallback: string) => ({ name: raw.name ?? fallback, source });
+  if (raw.run !== undefined) {
+    const run = typeof raw.run === 'string' ? { cmd: raw.run } : raw.run;
+    const common = { kind: 'run' as const, timeoutMs: run.timeout ?? stepTimeoutMs, sudo: run.sudo ?? PIPELINE_DEFAULTS.run.sudo };
+    if (run.argv !== undefined) return { ...named(summary(run.argv.join(' '))), ...common, argv: run.argv };
+    return { ...named(summary(run.cmd ?? '')), ...common, cmd: run.cmd ?? '' };
+  }
+  if (raw.upload !== undefined) {
+    const { from, to, mode } = raw.upload;
+    return { ...named(`upload ${to}`), kind: 'upload', from, to, ...(mode === undefined ? {} : { mode: Number.parseInt(mode, 8) }) };
+  }
+  if (raw.http === undefined) throw new Error('step action was not validated');
+  const http = raw.http;
+  const defaults = PIPELINE_DEFAULTS.http;
+  const expect = http.expect ?? {};
+  const status = expect.status === undefined ? [...defaults.status] : Array.isArray(expect.status) ? expect.status : [expect.status];
+  const method = http.method ?? defaults.method;
+  const step: HttpStep = {
+    ...named(`${method} ${http.path}`),
+    kind: 'http',
+    path: http.path,
+    method,
+    expect: {
+      status,
+      ...(expect.body === undefined ? {} : { body: expect.body }),
+      ...(expect.bodyPattern === undefined ? {} : { bodyPattern: expect.bodyPattern }),
+      ...(expect.header === undefined ? {} : { header: expect.header }),
+    },
+    timeoutMs: http.timeout ?? defaults.timeoutMs,
+    retries: http.retries ?? defaults.retries,
+    intervalMs: http.interval ?? defaults.intervalMs,
+    ...(http.host === undefined ? {} : { host: http.host }),
+  };
+  return step;
+}
+
+function normalizeRamp(raw: NonNullable<NonNullable<PipelineFile['drain']>['ramp']>): RampSettings {
+  return {
+    steps: raw.steps.map((value) => parseRampStep(value) ?? Number.NaN),
+    intervalMs: raw.interval ?? PIPELINE_DEFAULTS.rampIntervalMs,
+  };
+}
+
+/** Assumes the schema and every rule passed. */
+export function normalizePipeline(file: PipelineFile, ctx: NormalizePipelineContext): Pipeline {
+  const drain = file.drain ?? {};
+  const defaults = PIPELINE_DEFAULTS.drain;
+  const stepTimeoutMs = file.stepTimeout ?? PIPELINE_DEFAULTS.stepTimeoutMs;
+  const phases = Object.fromEntries(
+    PHASES.map((phase) => [
+      phase,
+      (file.phases[phase] ?? []).map((step, index) => normalizeStep(step, stepTimeoutMs, `${ctx.displayFile}:${ctx.lineOf(['phases', phase, index])}`)),
+    ]),
+  ) as Pipeline['phases'];
+  return {
+    name: file.name,
+    ...(file.description === undefined ? {} : { description: file.description }),
+    file: ctx.file,
+    drain: {
+      method: drain.method ?? defaults.method,
+      connections: drain.connections ?? defaults.connections,
+      threshold: drain.threshold ?? defaults.threshold,
+      settleMs: drain.settle ?? defaults.settleMs,
+      timeoutMs: drain.timeout ?? defaults.timeoutMs,
+      onTimeout: drain.onTimeout ?? defaults.onTimeout,
+      pollMs: drain.poll ?? defaults.pollMs,
+      ...(drain.ramp === undefined ? {} : { ramp: normalizeRamp(drain.ramp) }),
+    },
+    rollback: file.rollback ?? PIPELINE_DEFAULTS.rollback,
+    keepReleases: file.keepReleases ?? PIPELINE_DEFAULTS.keepReleases,
+    stepTimeoutMs,
+    phases,
+  };
+}

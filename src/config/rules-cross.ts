@@ -1,0 +1,69 @@
+// Rules that need both files: the pipeline's variables and drain method against the cluster's app settings.
+
+import type { Finding, PathSegment } from './problems.ts';
+import { recordAt, recordsAt, stringAt } from './raw.ts';
+import { templatesOf } from './rules-pipeline.ts';
+import { parseTemplate } from '../shell/template-parse.ts';
+
+export interface CrossFindings {
+  cluster: Finding[];
+  pipeline: Finding[];
+}
+export type CrossRule = (cluster: unknown, pipeline: unknown) => CrossFindings;
+
+function usedVariables(pipeline: unknown): Set<string> {
+  const names = new Set<string>();
+  for (const { template } of templatesOf(pipeline)) {
+    for (const part of parseTemplate(template).parts) if (part.kind === 'var') names.add(part.name);
+  }
+  return names;
+}
+
+/** Servers with no value for app.<key> (neither their own nor the cluster's). */
+function serversMissing(cluster: unknown, key: 'root' | 'healthFile'): Array<{ index: number }> {
+  if (stringAt(recordAt(cluster, 'app'), key) !== undefined) return [];
+  return recordsAt(cluster, 'realServers').filter(({ item }) => stringAt(recordAt(item, 'app'), key) === undefined);
+}
+
+function missingSetting(cluster: unknown, key: 'root' | 'healthFile', why: string, hint: string): Finding[] {
+  const missing = serversMissing(cluster, key);
+  const all = missing.length === recordsAt(cluster, 'realServers').length;
+  const paths: PathSegment[][] = all ? [[recordAt(cluster, 'app') ? 'app' : 'realServers']] : missing.map(({ index }) => ['realServers', index]);
+  return paths.map((path) => ({ path, message: `app.${key} is not set, but ${why}`, hint }));
+}
+
+export const appSettingsCoverPipeline: CrossRule = (cluster, pipeline) => {
+  const used = usedVariables(pipeline);
+  const healthfileDrain = stringAt(recordAt(pipeline, 'drain'), 'method') === 'healthfile';
+  const findings: Finding[] = [];
+  if (used.has('root')) {
+    findings.push(...missingSetting(cluster, 'root', 'the pipeline uses {{root}}', 'set app.root to the deploy root on the servers, e.g. /srv/www/app'));
+  }
+  if (healthfileDrain || used.has('healthFile')) {
+    const why = healthfileDrain ? 'the pipeline drains by health file' : 'the pipeline uses {{healthFile}}';
+    findings.push(...missingSetting(cluster, 'healthFile', why, "set app.healthFile to the file keepalived's health check fetches"));
+  }
+  return { cluster: findings, pipeline: [] };
+};
+
+// NOTE: keepalived re-adds or re-weights destinations on its own when a health check flips,
+// so draining with ipvsadm behind its back can be undone mid-release.
+export const keepalivedPrefersHealthfile: CrossRule = (cluster, pipeline) => {
+  const method = stringAt(recordAt(pipeline, 'drain'), 'method') ?? 'ipvsadm';
+  if (method === 'healthfile') return { cluster: [], pipeline: [] };
+  const managed = recordsAt(cluster, 'directors').find(({ item }) => stringAt(item, 'keepalived') !== undefined);
+  if (managed === undefined) return { cluster: [], pipeline: [] };
+  return {
+    cluster: [],
+    pipeline: [
+      {
+        path: recordAt(pipeline, 'drain') ? ['drain', 'method'] : [],
+        warning: true,
+        message: `drain method ${method} on a keepalived-managed pool (directors[${managed.index}].keepalived): keepalived may re-add a drained server`,
+        hint: 'use a pipeline with drain method healthfile (e.g. pipeline: healthfile)',
+      },
+    ],
+  };
+};
+
+export const crossRules: readonly CrossRule[] = [appSettingsCoverPipeline, keepalivedPrefersHealthfile];

@@ -1,0 +1,145 @@
+// Rules for a pipeline's meaning: one action per step, templates that can render safely, sane ramps and checks.
+
+import { validateTemplate } from '../shell/template.ts';
+import { PIPELINE_VARS } from './pipeline-vars.ts';
+import type { Finding, PathSegment } from './problems.ts';
+import { isRecord, recordAt, recordsAt, stringAt } from './raw.ts';
+import type { RawRecord } from './raw.ts';
+import { noControlCharacters } from './rules-safety.ts';
+import type { Rule } from './rules-windows.ts';
+import { PHASES } from './schema.ts';
+
+const ACTIONS = ['run', 'upload', 'http'] as const;
+
+/** Every step of every phase with its path. */
+export function stepsOf(raw: unknown): Array<{ path: PathSegment[]; step: RawRecord }> {
+  const phases = recordAt(raw, 'phases');
+  return PHASES.flatMap((phase) => recordsAt(phases, phase).map(({ index, item }) => ({ path: ['phases', phase, index], step: item })));
+}
+
+/** Every template string in the pipeline: where it is, and whether it is a shell command. */
+export function templatesOf(raw: unknown): Array<{ path: PathSegment[]; template: string; shell: boolean }> {
+  const found: Array<{ path: PathSegment[]; template: string; shell: boolean }> = [];
+  const add = (path: PathSegment[], value: unknown, shell = false) => {
+    if (typeof value === 'string') found.push({ path, template: value, shell });
+  };
+  for (const { path, step } of stepsOf(raw)) {
+    const run = step['run'];
+    add([...path, 'run'], run, true);
+    if (isRecord(run)) {
+      add([...path, 'run', 'cmd'], run['cmd'], true);
+      if (Array.isArray(run['argv'])) run['argv'].forEach((element, i) => add([...path, 'run', 'argv', i], element));
+    }
+    const upload = recordAt(step, 'upload');
+    for (const key of ['from', 'to']) add([...path, 'upload', key], upload?.[key]);
+    const http = recordAt(step, 'http');
+    for (const key of ['path', 'host']) add([...path, 'http', key], http?.[key]);
+    const expect = recordAt(http, 'expect');
+    add([...path, 'http', 'expect', 'body'], expect?.['body']);
+    for (const [name, value] of Object.entries(recordAt(expect, 'header') ?? {})) add([...path, 'http', 'expect', 'header', name], value);
+  }
+  return found;
+}
+
+export const stepsHaveOneAction: Rule = (raw) =>
+  stepsOf(raw).flatMap(({ path, step }): Finding[] => {
+    const actions = ACTIONS.filter((action) => step[action] !== undefined);
+    if (actions.length !== 1) {
+      return [{ path, message: actions.length === 0 ? 'the step has no action' : `the step has ${actions.join(' and ')}`, hint: 'give each step exactly one of run, upload or http' }];
+    }
+    const run = recordAt(step, 'run');
+    if (run && (run['cmd'] === undefined) === (run['argv'] === undefined)) {
+      return [{ path: [...path, 'run'], message: 'a run step needs exactly one of "cmd" or "argv"', hint: 'write cmd: "a shell command", or argv: [program, arg, ...]' }];
+    }
+    return [];
+  });
+
+export const templatesAreValid: Rule = (raw) =>
+  templatesOf(raw).flatMap(({ path, template, shell }) =>
+    validateTemplate(template, PIPELINE_VARS, { shell }).map((problem) => ({ path, message: problem.message, hint: problem.hint })),
+  );
+
+export const httpChecksAreValid: Rule = (raw) =>
+  stepsOf(raw).flatMap(({ path, step }): Finding[] => {
+    const http = recordAt(step, 'http');
+    const findings: Finding[] = [];
+    const urlPath = stringAt(http, 'path');
+    if (urlPath !== undefined && !urlPath.startsWith('/') && !urlPath.startsWith('{{')) {
+      findings.push({ path: [...path, 'http', 'path'], message: `"${urlPath}" does not start with "/"`, hint: 'write the path part of the URL, e.g. /health; the server and port come from the cluster file' });
+    }
+    const expect = recordAt(http, 'expect');
+    const pattern = stringAt(expect, 'bodyPattern');
+    if (pattern !== undefined) {
+      try {
+        new RegExp(pattern);
+      } catch (error) {
+        findings.push({ path: [...path, 'http', 'expect', 'bodyPattern'], message: `not a regular expression: ${(error as Error).message}`, hint: 'write a JavaScript regular expression without slashes' });
+      }
+    }
+    const status = expect?.['status'];
+    for (const code of Array.isArray(status) ? status : [status]) {
+      if (typeof code === 'number' && (code < 100 || code > 599)) {
+        findings.push({ path: [...path, 'http', 'expect', 'status'], message: `${code} is not an HTTP status`, hint: 'use a status from 100 to 599, e.g. 200' });
+      }
+    }
+    return findings;
+  });
+
+export const uploadModesAreOctal: Rule = (raw) =>
+  stepsOf(raw).flatMap(({ path, step }): Finding[] => {
+    const mode = stringAt(recordAt(step, 'upload'), 'mode');
+    if (mode === undefined || /^0?[0-7]{3}$/.test(mode)) return [];
+    return [{ path: [...path, 'upload', 'mode'], message: `"${mode}" is not a file mode`, hint: 'write an octal mode in quotes, e.g. "0644"' }];
+  });
+
+/** '10%' or 0.1 → 0.1; undefined when neither. */
+export function parseRampStep(value: unknown): number | undefined {
+  if (typeof value === 'number') return value > 0 && value <= 1 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
+  const fraction = match ? Number(match[1]) / 100 : undefined;
+  return fraction !== undefined && fraction > 0 && fraction <= 1 ? fraction : undefined;
+}
+
+export const rampIsValid: Rule = (raw) => {
+  const ramp = recordAt(raw, 'drain')?.['ramp'];
+  const steps = Array.isArray(ramp) ? ramp : recordAt(recordAt(raw, 'drain'), 'ramp')?.['steps'];
+  if (!Array.isArray(steps)) return [];
+  const base = ['drain', 'ramp', ...(Array.isArray(ramp) ? [] : ['steps'])];
+  const fractions = steps.map(parseRampStep);
+  const bad = fractions.findIndex((fraction) => fraction === undefined);
+  if (bad >= 0) return [{ path: [...base, bad], message: `${JSON.stringify(steps[bad])} is not a weight step`, hint: 'write a percentage of the original weight, e.g. 10%, 50%, 100%' }];
+  const values = fractions as number[];
+  const unordered = values.findIndex((value, i) => i > 0 && value <= values[i - 1]!);
+  if (unordered >= 0) return [{ path: [...base, unordered], message: 'ramp steps must increase', hint: 'list the steps from the smallest to 100%' }];
+  if (values.at(-1) !== 1) return [{ path: [...base, values.length - 1], message: 'the last ramp step is not 100%', hint: 'end the ramp with 100% so the server gets its weight back' }];
+  return [];
+};
+
+export const phasesAreComplete: Rule = (raw) => {
+  const phases = recordAt(raw, 'phases');
+  if (phases === undefined) return [];
+  const steps = (phase: string) => (Array.isArray(phases[phase]) ? (phases[phase] as unknown[]) : []);
+  const findings: Finding[] = [];
+  if (steps('deploy').length === 0) findings.push({ path: ['phases'], message: 'the pipeline has no deploy steps', hint: 'add phases.deploy with the steps that switch the release' });
+  if (!recordsAt(phases, 'verify').some(({ item }) => item['http'] !== undefined)) {
+    findings.push({ path: ['phases'], warning: true, message: 'no http smoke check in verify: servers go back into the pool unchecked', hint: 'add a verify step: - http: { path: /, expect: { status: 200 } }' });
+  }
+  if (steps('rollback').length === 0) findings.push({ path: ['phases'], warning: true, message: 'no rollback steps: a failed server cannot be switched back', hint: 'add phases.rollback with the steps that switch back to {{previous}}' });
+  return findings;
+};
+
+/** Line breaks are allowed only in shell commands (scripts); NUL nowhere. */
+export function noControlCharactersInPipeline(raw: unknown): Finding[] {
+  return noControlCharacters(raw, (path) => path.at(-1) === 'run' || (path.at(-1) === 'cmd' && path.at(-2) === 'run'));
+}
+
+export const pipelineRules: readonly Rule[] = [
+  noControlCharactersInPipeline,
+  stepsHaveOneAction,
+  templatesAreValid,
+  httpChecksAreValid,
+  uploadModesAreOctal,
+  rampIsValid,
+  phasesAreComplete,
+];

@@ -1,0 +1,169 @@
+// The cluster and the pipeline after loading: defaults applied, durations in ms, paths absolute.
+
+import type { Endpoint, Family, ServiceKey } from '../ipvs/model.ts';
+import type { PeakWindowsPolicy } from '../windows/types.ts';
+import type { PhaseName } from './schema.ts';
+
+export type { PhaseName } from './schema.ts';
+
+export interface JumpHost {
+  host: string;
+  port: number;
+  user: string;
+}
+
+/** How to reach one host: the cluster's `ssh` merged with the host's own overrides. */
+export interface SshSettings {
+  user: string;
+  port: number;
+  /** Absolute; absent = use the agent (SSH_AUTH_SOCK). */
+  identityFile?: string;
+  /** Absolute; strict checking, always. */
+  knownHosts: string;
+  jumpHost?: JumpHost;
+  /** Run ipvsadm (and `sudo: true` steps) via `sudo -n`. */
+  sudo: boolean;
+  connectTimeoutMs: number;
+}
+
+export interface Director {
+  host: string;
+  /** Display name (default: host). */
+  name: string;
+  ssh: SshSettings;
+  /** keepalived.conf on the director, read by doctor and warnings. */
+  keepalived?: string;
+}
+
+export interface Service {
+  key: ServiceKey;
+}
+
+/** Where a real server sits in one service, as the directors' tables list it. */
+export interface ServerDestination {
+  service: ServiceKey;
+  endpoint: Endpoint;
+}
+
+export interface SmokeSettings {
+  scheme: 'http' | 'https';
+  /** Host header; absent = the server's address. */
+  host?: string;
+  /** Port the smoke checks connect to on the server's address. */
+  port: number;
+}
+
+export interface AppSettings {
+  /** Deploy root ({{root}}): as written (relative = from the SSH login dir). */
+  root?: string;
+  /** The health-check file ({{healthFile}}), as written. */
+  healthFile?: string;
+  smoke: SmokeSettings;
+}
+
+export interface RealServer {
+  host: string;
+  name: string;
+  /** As ipvsadm -L -n lists it (IPv6 compressed). */
+  address: string;
+  family: Family;
+  /** The explicit port, else the first service's port (0 when all services are fwmark). */
+  port: number;
+  /** One per configured service, in the order of `services`. */
+  destinations: ServerDestination[];
+  ssh: SshSettings;
+  app: AppSettings;
+}
+
+export interface Cluster {
+  name: string;
+  /** Absolute path of the cluster file. */
+  file: string;
+  directors: Director[];
+  services: Service[];
+  realServers: RealServer[];
+  /** Bound on parallel SSH connection set-ups. */
+  concurrency: number;
+  peakWindows: PeakWindowsPolicy | undefined;
+  /** Absolute path of the pipeline file. */
+  pipelineFile: string;
+  /** Absolute path of the journal directory. */
+  journalDir: string;
+}
+
+export interface StepBase {
+  /** Display name: the step's `name`, else a short summary. */
+  name: string;
+  /** Where the step is written, e.g. 'pipelines/symlink.yaml:14'. */
+  source: string;
+}
+
+/** A remote command: `cmd` is a shell template (renderShellTemplate), `argv` element templates (renderArgv). */
+export type RunStep = StepBase & { kind: 'run'; timeoutMs: number; sudo: boolean } & (
+    | { cmd: string; argv?: undefined }
+    | { argv: string[]; cmd?: undefined }
+  );
+
+/** SFTP upload; `from` (local) and `to` (remote) are plain templates (renderTemplate). */
+export interface UploadStep extends StepBase {
+  kind: 'upload';
+  from: string;
+  to: string;
+  /** File mode, e.g. 0o644. */
+  mode?: number;
+}
+
+/** Smoke check against the server's own address; strings are plain templates. */
+export interface HttpStep extends StepBase {
+  kind: 'http';
+  /** Starts with '/'. */
+  path: string;
+  method: 'GET' | 'HEAD';
+  expect: {
+    /** Any of these statuses passes. */
+    status: number[];
+    /** The body must contain this text. */
+    body?: string;
+    /** The body must match this regular expression (JavaScript syntax). */
+    bodyPattern?: string;
+    /** Each header (name case-insensitive) must equal the value. */
+    header?: Record<string, string>;
+  };
+  timeoutMs: number;
+  /** Attempts after the first. */
+  retries: number;
+  intervalMs: number;
+  /** Host header override for this step (default: the cluster's app.smoke.host). */
+  host?: string;
+}
+
+export type Step = RunStep | UploadStep | HttpStep;
+
+export interface RampSettings {
+  /** Fractions of the original weight, increasing, the last 1. */
+  steps: number[];
+  intervalMs: number;
+}
+
+export interface DrainSettings {
+  method: 'ipvsadm' | 'quiesce' | 'healthfile';
+  connections: 'director' | 'server';
+  threshold: number;
+  settleMs: number;
+  timeoutMs: number;
+  onTimeout: 'fail' | 'proceed';
+  pollMs: number;
+  ramp?: RampSettings;
+}
+
+export interface Pipeline {
+  name: string;
+  description?: string;
+  /** Absolute path of the pipeline file. */
+  file: string;
+  drain: DrainSettings;
+  rollback: 'all' | 'failed';
+  keepReleases: number;
+  stepTimeoutMs: number;
+  phases: Record<PhaseName, Step[]>;
+}

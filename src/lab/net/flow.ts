@@ -1,0 +1,227 @@
+// One client connection through the VIP, forwarded to its real server the way IPVS NAT treats
+// its packets: while the dest is in the table they flow (and refresh the entry's timer); while it
+// is deleted they are dropped (LVS.md §4.1): both sockets pause, nothing is forwarded, the timer
+// is not refreshed, and a re-add delivers what waited (TCP retransmission in reality). When the
+// entry expires, both sockets are destroyed.
+import { connect, type Socket } from 'node:net';
+import type { Endpoint } from '../../ipvs/model.ts';
+import type { ConnRecord, ConnTable } from './conn-table.ts';
+import type { TcpDirection } from './tcp-states.ts';
+import type { NetClock, TimerHandle } from './timers.ts';
+
+/** What the director does with this flow's packets right now. */
+export type Route = 'forward' | 'drop';
+
+export type FlowEvent =
+  | { type: 'established' }
+  | { type: 'backend-failed'; error: string }
+  | { type: 'stalled' }
+  | { type: 'resumed'; delivered: number }
+  | { type: 'expired'; state: string; stalled: boolean }
+  | { type: 'lost-entry' }
+  | { type: 'closed' };
+
+export interface FlowOptions {
+  client: Socket;
+  conns: ConnTable;
+  entry: ConnRecord;
+  virtual: Endpoint;
+  destination: Endpoint;
+  /** Whether the dest is routable now (in the table, and Masq). Asked on every packet. */
+  route: () => Route;
+  /** The live director's table; when it is no longer ours, the flow has lost its entry. */
+  liveConns: () => ConnTable;
+  /** lvs_sync_daemon: the new MASTER knows the flow, so it survives a failover. */
+  syncConnections: boolean;
+  clock: NetClock;
+  /** Re-check interval while dropping: first, and the cap of its doubling (ms). */
+  retransmitMs: { initial: number; max: number };
+  onEvent: (event: FlowEvent) => void;
+}
+
+export interface Flow {
+  readonly destination: Endpoint;
+  readonly client: Endpoint;
+  isStalled(): boolean;
+  /** Re-evaluate the route now (the table changed). */
+  recheck(): void;
+  /** Tear down both sockets at once (VIP shutdown). */
+  destroy(): void;
+}
+
+type Item = { dir: TcpDirection; kind: 'data'; chunk: Buffer } | { dir: TcpDirection; kind: 'fin' | 'rst' };
+
+// Packet estimates for --stats: MSS-sized segments with 40-byte IP+TCP headers.
+const MSS = 1460;
+const HEADER = 40;
+const packetsOf = (bytes: number) => Math.max(1, Math.ceil(bytes / MSS));
+
+/** Close a socket with a RST (a connecting one just goes away). */
+function kill(socket: Socket | undefined): void {
+  if (!socket || socket.destroyed) return;
+  if (socket.connecting) socket.destroy();
+  else socket.resetAndDestroy();
+}
+
+/** Start forwarding `client` (accepted, paused) to `destination`. */
+export function startFlow(options: FlowOptions): Flow {
+  const { client, virtual, destination, clock } = options;
+  let conns = options.conns;
+  let entry = options.entry;
+  let backend: Socket | undefined;
+  let connected = false;
+  let stalled = false;
+  let done = false;
+  let rto = options.retransmitMs.initial;
+  let retransmit: TimerHandle | undefined;
+  const queue: Item[] = [];
+  const blocked: Record<TcpDirection, boolean> = { in: false, out: false };
+  const clientEndpoint: Endpoint = entry.client;
+
+  const record = (dir: TcpDirection, bytes: number, pkts: number) =>
+    conns.traffic.record(virtual, destination, dir === 'in' ? { inPkts: pkts, inBytes: bytes } : { outPkts: pkts, outBytes: bytes });
+
+  const finish = (event?: FlowEvent) => {
+    if (done) return;
+    done = true;
+    // The entry outlives the flow (TIME_WAIT...); it must not keep the sockets reachable.
+    entry.onExpire = undefined;
+    if (retransmit) clock.clearTimeout(retransmit);
+    retransmit = undefined;
+    if (event) options.onEvent(event);
+  };
+  const teardown = (event: FlowEvent) => {
+    if (done) return;
+    finish(event);
+    kill(client);
+    kill(backend);
+  };
+  const onExpire = () => teardown({ type: 'expired', state: entry.state, stalled });
+  entry.onExpire = onExpire;
+
+  const updateReading = () => {
+    const flowing = connected && !stalled && !done;
+    if (flowing && !blocked.in) client.resume();
+    else client.pause();
+    if (flowing && !blocked.out) backend?.resume();
+    else backend?.pause();
+  };
+
+  const deliver = (item: Item) => {
+    const target = item.dir === 'in' ? backend : client;
+    if (item.kind === 'data') {
+      conns.packet(entry, item.dir, 'ack');
+      const pkts = packetsOf(item.chunk.length);
+      record(item.dir, item.chunk.length + pkts * HEADER, pkts);
+      if (target && !target.destroyed && !target.write(item.chunk)) {
+        const dir = item.dir;
+        blocked[dir] = true;
+        target.once('drain', () => {
+          blocked[dir] = false;
+          updateReading();
+        });
+      }
+    } else {
+      conns.packet(entry, item.dir, item.kind);
+      record(item.dir, HEADER, 1);
+      if (target && !target.destroyed) {
+        if (item.kind === 'fin') target.end();
+        else kill(target);
+      }
+    }
+  };
+
+  // The flow's entry lives in one director's table; after a failover it is gone unless synced.
+  const ownsEntry = (): boolean => {
+    const live = options.liveConns();
+    if (live === conns) return true;
+    if (!options.syncConnections) return false;
+    entry.onExpire = undefined;
+    conns = live;
+    entry = live.add({ client: entry.client, virtual, destination, state: entry.state, onExpire });
+    return true;
+  };
+
+  const armRetransmit = () => {
+    if (retransmit || done) return;
+    retransmit = clock.setTimeout(() => {
+      retransmit = undefined;
+      rto = Math.min(rto * 2, options.retransmitMs.max);
+      recheck();
+    }, rto);
+  };
+
+  const recheck = () => {
+    if (done) return;
+    if (!ownsEntry()) return teardown({ type: 'lost-entry' });
+    if (options.route() === 'drop') {
+      if (!stalled) options.onEvent({ type: 'stalled' });
+      stalled = true;
+      updateReading();
+      return armRetransmit();
+    }
+    if (!backend) return openBackend();
+    if (!connected) return;
+    const delivered = queue.length;
+    if (stalled) {
+      stalled = false;
+      rto = options.retransmitMs.initial;
+      if (retransmit) clock.clearTimeout(retransmit);
+      retransmit = undefined;
+      options.onEvent({ type: 'resumed', delivered });
+    }
+    while (queue.length > 0 && !done) deliver(queue.shift() as Item);
+    updateReading();
+  };
+
+  const handle = (item: Item) => {
+    if (done) return;
+    queue.push(item);
+    if (queue.length === 1 && connected && !stalled) {
+      // Fast path: the common case checks the route once per packet and forwards it.
+      if (!ownsEntry()) return teardown({ type: 'lost-entry' });
+      if (options.route() === 'forward') return deliver(queue.shift() as Item);
+    }
+    recheck();
+  };
+
+  const maybeClosed = () => {
+    if (client.destroyed && (!backend || backend.destroyed)) finish({ type: 'closed' });
+  };
+
+  const openBackend = () => {
+    const socket = connect({ host: destination.address, port: destination.port, allowHalfOpen: true, noDelay: true });
+    backend = socket;
+    socket.once('connect', () => {
+      connected = true;
+      conns.packet(entry, 'out', 'syn');
+      conns.packet(entry, 'in', 'ack');
+      record('out', 60, 1);
+      options.onEvent({ type: 'established' });
+      recheck();
+    });
+    socket.on('data', (chunk: Buffer) => handle({ dir: 'out', kind: 'data', chunk }));
+    socket.on('end', () => handle({ dir: 'out', kind: 'fin' }));
+    socket.on('error', (error: Error) => {
+      if (connected) return handle({ dir: 'out', kind: 'rst' });
+      // The server answered the SYN with a RST: the client sees its connection reset.
+      conns.packet(entry, 'out', 'rst');
+      teardown({ type: 'backend-failed', error: (error as NodeJS.ErrnoException).code ?? error.message });
+    });
+    socket.on('close', maybeClosed);
+  };
+
+  client.on('data', (chunk: Buffer) => handle({ dir: 'in', kind: 'data', chunk }));
+  client.on('end', () => handle({ dir: 'in', kind: 'fin' }));
+  client.on('error', () => handle({ dir: 'in', kind: 'rst' }));
+  client.on('close', maybeClosed);
+  recheck();
+
+  return {
+    destination,
+    client: clientEndpoint,
+    isStalled: () => stalled,
+    recheck,
+    destroy: () => teardown({ type: 'closed' }),
+  };
+}

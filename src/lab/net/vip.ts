@@ -1,0 +1,181 @@
+// The lab's VIP: a real TCP listener on loopback that behaves like an IPVS NAT director.
+// Each new connection is scheduled on the routing director's table (rr/wrr/lc/wlc/sh,
+// persistence), entered in that director's connection table, and forwarded by a Flow that
+// follows the kernel: weight 0 keeps existing flows, a deleted dest drops their packets until
+// it is re-added or the entry expires (LVS.md §4). Failover = the getters return the other
+// director's table and connection table.
+import { createServer, type Socket } from 'node:net';
+import type { Endpoint, IpvsTable } from '../../ipvs/model.ts';
+import type { ConnTable } from './conn-table.ts';
+import { startFlow, type Flow, type FlowEvent, type Route } from './flow.ts';
+import { endpointOf, pickDestination } from './persistence.ts';
+import type { SchedulerState } from './scheduler.ts';
+import { findDest, findTcpService, serviceId } from './table-lookup.ts';
+import { realNetClock, type NetClock } from './timers.ts';
+
+export type VipEvent =
+  | { type: 'accepted'; client: Endpoint; destination: Endpoint; persistent: boolean; followedTemplate: boolean }
+  | { type: 'no-service'; client: Endpoint }
+  | { type: 'no-destination'; client: Endpoint }
+  | ({ client: Endpoint; destination: Endpoint } & FlowEvent);
+
+export interface VipCounters {
+  accepted: number;
+  /** No TCP service on the VIP port in the routing table: reset at once. */
+  noService: number;
+  /** No available dest (all weight 0, none, sh without fallback): reset at once. */
+  noDestination: number;
+  /** The real server refused the connection: the client was reset. */
+  backendFailed: number;
+  stalled: number;
+  resumed: number;
+  /** Entries that expired with sockets still open (idle, or dropped while deleted). */
+  expired: number;
+  expiredWhileStalled: number;
+  /** Flows reset because the routing director changed and had no entry for them. */
+  lostEntry: number;
+  /** Flows with sockets open now. */
+  open: number;
+}
+
+export interface VipOptions {
+  /** Listening port; 0 (default) picks a free one. */
+  port?: number;
+  host?: string;
+  /** The routing (MASTER) director's table, read on every new connection and packet. */
+  table: () => IpvsTable | undefined;
+  /** The routing director's connection table (a getter, so failover can swap it). */
+  conns: ConnTable | (() => ConnTable);
+  /** `net.ipv4.vs.expire_quiescent_template` (default false, as the kernel). */
+  expireQuiescentTemplate?: boolean | (() => boolean);
+  /** Model lvs_sync_daemon: flows survive a failover (default false: they are reset). */
+  syncConnections?: boolean;
+  /** Treat non-Masq dests as black holes: the lab is NAT, a Route dest cannot answer. Default true. */
+  masqOnly?: boolean;
+  /** Stalled flows re-check their route on this backoff, like TCP retransmissions. */
+  retransmitMs?: { initial: number; max: number };
+  clock?: NetClock;
+  onEvent?: (event: VipEvent) => void;
+}
+
+export interface Vip {
+  readonly host: string;
+  readonly port: number;
+  /** `http://127.0.0.1:PORT/` */
+  readonly url: string;
+  /** Re-check every open flow at once; call it from the emulator's table-change hook. */
+  notifyTableChanged(): void;
+  counters(): VipCounters;
+  close(): Promise<void>;
+}
+
+const asGetter = <T>(v: T | (() => T)): (() => T) => (typeof v === 'function' ? (v as () => T) : () => v);
+
+/** Listen on host:port and forward like an IPVS NAT director. */
+export async function startVip(options: VipOptions): Promise<Vip> {
+  const host = options.host ?? '127.0.0.1';
+  const liveConns = asGetter(options.conns);
+  const expireQuiescent = asGetter(options.expireQuiescentTemplate ?? false);
+  const clock = options.clock ?? realNetClock;
+  const masqOnly = options.masqOnly ?? true;
+  const flows = new Set<Flow>();
+  // Scheduler state is kernel state: one per director (connection table) and service.
+  const schedState = new WeakMap<ConnTable, Map<string, SchedulerState>>();
+  const counters: VipCounters = {
+    accepted: 0, noService: 0, noDestination: 0, backendFailed: 0, stalled: 0,
+    resumed: 0, expired: 0, expiredWhileStalled: 0, lostEntry: 0, open: 0,
+  };
+  const emit = (event: VipEvent) => options.onEvent?.(event);
+  let virtualPort = 0;
+
+  const countFlowEvent = (event: FlowEvent) => {
+    if (event.type === 'backend-failed') counters.backendFailed++;
+    else if (event.type === 'stalled') counters.stalled++;
+    else if (event.type === 'resumed') counters.resumed++;
+    else if (event.type === 'lost-entry') counters.lostEntry++;
+    else if (event.type === 'expired') {
+      counters.expired++;
+      if (event.stalled) counters.expiredWhileStalled++;
+    }
+  };
+
+  const routeOf = (virtual: Endpoint, destination: Endpoint) => (): Route => {
+    const dest = findDest(findTcpService(options.table(), virtual), destination);
+    return dest && (!masqOnly || dest.forward === 'Masq') ? 'forward' : 'drop';
+  };
+
+  const accept = (socket: Socket) => {
+    const client: Endpoint = { family: 'inet', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const virtual: Endpoint = { family: 'inet', address: host, port: virtualPort };
+    const conns = liveConns();
+    const service = findTcpService(options.table(), virtual);
+    if (!service) {
+      counters.noService++;
+      emit({ type: 'no-service', client });
+      return void socket.resetAndDestroy();
+    }
+    let states = schedState.get(conns);
+    if (!states) schedState.set(conns, (states = new Map()));
+    const pick = pickDestination({
+      service, virtual, client, conns,
+      state: states.get(serviceId(service)),
+      expireQuiescentTemplate: expireQuiescent(),
+    });
+    states.set(serviceId(service), pick.state);
+    if (!pick.dest) {
+      // The kernel answers ICMP port unreachable; a RST is what a TCP client can see here.
+      counters.noDestination++;
+      emit({ type: 'no-destination', client });
+      return void socket.resetAndDestroy();
+    }
+    const destination = endpointOf(pick.dest);
+    // NOTE: a reused client port replaces the old entry and is scheduled afresh (conn_reuse_mode
+    // simplified: the kernel does that for TIME_WAIT, and reuses the old dest otherwise).
+    const entry = conns.add({ client, virtual, destination, state: 'SYN_RECV', controller: pick.template });
+    conns.traffic.record(virtual, destination, { conns: 1, inPkts: 1, inBytes: 60 });
+    counters.accepted++;
+    emit({ type: 'accepted', client, destination, persistent: pick.template !== undefined, followedTemplate: pick.followedTemplate });
+    counters.open++;
+    const flow: Flow = startFlow({
+      client: socket, conns, entry, virtual, destination,
+      route: routeOf(virtual, destination),
+      liveConns,
+      syncConnections: options.syncConnections ?? false,
+      clock,
+      retransmitMs: options.retransmitMs ?? { initial: 200, max: 1000 },
+      onEvent(event) {
+        countFlowEvent(event);
+        if (event.type === 'closed' || event.type === 'expired' || event.type === 'lost-entry' || event.type === 'backend-failed') {
+          if (flows.delete(flow)) counters.open--;
+        }
+        emit({ client, destination, ...event });
+      },
+    });
+    flows.add(flow);
+  };
+
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, accept);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: options.port ?? 0, host }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  virtualPort = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    host,
+    port: virtualPort,
+    url: `http://${host}:${virtualPort}/`,
+    notifyTableChanged() {
+      for (const flow of [...flows]) flow.recheck();
+    },
+    counters: () => ({ ...counters }),
+    close() {
+      for (const flow of [...flows]) flow.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

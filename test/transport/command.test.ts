@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { buildCommandLine, effectiveArgv } from '../../src/transport/command.ts';
+
+describe('buildCommandLine', () => {
+  it('joins argv with shellJoin, quoting what needs it', () => {
+    expect(buildCommandLine({ argv: ['ipvsadm', '-L', '-n'], mutates: false })).toBe('ipvsadm -L -n');
+    expect(buildCommandLine({ argv: ['printf', '%s', "it's $HOME"], mutates: false })).toBe(`printf %s 'it'\\''s $HOME'`);
+    expect(buildCommandLine({ argv: ['echo', ''], mutates: false })).toBe(`echo ''`);
+  });
+
+  it('prefixes argv with sudo -n', () => {
+    expect(effectiveArgv({ argv: ['ipvsadm', '-e', '-t', '10.0.0.1:80'], sudo: true, mutates: true })).toEqual(['sudo', '-n', 'ipvsadm', '-e', '-t', '10.0.0.1:80']);
+    expect(buildCommandLine({ argv: ['ipvsadm', '-L', '-n'], sudo: true, mutates: false })).toBe('sudo -n ipvsadm -L -n');
+  });
+
+  it('sends a script as is, or as one quoted word to sudo -n sh -c', () => {
+    const script = "cd '/srv/www' && ln -sfn releases/r1 current";
+    expect(buildCommandLine({ script, mutates: true })).toBe(script);
+    expect(buildCommandLine({ script, sudo: true, mutates: true })).toBe(`sudo -n sh -c 'cd '\\''/srv/www'\\'' && ln -sfn releases/r1 current'`);
+  });
+
+  it('refuses an empty argv (a bug in the caller)', () => {
+    expect(() => buildCommandLine({ argv: [], mutates: false })).toThrow(TypeError);
+  });
+});
