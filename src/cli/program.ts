@@ -5,6 +5,7 @@ import type { CliIo } from './io.ts';
 import { validateCommand } from './commands/validate.ts';
 import { windowsCommand } from './commands/windows.ts';
 import { releaseCommand, type ReleaseCliOptions } from './commands/release.ts';
+import { statusCommand } from './commands/status.ts';
 import { labCommand, labArtifactCommand, labLoadCommand, labStatusCommand } from './commands/lab.ts';
 
 export type SetStatus = (code: number) => void;
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     .description('Rolling code releases on web farms behind LVS (IPVS) directors.')
     .version('0.1.0', '-V, --version')
     .showHelpAfterError('(run release --help for usage)')
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -64,6 +66,15 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     .addOption(new Option('--trigger <trigger>', 'ci, manual or schedule (default: ci when CI is set, else manual)').choices(TRIGGERS))
     .action(async (options: { config: string; at?: string; trigger?: string }) => {
       setStatus(await windowsCommand(io, options));
+    });
+
+  program
+    .command('status')
+    .description('the pool on every director, each server\'s release, and the last run')
+    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (options: { config: string; json?: boolean }) => {
+      setStatus(await statusCommand(io, options));
     });
 
   const lab = program

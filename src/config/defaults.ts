@@ -42,7 +42,7 @@ export const PIPELINE_DEFAULTS = {
   run: { sudo: false },
   http: {
     method: 'GET',
-    status: [200],
+    status: 200,
     timeoutMs: 5_000,
     retries: 10,
     intervalMs: 1_000,

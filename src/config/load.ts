@@ -11,12 +11,11 @@ import { normalizePipeline } from './normalize-pipeline.ts';
 import { locatePipeline } from './pipeline-path.ts';
 import type { PipelineLocation } from './pipeline-path.ts';
 import { sortProblems } from './problems.ts';
-import type { ConfigProblem, Finding } from './problems.ts';
+import type { ConfigProblem, Finding, Rule } from './problems.ts';
 import { isRecord, stringAt } from './raw.ts';
 import { clusterRules } from './rules-cluster.ts';
 import { crossRules } from './rules-cross.ts';
 import { pipelineRules } from './rules-pipeline.ts';
-import type { Rule } from './rules-windows.ts';
 import { clusterFileSchema, pipelineFileSchema } from './schema.ts';
 import type { PipelineFile } from './schema.ts';
 import type { Cluster, Pipeline } from './types.ts';
@@ -56,9 +55,15 @@ function place(source: YamlSource, findings: readonly Finding[], into: { problem
   for (const finding of findings) (finding.warning ? into.warnings : into.problems).push(source.problem(finding));
 }
 
+/** Top-level keys starting with "x-" are the user's own (e.g. YAML anchors for shared blocks), as in compose files. */
+function withoutExtensionKeys(data: unknown): unknown {
+  if (!isRecord(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith('x-')));
+}
+
 function check<T>(source: YamlSource, schema: z.ZodType<T>, rules: readonly Rule[]): Checked<T> {
   const checked: Checked<T> = { source, value: undefined, problems: [...source.errors], warnings: [...source.warnings] };
-  const result = checkSchema(schema, source.data);
+  const result = checkSchema(schema, withoutExtensionKeys(source.data));
   if (result.ok) checked.value = result.value;
   else place(source, result.findings, checked);
   if (isRecord(source.data)) place(source, rules.flatMap((rule) => rule(source.data)), checked);

@@ -37,7 +37,6 @@ function normalizeStep(raw: PipelineStepFile, stepTimeoutMs: number, source: str
   const http = raw.http;
   const defaults = PIPELINE_DEFAULTS.http;
   const expect = http.expect ?? {};
-  const status = expect.status === undefined ? [...defaults.status] : Array.isArray(expect.status) ? expect.status : [expect.status];
   const method = http.method ?? defaults.method;
   const step: HttpStep = {
     ...named(`${method} ${http.path}`),
@@ -45,7 +44,7 @@ function normalizeStep(raw: PipelineStepFile, stepTimeoutMs: number, source: str
     path: http.path,
     method,
     expect: {
-      status,
+      status: expect.status ?? defaults.status,
       ...(expect.body === undefined ? {} : { body: expect.body }),
       ...(expect.bodyPattern === undefined ? {} : { bodyPattern: expect.bodyPattern }),
       ...(expect.header === undefined ? {} : { header: expect.header }),

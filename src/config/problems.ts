@@ -28,6 +28,9 @@ export interface Finding {
   onKey?: boolean;
 }
 
+/** A named semantic check over not-yet-validated data (it must tolerate any shape). */
+export type Rule = (raw: unknown) => Finding[];
+
 /** ['realServers', 2, 'address'] → 'realServers[2].address'. */
 export function formatPath(path: readonly PathSegment[]): string {
   let text = '';

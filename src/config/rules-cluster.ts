@@ -2,12 +2,11 @@
 
 import { canonicalAddress, ipFamily, parseEndpoint, parseJumpHost } from './address.ts';
 import { CLUSTER_DEFAULTS } from './defaults.ts';
-import type { Finding, PathSegment } from './problems.ts';
+import type { Finding, PathSegment, Rule } from './problems.ts';
 import { numberAt, recordAt, recordsAt, stringAt } from './raw.ts';
 import type { RawRecord } from './raw.ts';
 import { hostsAreHostNames, noControlCharacters, noOptionLikeValues } from './rules-safety.ts';
 import { windowRules } from './rules-windows.ts';
-import type { Rule } from './rules-windows.ts';
 
 export const clusterNameIsValid: Rule = (raw) => {
   const name = stringAt(raw, 'cluster');

@@ -27,6 +27,7 @@ function serversMissing(cluster: unknown, key: 'root' | 'healthFile'): Array<{ i
 
 function missingSetting(cluster: unknown, key: 'root' | 'healthFile', why: string, hint: string): Finding[] {
   const missing = serversMissing(cluster, key);
+  if (missing.length === 0) return [];
   const all = missing.length === recordsAt(cluster, 'realServers').length;
   const paths: PathSegment[][] = all ? [[recordAt(cluster, 'app') ? 'app' : 'realServers']] : missing.map(({ index }) => ['realServers', index]);
   return paths.map((path) => ({ path, message: `app.${key} is not set, but ${why}`, hint }));

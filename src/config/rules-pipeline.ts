@@ -2,11 +2,10 @@
 
 import { validateTemplate } from '../shell/template.ts';
 import { PIPELINE_VARS } from './pipeline-vars.ts';
-import type { Finding, PathSegment } from './problems.ts';
+import type { Finding, PathSegment, Rule } from './problems.ts';
 import { isRecord, recordAt, recordsAt, stringAt } from './raw.ts';
 import type { RawRecord } from './raw.ts';
 import { noControlCharacters } from './rules-safety.ts';
-import type { Rule } from './rules-windows.ts';
 import { PHASES } from './schema.ts';
 
 const ACTIONS = ['run', 'upload', 'http'] as const;
@@ -77,10 +76,8 @@ export const httpChecksAreValid: Rule = (raw) =>
       }
     }
     const status = expect?.['status'];
-    for (const code of Array.isArray(status) ? status : [status]) {
-      if (typeof code === 'number' && (code < 100 || code > 599)) {
-        findings.push({ path: [...path, 'http', 'expect', 'status'], message: `${code} is not an HTTP status`, hint: 'use a status from 100 to 599, e.g. 200' });
-      }
+    if (typeof status === 'number' && (status < 100 || status > 599)) {
+      findings.push({ path: [...path, 'http', 'expect', 'status'], message: `${status} is not an HTTP status`, hint: 'use a status from 100 to 599, e.g. 200' });
     }
     return findings;
   });

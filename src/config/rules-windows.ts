@@ -2,10 +2,8 @@
 
 import { parseClock, parseDays, parseLocalDateTime, isValidTimezone } from './peak-windows.ts';
 import { closestMatch } from './did-you-mean.ts';
-import type { Finding } from './problems.ts';
+import type { Finding, Rule } from './problems.ts';
 import { recordAt, recordsAt, stringAt } from './raw.ts';
-
-export type Rule = (raw: unknown) => Finding[];
 
 function timezoneHint(zone: string): string {
   const close = closestMatch(zone, Intl.supportedValuesOf('timeZone'));

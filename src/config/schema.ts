@@ -141,7 +141,7 @@ const http = z.strictObject({
   method: z.enum(['GET', 'HEAD']).optional(),
   expect: z
     .strictObject({
-      status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional(),
+      status: z.number().int().optional(),
       body: z.string().optional(),
       bodyPattern: z.string().optional(),
       header: z.record(z.string(), z.string()).optional(),

@@ -120,13 +120,13 @@ export interface HttpStep extends StepBase {
   path: string;
   method: 'GET' | 'HEAD';
   expect: {
-    /** Any of these statuses passes. */
-    status: number[];
-    /** The body must contain this text. */
+    /** The expected status (redirects are not followed). */
+    status: number;
+    /** The body must contain this text (a plain template). */
     body?: string;
     /** The body must match this regular expression (JavaScript syntax). */
     bodyPattern?: string;
-    /** Each header (name case-insensitive) must equal the value. */
+    /** Each header (name case-insensitive) must be present and contain the value (a plain template). */
     header?: Record<string, string>;
   };
   timeoutMs: number;

@@ -1,7 +1,8 @@
 // zod issues → findings with our own words and a fix for each, one per unknown key.
 
 import type * as z from 'zod';
-import { suggestionHint } from './did-you-mean.ts';
+import { closestMatch, suggestionHint } from './did-you-mean.ts';
+import { formatPath } from './problems.ts';
 import type { Finding, PathSegment } from './problems.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -123,9 +124,25 @@ export function findingsFromIssue(schema: unknown, issue: Issue): Finding[] {
   }
 }
 
+// A misspelt required key ("realServer") would also read as a missing one: report only the misspelling.
+function withoutMisspeltRequired(schema: unknown, issues: readonly Issue[], findings: Finding[]): Finding[] {
+  const meant = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const path = toPath(issue.path);
+    const allowed = allowedKeysAt(schema, path);
+    for (const key of issue.keys) {
+      const match = closestMatch(key, allowed);
+      if (match !== undefined) meant.add(formatPath([...path, match]));
+    }
+  }
+  return findings.filter((finding) => !(finding.message.endsWith('" is required') && meant.has(formatPath(finding.path))));
+}
+
 /** Validate data against a schema: the typed value, or the findings. */
 export function checkSchema<T>(schema: z.ZodType<T>, data: unknown): { ok: true; value: T } | { ok: false; findings: Finding[] } {
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, findings: result.error.issues.flatMap((issue) => findingsFromIssue(schema, issue)) };
+  const issues = result.error.issues;
+  return { ok: false, findings: withoutMisspeltRequired(schema, issues, issues.flatMap((issue) => findingsFromIssue(schema, issue))) };
 }

@@ -73,7 +73,9 @@ async function httpStep(step: HttpStep, server: RunServer, vars: TemplateVars, s
       status: step.expect.status,
       ...(step.expect.body !== undefined ? { body: renderTemplate(step.expect.body, vars) } : {}),
       ...(step.expect.bodyPattern !== undefined ? { bodyPattern: step.expect.bodyPattern } : {}),
-      ...(step.expect.header ? { header: step.expect.header } : {}),
+      ...(step.expect.header
+        ? { header: Object.fromEntries(Object.entries(step.expect.header).map(([k, v]) => [k, renderTemplate(v, vars)])) }
+        : {}),
     },
     timeoutMs: step.timeoutMs,
     retries: step.retries,

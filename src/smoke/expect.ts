@@ -1,7 +1,8 @@
 // Whether a response is what the smoke check expects, and if not, the one sentence that says why.
 
 export interface HttpExpect {
-  status: number;
+  /** Any of these statuses passes. */
+  status: number | readonly number[];
   /** The body must contain this text. */
   body?: string;
   /** The body must match this regular expression (source text, no flags). */
@@ -35,10 +36,11 @@ function headerValue(headers: ObservedResponse['headers'], name: string): string
 
 /** null when the response passes; else the first mismatch: status, then headers, then body. */
 export function describeMismatch(expect: HttpExpect, response: ObservedResponse, pattern?: RegExp): string | null {
-  if (response.status !== expect.status) {
+  const statuses = typeof expect.status === 'number' ? [expect.status] : expect.status;
+  if (!statuses.includes(response.status)) {
     const location = headerValue(response.headers, 'location');
     const redirect = response.status >= 300 && response.status < 400 && location ? ` (redirect to ${location}, not followed)` : '';
-    return `expected status ${expect.status}, got ${response.status}${redirect}`;
+    return `expected status ${statuses.join(' or ')}, got ${response.status}${redirect}`;
   }
   for (const [name, expected] of Object.entries(expect.header ?? {})) {
     const actual = headerValue(response.headers, name);

@@ -172,7 +172,7 @@ export const formatters = {
   smoke: (e, p) => {
     if (e.ok) return { subject: e.server, text: p.ok(`smoke ok (${e.detail ?? String(e.status ?? '')})`) };
     const why = e.detail ?? (e.status === undefined ? 'no response' : `status ${e.status}`);
-    return { subject: e.server, text: p.bad(`smoke FAILED after ${e.attempt} attempts: ${why}`) + ` ${e.url}` };
+    return { subject: e.server, text: p.bad(`smoke FAILED after ${count(e.attempt, 'attempt')}: ${why}`) + ` ${e.url}` };
   },
   retry: (e, p) => ({
     subject: e.server,

@@ -57,7 +57,7 @@ describe('examples/two-directors-dr/release.yaml', () => {
     expect(cluster.journalDir).toBe(`${repo}examples/two-directors-dr/.release`);
     expect(pipeline.drain).toMatchObject({ method: 'healthfile', connections: 'server', timeoutMs: 600_000, ramp: { steps: [0.1, 0.5, 1], intervalMs: 15_000 } });
     expect(pipeline.phases.prepare[1]).toMatchObject({ kind: 'upload', mode: 0o640 });
-    expect(pipeline.phases.verify[1]).toMatchObject({ kind: 'http', path: '/healthz', expect: { status: [200], body: '{{release}}', header: { 'X-Release': '{{release}}' } } });
+    expect(pipeline.phases.verify[1]).toMatchObject({ kind: 'http', path: '/healthz', expect: { status: 200, body: '{{release}}', header: { 'X-Release': '{{release}}' } } });
   });
 });
 

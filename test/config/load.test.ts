@@ -41,7 +41,7 @@ describe('loadCluster', () => {
     expect(pipeline.keepReleases).toBe(5);
     expect(pipeline.phases.deploy[0]).toMatchObject({ kind: 'run', timeoutMs: 120_000, sudo: false, source: '/cfg/pipeline.yaml:4' });
     expect(pipeline.phases.rollback[0]).toMatchObject({ kind: 'run', argv: ['ln', '-sfn', 'releases/{{previous}}', '{{root}}/current'] });
-    expect(pipeline.phases.verify[0]).toMatchObject({ kind: 'http', path: '/health', method: 'GET', expect: { status: [200] }, retries: 10, intervalMs: 1000, timeoutMs: 5000 });
+    expect(pipeline.phases.verify[0]).toMatchObject({ kind: 'http', path: '/health', method: 'GET', expect: { status: 200 }, retries: 10, intervalMs: 1000, timeoutMs: 5000 });
     expect(pipeline.phases.prepare).toEqual([]);
     expect(result.warnings).toEqual([]);
   });
@@ -58,6 +58,12 @@ describe('loadCluster', () => {
     const result = await loadCluster('release.yaml', { fs, home: '/h', cwd: '/cfg' });
     expect(fs.reads).toContain('/cfg/release.yaml');
     expect(problemsOf(result)[0]).toMatchObject({ file: 'release.yaml', line: 7, column: 10, path: 'services[0].vip' });
+  });
+
+  it('ignores top-level x- keys, so anchors can hold shared blocks', async () => {
+    const result = await load(clusterFiles((text) => `x-ssh: &web { port: 2299 }\n${text.replace('ssh: { port: 2211 }', 'ssh: { <<: *web }')}`));
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.cluster.realServers[0]!.ssh.port).toBe(2299);
   });
 
   it('reports a missing cluster file without a line', async () => {

@@ -13,6 +13,7 @@ describe('appSettingsCoverPipeline', () => {
     const none = appSettingsCoverPipeline({ app: {}, realServers: [{}, {}] }, usesRoot).cluster;
     expect(none.map((f) => [formatPath(f.path), f.message])).toEqual([['app', 'app.root is not set, but the pipeline uses {{root}}']]);
     expect(appSettingsCoverPipeline({ realServers: [{}] }, { phases: { deploy: [{ run: 'true' }] } }).cluster).toEqual([]);
+    expect(appSettingsCoverPipeline({}, usesRoot).cluster).toEqual([]);
   });
 
   it('needs app.healthFile for a healthfile drain', () => {

@@ -47,7 +47,7 @@ describe('templatesAreValid', () => {
 
 describe('httpChecksAreValid', () => {
   it('checks the path, the body pattern and the statuses', () => {
-    const deploy = [{ http: { path: '/ok', expect: { status: [200, 204], bodyPattern: '^v\\d+' } } }, { http: { path: 'health' } }, { http: { path: '/', expect: { bodyPattern: '(' } } }, { http: { path: '/', expect: { status: 99 } } }];
+    const deploy = [{ http: { path: '/ok', expect: { status: 204, bodyPattern: '^v\\d+' } } }, { http: { path: 'health' } }, { http: { path: '/', expect: { bodyPattern: '(' } } }, { http: { path: '/', expect: { status: 99 } } }];
     expect(paths(httpChecksAreValid(withSteps(deploy)))).toEqual(['phases.deploy[1].http.path', 'phases.deploy[2].http.expect.bodyPattern', 'phases.deploy[3].http.expect.status']);
   });
 });

@@ -26,6 +26,13 @@ describe('cluster file schema', () => {
     ]);
   });
 
+  it('reports a misspelt required key once, not also as missing', () => {
+    const { realServers, ...rest } = minimal;
+    expect(findings({ ...rest, realServer: realServers })).toEqual([
+      { path: 'realServer', message: 'unknown key "realServer"', hint: 'did you mean "realServers"?', onKey: true },
+    ]);
+  });
+
   it('lists the allowed keys when nothing is close', () => {
     const [finding] = findings({ ...minimal, directors: [{ host: 'a', colour: 'red' }] });
     expect(finding).toMatchObject({ path: 'directors[0].colour', hint: 'allowed keys here: host, name, ssh, keepalived.' });

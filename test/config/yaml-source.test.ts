@@ -41,6 +41,12 @@ describe('parseYamlSource', () => {
     });
   });
 
+  it('resolves anchors and merge keys, so shared blocks can be written once', () => {
+    const shared = parseYamlSource('m.yaml', 'defaults: &ssh { user: deploy, port: 2222 }\ndirectors:\n  - host: a\n    ssh: { <<: *ssh, port: 22 }\n');
+    expect(shared.errors).toEqual([]);
+    expect(shared.data).toMatchObject({ directors: [{ host: 'a', ssh: { user: 'deploy', port: 22 } }] });
+  });
+
   it('reports syntax errors with their line and column, without the parser\'s position text', () => {
     const broken = parseYamlSource('x.yaml', 'a: 1\nb: "open\n');
     expect(broken.errors).toHaveLength(1);

@@ -68,13 +68,20 @@ describe('connection loss', () => {
     const { proxy, knownHostsFile, target } = await proxied();
     const transport = transportFor(sshd, { knownHostsFile, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
     const session = await transport.connect(target);
-    const pending = session.exec({ argv: ['sleep', '2'], mutates: false });
-    proxy.freeze();
-    const result = await pending;
-    expect(result).toMatchObject({ ok: false, connectionLost: true });
-    expect(result.durationMs).toBeLessThan(2000);
-    expect(session.connected).toBe(false);
-    await session.close();
+    const marker = uniqueSleep();
+    try {
+      const pending = session.exec({ script: `sleep ${marker}`, mutates: false });
+      await waitFor('the remote sleep to start', () => pgrep(`sleep ${marker}`).length > 0);
+      proxy.freeze();
+      // Nothing closes: only the unanswered keepalives (3 x 200 ms) can end this wait.
+      const result = await pending;
+      expect(result).toMatchObject({ ok: false, connectionLost: true });
+      expect(result.durationMs).toBeLessThan(5000);
+      expect(session.connected).toBe(false);
+    } finally {
+      spawnSync('pkill', ['-f', `sleep ${marker}`]);
+      await session.close();
+    }
   });
 });
 

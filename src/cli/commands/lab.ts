@@ -1,6 +1,99 @@
-// `release lab …`: placeholders replaced as the lab lands.
-import type { CliIo } from '../io.ts';
-export async function labCommand(_io: CliIo, _o: unknown): Promise<number> { return 2; }
-export async function labArtifactCommand(_io: CliIo, _o: unknown): Promise<number> { return 2; }
-export async function labStatusCommand(_io: CliIo, _o: unknown): Promise<number> { return 2; }
-export async function labLoadCommand(_io: CliIo, _o: unknown): Promise<number> { return 2; }
+// `release lab …`: run the lab in the foreground, build artifacts, show its state, put load on it.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseDuration } from '../../config/duration.ts';
+import { EXIT, ReleaseError } from '../../core/errors.ts';
+import { buildArtifact } from '../../lab/app/artifact.ts';
+import type { LabInfo } from '../../lab/files.ts';
+import { CHECKER_MODES, startLab, type CheckerMode } from '../../lab/lab.ts';
+import { runLoad } from '../../lab/net/load.ts';
+import type { LabState } from '../../lab/control.ts';
+import { writeLine, type CliIo } from '../io.ts';
+
+function count(text: string, flag: string, max = 1000): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ReleaseError('USAGE', `${flag} "${text}" must be a whole number from 1 to ${max}.`);
+  return n;
+}
+
+export async function labCommand(io: CliIo, options: { servers: string; dir: string; checker: string; timeScale: string }): Promise<number> {
+  if (!CHECKER_MODES.includes(options.checker as CheckerMode)) {
+    throw new ReleaseError('USAGE', `--checker must be one of ${CHECKER_MODES.join(', ')}`);
+  }
+  const timeScale = Number(options.timeScale);
+  if (!(timeScale > 0 && timeScale <= 1)) throw new ReleaseError('USAGE', '--time-scale must be a number in (0, 1]');
+  const started = Date.now();
+  const lab = await startLab({ dir: resolve(io.cwd, options.dir), servers: count(options.servers, '--servers'), checker: options.checker as CheckerMode, timeScale });
+  writeLine(io.stderr, `lab: ${lab.servers.length} servers, ${lab.directors.length} directors, VIP ${lab.vip.url} (up in ${Date.now() - started} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB)`);
+  writeLine(io.stdout, `lab ready: ${lab.configPath}`);
+  await new Promise<void>((resolveStop) => {
+    const onSignal = () => resolveStop();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  writeLine(io.stderr, 'lab: stopping');
+  await lab.stop();
+  writeLine(io.stderr, 'lab: stopped');
+  return EXIT.ok;
+}
+
+function parseBytes(text: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(text.trim());
+  if (!m) throw new ReleaseError('USAGE', `--pad "${text}" is not a size like 50M`);
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Number(m[1]) * unit;
+}
+
+export async function labArtifactCommand(io: CliIo, options: { version: string; broken?: 'start' | 'health'; pad?: string; out: string }): Promise<number> {
+  const artifact = await buildArtifact({
+    version: options.version,
+    ...(options.broken ? { broken: options.broken } : {}),
+    ...(options.pad ? { padBytes: parseBytes(options.pad) } : {}),
+    out: resolve(io.cwd, options.out),
+  });
+  writeLine(io.stdout, `${artifact.path} (${artifact.bytes} bytes, version ${artifact.version}${options.broken ? `, broken: ${options.broken}` : ''})`);
+  return EXIT.ok;
+}
+
+export async function readLabInfo(io: CliIo, dir: string): Promise<LabInfo> {
+  const path = resolve(io.cwd, dir, 'lab.json');
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as LabInfo;
+  } catch {
+    throw new ReleaseError('USAGE', `no lab at ${path}`, { hint: 'Start one with `release lab --dir DIR` (it writes DIR/lab.json).' });
+  }
+}
+
+export async function labStatusCommand(io: CliIo, options: { dir: string }): Promise<number> {
+  const info = await readLabInfo(io, options.dir);
+  const response = await fetch(new URL('state', info.control)).catch(() => undefined);
+  if (!response?.ok) throw new ReleaseError('USAGE', `the lab at ${options.dir} does not answer on ${info.control}`, { hint: 'Is `release lab` still running?' });
+  const state = (await response.json()) as LabState;
+  writeLine(io.stdout, `VIP ${state.vip}  master ${state.master}  most servers out at once so far: ${state.maxOut}  held connections: ${state.held}`);
+  for (const d of state.directors) {
+    writeLine(io.stdout, `\n${d.name}${d.master ? ' (MASTER)' : ' (BACKUP)'}:`);
+    io.stdout.write(d.listing);
+  }
+  writeLine(io.stdout, '');
+  for (const s of state.servers) {
+    const faults = [s.faults.refuseNew ? 'refusing SSH' : '', s.faults.hang ? 'commands hang' : ''].filter(Boolean).join(', ');
+    writeLine(io.stdout, `${s.name.padEnd(8)} :${s.port}  ${s.running ? `running ${s.version}` : 'DOWN'}  in-flight ${s.inFlight}  ssh ${s.sshConnections}${faults ? `  faults: ${faults}` : ''}`);
+  }
+  return EXIT.ok;
+}
+
+export async function labLoadCommand(io: CliIo, options: { dir: string; duration: string; rps?: string; concurrency: string; keepalive?: boolean }): Promise<number> {
+  const info = await readLabInfo(io, options.dir);
+  const durationMs = parseDuration(options.duration);
+  const result = await runLoad({
+    url: info.vip,
+    durationMs,
+    ...(options.rps ? { rps: count(options.rps, '--rps', 100_000) } : {}),
+    concurrency: count(options.concurrency, '--concurrency'),
+    keepAlive: Boolean(options.keepalive),
+    requestTimeoutMs: 5000,
+  });
+  writeLine(io.stdout, JSON.stringify(result));
+  const failed = Object.values(result.failures).reduce((a, b) => a + b, 0);
+  return failed > 0 ? EXIT.failedRolledBack : EXIT.ok;
+}

@@ -113,7 +113,7 @@ export function startFlow(options: FlowOptions): Flow {
       conns.packet(entry, item.dir, 'ack');
       const pkts = packetsOf(item.chunk.length);
       record(item.dir, item.chunk.length + pkts * HEADER, pkts);
-      if (target && !target.destroyed && !target.write(item.chunk)) {
+      if (target && !target.destroyed && !target.write(item.chunk) && !blocked[item.dir]) {
         const dir = item.dir;
         blocked[dir] = true;
         target.once('drain', () => {

@@ -14,6 +14,7 @@ import { realNetClock, type NetClock, type TimerHandle } from './timers.ts';
 
 export * from './keepalived-types.ts';
 export { renderKeepalivedConf, type KeepalivedConfInput } from './keepalived-conf.ts';
+export { applyResultFromIpvsadm, checkerCommandArgv } from './keepalived-ipvsadm.ts';
 
 export interface RealServerStatus {
   service: ServiceKey;

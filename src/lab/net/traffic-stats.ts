@@ -2,7 +2,7 @@
 // estimator (`--rate`, ip_vs_est.c: every 2 s, rate += (delta/2 - rate) / 4).
 // NOTE: a service's totals keep a deleted dest's share (LVS.md §1.4), so they are kept apart.
 import { formatEndpoint } from '../../ipvs/address.ts';
-import type { Counters, Endpoint } from '../../ipvs/model.ts';
+import type { Counters, Endpoint, ServiceKey } from '../../ipvs/model.ts';
 import type { NetClock, TimerHandle } from './timers.ts';
 
 export interface TrafficDelta {
@@ -92,5 +92,25 @@ export function createTrafficStats(clock: NetClock): TrafficStats {
       if (timer) clock.clearTimeout(timer);
       timer = undefined;
     },
+  };
+}
+
+/** The shape the ipvsadm emulator reads (its `StatsSource`), keyed by service. */
+export interface ServiceStatsSource {
+  stats(service: ServiceKey, dest?: Endpoint): Counters;
+  rate(service: ServiceKey, dest?: Endpoint): Counters;
+  zero(service?: ServiceKey): void;
+}
+
+// The VIP forwards TCP address services only; fwmark services read as zeros.
+const virtualOf = (key: ServiceKey): Endpoint =>
+  key.kind === 'addr' ? { family: key.family, address: key.address, port: key.port } : { family: key.family, address: 'fwmark', port: key.mark };
+
+/** Adapt a director's counters to the emulator's `StatsSource`. */
+export function statsSourceOf(traffic: TrafficStats): ServiceStatsSource {
+  return {
+    stats: (service, dest) => traffic.statsFor(virtualOf(service), dest),
+    rate: (service, dest) => traffic.rateFor(virtualOf(service), dest),
+    zero: (service) => traffic.zero(service && virtualOf(service)),
   };
 }

@@ -17,6 +17,7 @@ export type VipEvent =
   | { type: 'accepted'; client: Endpoint; destination: Endpoint; persistent: boolean; followedTemplate: boolean }
   | { type: 'no-service'; client: Endpoint }
   | { type: 'no-destination'; client: Endpoint }
+  | { type: 'listener-error'; error: string }
   | ({ client: Endpoint; destination: Endpoint } & FlowEvent);
 
 export interface VipCounters {
@@ -105,7 +106,10 @@ export async function startVip(options: VipOptions): Promise<Vip> {
   };
 
   const accept = (socket: Socket) => {
-    const client: Endpoint = { family: 'inet', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    // Already gone (reset before we got to it): nothing to schedule.
+    if (socket.remoteAddress === undefined || socket.remotePort === undefined) return void socket.destroy();
+    socket.setNoDelay(true);
+    const client: Endpoint = { family: 'inet', address: socket.remoteAddress, port: socket.remotePort };
     const virtual: Endpoint = { family: 'inet', address: host, port: virtualPort };
     const conns = liveConns();
     const service = findTcpService(options.table(), virtual);
@@ -162,6 +166,8 @@ export async function startVip(options: VipOptions): Promise<Vip> {
       resolve();
     });
   });
+  // After start-up (e.g. EMFILE on accept): report, keep listening.
+  server.on('error', (error: NodeJS.ErrnoException) => emit({ type: 'listener-error', error: error.code ?? error.message }));
   const address = server.address();
   virtualPort = typeof address === 'object' && address ? address.port : 0;
 

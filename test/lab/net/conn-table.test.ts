@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../../src/ipvs/model.ts';
 import { createConnTable } from '../../../src/lab/net/conn-table.ts';
 import { nextTcpState } from '../../../src/lab/net/tcp-states.ts';
+import { statsSourceOf } from '../../../src/lab/net/traffic-stats.ts';
 import { createManualClock } from '../../../src/lab/net/timers.ts';
 
 const ep = (address: string, port: number): Endpoint => ({ family: 'inet', address, port });
@@ -126,7 +127,11 @@ describe('connection table', () => {
       clock.advance(2000);
     }
     expect(conns.traffic.rateFor(VIP, RS).conns).toBe(5n);
-    conns.traffic.zero(VIP);
+    const source = statsSourceOf(conns.traffic);
+    const key = { kind: 'addr', protocol: 'tcp', family: 'inet', address: '127.0.0.1', port: 8080 } as const;
+    expect(source.stats(key, RS).conns).toBe(210n);
+    expect(source.stats({ kind: 'fwmark', family: 'inet', mark: 1 }).conns).toBe(0n);
+    source.zero(key);
     expect(conns.traffic.statsFor(VIP)).toMatchObject({ conns: 0n });
     conns.close();
   });

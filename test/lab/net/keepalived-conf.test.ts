@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderKeepalivedConf } from '../../../src/lab/net/keepalived.ts';
+import { applyResultFromIpvsadm, checkerCommandArgv, renderKeepalivedConf } from '../../../src/lab/net/keepalived.ts';
 
 describe('renderKeepalivedConf', () => {
   it('writes a director config with NAT virtual_server and inhibit HTTP_GET real_server blocks', () => {
@@ -64,5 +64,25 @@ describe('renderKeepalivedConf', () => {
     );
     // Balanced braces: keepalived would otherwise report missing '}'s.
     expect(text.split('{').length).toBe(text.split('}').length);
+  });
+});
+
+describe('checker commands as ipvsadm', () => {
+  const service = { kind: 'addr', protocol: 'tcp', family: 'inet', address: '127.0.0.1', port: 8080 } as const;
+  const dest = { family: 'inet', address: '127.0.0.1', port: 8081, forward: 'Masq' } as const;
+
+  it('builds -a/-e with the method and weight, -d without', () => {
+    expect(checkerCommandArgv({ op: 'edit', service, dest, weight: 0 })).toEqual(['-e', '-t', '127.0.0.1:8080', '-r', '127.0.0.1:8081', '-m', '-w', '0']);
+    expect(checkerCommandArgv({ op: 'add', service, dest, weight: 100 })).toEqual(['-a', '-t', '127.0.0.1:8080', '-r', '127.0.0.1:8081', '-m', '-w', '100']);
+    expect(checkerCommandArgv({ op: 'del', service, dest, weight: 100 })).toEqual(['-d', '-t', '127.0.0.1:8080', '-r', '127.0.0.1:8081']);
+  });
+
+  it('reads the errno back from exit status and stderr, legacy wording included', () => {
+    expect(applyResultFromIpvsadm({ exitCode: 0, stderr: '' })).toEqual({ ok: true });
+    expect(applyResultFromIpvsadm({ exitCode: 255, stderr: 'Destination already exists\n' })).toMatchObject({ errno: 'EEXIST' });
+    expect(applyResultFromIpvsadm({ exitCode: 255, stderr: 'No such device or address\n' })).toMatchObject({ errno: 'EEXIST' });
+    expect(applyResultFromIpvsadm({ exitCode: 255, stderr: 'No such destination\n' })).toMatchObject({ errno: 'ENOENT' });
+    expect(applyResultFromIpvsadm({ exitCode: 255, stderr: 'Service not defined\n' })).toMatchObject({ errno: 'ESRCH' });
+    expect(applyResultFromIpvsadm({ exitCode: 2, stderr: 'illegal weight specified\n' })).toMatchObject({ errno: 'OTHER' });
   });
 });

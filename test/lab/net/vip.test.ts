@@ -157,7 +157,7 @@ describe('VIP kernel semantics', () => {
     await busy.ask('x');
     await idle.ask('y');
     // Keep one flow busy past the 0.9 s timeout; the idle one must expire first.
-    const deadline = Date.now() + 1500;
+    const deadline = Date.now() + 4000;
     while (!idle.closed() && Date.now() < deadline) {
       await busy.ask('tick');
       await new Promise((resolve) => setTimeout(resolve, 100));
