@@ -6,6 +6,7 @@ import { validateCommand } from './commands/validate.ts';
 import { windowsCommand } from './commands/windows.ts';
 import { releaseCommand, type ReleaseCliOptions } from './commands/release.ts';
 import { statusCommand } from './commands/status.ts';
+import { abortCommand, promoteCommand, resumeCommand, rollbackCommand, type ContinueOptions } from './commands/continue.ts';
 import { labCommand, labArtifactCommand, labLoadCommand, labStatusCommand } from './commands/lab.ts';
 
 export type SetStatus = (code: number) => void;
@@ -75,6 +76,34 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     .option('--json', 'one JSON document on stdout')
     .action(async (options: { config: string; json?: boolean }) => {
       setStatus(await statusCommand(io, options));
+    });
+
+  const continuing: [string, string, (io: CliIo, o: ContinueOptions) => Promise<number>][] = [
+    ['promote', 'continue a paused canary with the rest of the plan', promoteCommand],
+    ['abort', 'roll a paused canary back to what it ran before', abortCommand],
+    ['resume', 'continue a run stopped by a peak window or an interruption', resumeCommand],
+  ];
+  for (const [name, description, command] of continuing) {
+    program
+      .command(name)
+      .description(description)
+      .option('-c, --config <file>', 'cluster file', 'release.yaml')
+      .option('--json', 'NDJSON events on stdout')
+      .option('--report <file>', 'write a JSON summary to FILE')
+      .action(async (options: ContinueOptions) => {
+        setStatus(await command(io, options));
+      });
+  }
+  program
+    .command('rollback')
+    .description('roll the whole cluster back, with the same drain discipline')
+    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option('--to <id>', 'the release to go back to (default: what each server ran before the last release)')
+    .option('-b, --batch <n>', 'servers out of the pool at once', '1')
+    .option('--json', 'NDJSON events on stdout')
+    .option('--report <file>', 'write a JSON summary to FILE')
+    .action(async (options: ContinueOptions & { to?: string; batch?: string }) => {
+      setStatus(await rollbackCommand(io, options));
     });
 
   const lab = program

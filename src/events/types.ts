@@ -43,6 +43,12 @@ export type ReleaseEvent = EventBase &
         host: string;
         pid: number;
         ciJob?: string;
+        /** What `promote`/`resume` need to continue: the local artifact and the batch sizes. */
+        artifact?: string;
+        batch?: string;
+        canary?: number;
+        /** The run this one continues (promote, resume, abort). */
+        continues?: string;
       }
     | { type: 'plan'; plan: unknown }
     | { type: 'warning'; code: string; message: string; server?: string; director?: string }
@@ -95,7 +101,7 @@ export type ReleaseEvent = EventBase &
         error?: string;
       }
     | { type: 'batch-finished'; index: number; ok: boolean }
-    | { type: 'paused'; reason: 'canary' | 'window' | 'interrupt'; resumeWith: string }
+    | { type: 'paused'; reason: 'canary' | 'window' | 'interrupt'; resumeWith: string; nextBatch: number }
     | { type: 'run-finished'; outcome: RunOutcome; exitCode: number; message?: string }
   );
 

@@ -24,7 +24,9 @@ export interface RunJournalState {
   started: boolean;
   finished: boolean;
   outcome: string | null;
-  paused: { reason: string } | null;
+  paused: { reason: string; nextBatch: number } | null;
+  /** The first run of this release (promote/resume runs continue it). */
+  firstRun: Extract<ReleaseEvent, { type: 'run-started' }> | null;
   plan: unknown;
   badReleases: string[];
   servers: Map<string, ServerJournalState>;
@@ -42,11 +44,17 @@ function serverState(state: RunJournalState, name: string): ServerJournalState {
 /** Folds events into the state of the last run they describe. */
 export function replay(events: readonly ReleaseEvent[]): RunJournalState {
   const state: RunJournalState = {
-    runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, plan: null, badReleases: [], servers: new Map(),
+    runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, firstRun: null, plan: null, badReleases: [], servers: new Map(),
   };
   for (const event of events) {
     switch (event.type) {
       case 'run-started':
+        // A new release starts afresh; promote/resume/abort runs of the same release continue it.
+        if (event.release !== state.release) {
+          state.servers = new Map();
+          state.firstRun = event;
+          state.plan = null;
+        }
         state.runId = event.runId;
         state.release = event.release;
         state.cluster = event.cluster;
@@ -55,7 +63,7 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
         state.paused = null;
         break;
       case 'plan':
-        state.plan = event.plan;
+        state.plan ??= event.plan;
         break;
       case 'preflight':
         for (const p of event.servers) {
@@ -90,7 +98,7 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
         break;
       }
       case 'paused':
-        state.paused = { reason: event.reason };
+        state.paused = { reason: event.reason, nextBatch: event.nextBatch };
         break;
       case 'run-finished':
         state.finished = true;

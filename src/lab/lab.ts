@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServiceKey } from '../ipvs/model.ts';
 import { startApp, type App } from './app/app.ts';
+import { createAppCtlHandler } from './app/app-ctl.ts';
 import { createLabDirector, type LabDirector } from './director.ts';
 import { renderLabClusterFile, writeLabJson, type LabHostInfo, type LabInfo } from './files.ts';
 import { generateKeyPair, parseAuthorizedKeys } from './host/host-keys.ts';
@@ -120,22 +121,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       }),
     );
     const appByHost = new Map(servers.map((s) => [s.name, s.app]));
-    handlers['app-ctl'] = async ({ host, argv }) => {
-      const app = appByHost.get(host);
-      if (!app) return { exitCode: 127, stderr: `app-ctl: no app on ${host}\n` };
-      const [verb] = argv;
-      if (verb === 'restart' || verb === 'start') {
-        const result = verb === 'restart' ? await app.restart() : await app.start();
-        return result.ok
-          ? { exitCode: 0, stdout: `${host}: running ${result.version}\n` }
-          : { exitCode: 1, stderr: `app-ctl: ${host}: start failed: ${result.reason}\n` };
-      }
-      if (verb === 'status' || verb === 'version') {
-        const status = app.status();
-        return { exitCode: status.running ? 0 : 3, stdout: verb === 'version' ? `${status.version ?? ''}\n` : `${JSON.stringify(status)}\n` };
-      }
-      return { exitCode: 2, stderr: 'usage: app-ctl restart|start|status|version\n' };
-    };
+    handlers['app-ctl'] = createAppCtlHandler((host) => appByHost.get(host));
 
     // The VIP, then the directors whose tables it routes by.
     let masterIndex = 0;

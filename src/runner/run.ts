@@ -1,25 +1,17 @@
 // A whole release: windows → connect → preflight → plan → batches → outcome. The CLI gives it
 // the loaded config, the transport and the output; it returns the exit status as a value.
 import { randomUUID } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
 import type { Cluster, Pipeline } from '../config/types.ts';
-import type { Clock } from '../core/clock.ts';
 import { EXIT, ReleaseError } from '../core/errors.ts';
-import { createPhaseRunner } from '../deploy/phase.ts';
-import type { EventInput, ReleaseEvent, RunOutcome } from '../events/types.ts';
-import { readAllTables, type DirectorHandle } from '../lb/directors.ts';
-import { DRIVERS } from '../lb/methods.ts';
-import type { LbContext } from '../lb/types.ts';
-import { simulateTables } from '../lb/apply.ts';
+import type { RunOutcome } from '../events/types.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import type { BatchSpec, Plan } from '../plan/types.ts';
-import type { HostSession } from '../transport/types.ts';
 import { evaluateWindows } from '../windows/evaluate.ts';
 import { windowRefusalError } from '../windows/format.ts';
 import type { Trigger } from '../windows/types.ts';
 import { runBatches } from './batches.ts';
-import { readCurrentRelease, runPreflight, savedSlotsOf, poolServerOf } from './preflight.ts';
-import type { FlowContext, RunServer, ServerResult } from './types.ts';
+import { openRunContext, preflightEvent, whoAmI, type ContextDeps } from './context.ts';
+import type { RunServer, ServerResult } from './types.ts';
 
 export interface ReleaseRequest {
   cluster: Cluster;
@@ -32,14 +24,22 @@ export interface ReleaseRequest {
   dryRun: boolean;
   forceWindowReason?: string;
   ciJob?: string;
+  /** Continue a paused or stopped run of this release (promote, resume). */
+  resume?: ResumeState;
 }
 
-export interface RunDeps {
-  /** Opens one session per host (directors first); throws a ReleaseError when any host fails. */
-  openSessions(signal: AbortSignal): Promise<Map<string, HostSession>>;
-  emit(event: ReleaseEvent): void;
-  clock: Clock;
-  stop: AbortSignal;
+/** From the journal: where the earlier run stopped and what each server ran before it. */
+export interface ResumeState {
+  command: 'promote' | 'resume';
+  continues: string;
+  plan: Plan;
+  fromBatch: number;
+  releasesBefore: ReadonlyMap<string, string | null>;
+  /** Servers the earlier runs of this release already released. */
+  released: readonly string[];
+}
+
+export interface RunDeps extends ContextDeps {
   /** After the canary: ask (TTY) or pause (false). */
   confirmCanary(): Promise<boolean>;
 }
@@ -51,7 +51,6 @@ export interface RunResult {
   results: ServerResult[];
 }
 
-const NEVER = new AbortController().signal;
 
 /** Window refusal as an error (exit 3), or undefined when the release may start now. */
 export function checkWindows(request: Pick<ReleaseRequest, 'cluster' | 'trigger'>, at: Date): ReleaseError | undefined {
@@ -81,68 +80,49 @@ export function outcomeExit(outcome: RunOutcome): number {
 export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promise<RunResult> {
   const { cluster, pipeline } = request;
   const runId = `${request.release}-${randomUUID().slice(0, 8)}`;
-  const emit = (event: EventInput) => deps.emit({ ...event, at: deps.clock.now().toISOString(), runId } as ReleaseEvent);
-
   const forced = checkWindows(request, deps.clock.now());
   if (forced && !request.forceWindowReason) throw forced;
 
-  const sessions = await deps.openSessions(deps.stop);
-  const session = (name: string): HostSession => {
-    const s = sessions.get(name);
-    if (!s) throw new ReleaseError('INTERNAL', `no SSH session for ${name}`);
-    return s;
-  };
-  const directors: DirectorHandle[] = cluster.directors.map((d) => ({ name: d.name, session: session(d.name) }));
-  const sudo = cluster.directors.some((d) => d.ssh.sudo);
-  const keepalivedManaged = new Set(cluster.directors.filter((d) => d.keepalived).map((d) => d.name));
-
-  const preflight = await runPreflight({
+  const resume = request.resume;
+  const ctx = await openRunContext({
+    runId,
     cluster,
     pipeline,
-    directors,
-    servers: cluster.realServers.map((s) => ({ name: s.name, session: session(s.name), root: s.app.root })),
-    sudo,
-    keepalivedManaged,
-    signal: deps.stop,
+    release: request.release,
+    ...(request.artifact ? { artifact: request.artifact } : {}),
+    dryRun: request.dryRun,
+    ...(resume ? { releasesBefore: resume.releasesBefore } : {}),
+    deps,
   });
-  if (preflight.pool.problems.length > 0) {
-    throw new ReleaseError('PREFLIGHT_FAILED', `Preflight failed: ${preflight.pool.problems.join('; ')}.`, {
-      hint: 'Every configured service must exist on every director; fix the tables or the cluster file.',
-    });
-  }
+  const { emit, preflight } = ctx;
   const state = Object.fromEntries(
     preflight.pool.servers.map((s) => [s.server, s.inPool ? { inPool: true as const } : { inPool: false as const, reason: s.reason ?? 'out of the pool' }]),
   );
-  const plan = buildPlan({
-    servers: cluster.realServers.map((s) => s.name),
-    state,
-    batch: request.batch,
-    ...(request.canary !== undefined ? { canary: request.canary } : {}),
-  });
+  const plan =
+    resume?.plan ??
+    buildPlan({
+      servers: cluster.realServers.map((s) => s.name),
+      state,
+      batch: request.batch,
+      ...(request.canary !== undefined ? { canary: request.canary } : {}),
+    });
 
-  const user = safeUser();
   emit({
     type: 'run-started',
     cluster: cluster.name,
     release: request.release,
-    command: 'release',
+    command: resume?.command ?? 'release',
+    ...(resume ? { continues: resume.continues } : {}),
+    ...(request.artifact ? { artifact: request.artifact } : {}),
+    batch: request.batch.text,
+    ...(request.canary !== undefined ? { canary: request.canary } : {}),
     trigger: request.trigger,
     dryRun: request.dryRun,
     ...(forced && request.forceWindowReason ? { forcedWindow: { reason: request.forceWindowReason, blockers: [forced.message] } } : {}),
-    user,
-    host: hostname(),
-    pid: process.pid,
+    ...whoAmI(),
     ...(request.ciJob ? { ciJob: request.ciJob } : {}),
   });
-  emit({
-    type: 'preflight',
-    servers: preflight.pool.servers.map((s) => ({
-      name: s.server,
-      inPool: s.inPool,
-      ...(s.reason ? { reason: s.reason } : {}),
-      ...(preflight.releases.get(s.server) ? { release: preflight.releases.get(s.server) as string } : {}),
-    })),
-  });
+  emit(preflightEvent(preflight));
   for (const w of preflight.warnings) emit({ type: 'warning', ...w });
   emit({ type: 'plan', plan });
   if (plan.blocked) {
@@ -150,88 +130,38 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
     throw new ReleaseError('PREFLIGHT_FAILED', plan.blocked.reason, { hint: plan.blocked.hint });
   }
 
-  const runServers = new Map<string, RunServer>(
-    cluster.realServers.map((config) => [
-      config.name,
-      {
-        ...poolServerOf(config),
-        config,
-        session: session(config.name),
-        ...(config.app.healthFile ? { healthFile: config.app.healthFile } : {}),
-        releaseBefore: preflight.releases.get(config.name) ?? null,
-      },
-    ]),
-  );
-  // Dry run: the tables as they would be after the reported changes, so the walk goes on.
-  const overrides: Parameters<typeof simulateTables>[1][number][] = [];
-  const readTables = async (signal: AbortSignal) => {
-    const real = await readAllTables(directors, { sudo, timeoutMs: pipeline.stepTimeoutMs, signal });
-    return request.dryRun ? simulateTables(real, overrides) : real;
-  };
-  const lb: LbContext = {
-    directors,
-    services: cluster.services.map((s) => s.key),
-    sudo,
-    commandTimeoutMs: pipeline.stepTimeoutMs,
-    confirmTimeoutMs: pipeline.drain.method === 'healthfile' ? Math.max(pipeline.drain.timeoutMs, 60_000) : 30_000,
-    pollMs: pipeline.drain.pollMs,
-    connectionSource: pipeline.drain.connections,
-    ...(pipeline.drain.ramp ? { ramp: pipeline.drain.ramp } : {}),
-    emit,
-    clock: deps.clock,
-    signal: deps.stop,
-    readTables,
-    ...(request.dryRun ? { dryRun: true, onApplied: (server, slot, weight) => overrides.push({ server, slot, weight }) } : {}),
-  };
-  const flow: FlowContext = {
-    release: request.release,
-    driver: DRIVERS[pipeline.drain.method],
-    lb,
-    runPhase: createPhaseRunner({ cluster, pipeline, ...(request.artifact ? { artifact: request.artifact } : {}), emit, clock: deps.clock, dryRun: request.dryRun }),
-    readCurrent: (server, signal) => readCurrentRelease(server.session, server.config.app.root, signal),
-    savedSlots: (server) => savedSlotsOf(preflight.pool, server.name),
-    drain: pipeline.drain,
-    emit,
-    clock: deps.clock,
-    stop: deps.stop,
-    never: NEVER,
-    dryRun: request.dryRun,
-  };
-
   const { outcome, results } = await runBatches(
     {
       plan,
-      fromBatch: 0,
-      servers: runServers,
+      fromBatch: resume?.fromBatch ?? 0,
+      servers: ctx.servers,
+      ...(resume ? { previouslyReleased: resume.released.map((n) => ctx.servers.get(n)).filter((x): x is RunServer => x !== undefined) } : {}),
       rollbackPolicy: pipeline.rollback,
       windowBlocks: () => (request.forceWindowReason ? undefined : checkWindows(request, deps.clock.now())?.message),
       confirmCanary: deps.confirmCanary,
     },
-    flow,
+    ctx.flow,
   );
-  const runOutcome: RunOutcome = request.dryRun ? 'dry-run' : results.some((r) => r.outcome === 'rollback-failed' || r.outcome === 'restore-failed')
-    ? 'rollback-failed'
-    : outcome.kind === 'released'
-      ? 'released'
-      : outcome.kind === 'failed'
-        ? 'rolled-back'
-        : outcome.kind === 'interrupted'
-          ? 'interrupted'
-          : outcome.reason === 'window'
-            ? 'refused'
-            : 'paused';
+  const runOutcome: RunOutcome = request.dryRun
+    ? 'dry-run'
+    : results.some((r) => r.outcome === 'rollback-failed' || r.outcome === 'restore-failed')
+      ? 'rollback-failed'
+      : outcome.kind === 'released'
+        ? 'released'
+        : outcome.kind === 'failed'
+          ? 'rolled-back'
+          : outcome.kind === 'interrupted'
+            ? 'interrupted'
+            : outcome.reason === 'window'
+              ? 'refused'
+              : 'paused';
   if (outcome.kind === 'paused') {
-    emit({ type: 'paused', reason: outcome.reason, resumeWith: outcome.reason === 'canary' ? 'release promote | release abort' : 'release resume' });
+    emit({ type: 'paused', reason: outcome.reason, nextBatch: outcome.nextBatch, resumeWith: outcome.reason === 'canary' ? 'release promote | release abort' : 'release resume' });
+  }
+  if (outcome.kind === 'interrupted') {
+    emit({ type: 'paused', reason: 'interrupt', nextBatch: outcome.nextBatch, resumeWith: 'release resume' });
   }
   const exitCode = outcomeExit(runOutcome);
   emit({ type: 'run-finished', outcome: runOutcome, exitCode });
   return { exitCode, outcome: runOutcome, plan, results };
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -32,7 +32,8 @@ export function anLbServer(fc: FakeCluster, name: string): LbServer {
 
 /** What the engine would save before draining `name`: its slots as the directors show them now. */
 export async function savedSlots(fc: FakeCluster, name: string): Promise<SavedSlot[]> {
-  const tables = await readAllTables(fc.directorHandles, { sudo: false, timeoutMs: 10_000 });
+  const sudo = fc.cluster.directors.some((d) => d.ssh.sudo);
+  const tables = await readAllTables(fc.directorHandles, { sudo, timeoutMs: 10_000 });
   const pool = buildPoolState({
     directors: fc.cluster.directors.map((d) => d.name),
     services: fc.cluster.services.map((s) => s.key),

@@ -49,7 +49,7 @@ export const SAMPLES: { [K in EventType]: Extract<EventInput, { type: K }> } = {
   'marked-bad': { type: 'marked-bad', server: 'web3', release: 'r2' },
   'server-finished': { type: 'server-finished', server: 'web3', outcome: 'released', releaseBefore: 'r1', releaseAfter: 'r2', outOfPoolMs: 34_000, drainMs: 12_000 },
   'batch-finished': { type: 'batch-finished', index: 0, ok: true },
-  paused: { type: 'paused', reason: 'canary', resumeWith: 'release promote' },
+  paused: { type: 'paused', reason: 'canary', resumeWith: 'release promote', nextBatch: 1 },
   'run-finished': { type: 'run-finished', outcome: 'released', exitCode: 0 },
 };
 

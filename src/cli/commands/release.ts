@@ -1,23 +1,18 @@
 // `release` (and `release plan` / `--dry-run`): windows, then the run, with the reporter, the
 // journal and interruption wired; returns the exit status.
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { systemClock } from '../../core/clock.ts';
-import { EXIT, ReleaseError } from '../../core/errors.ts';
-import type { ReleaseEvent } from '../../events/types.ts';
-import { openJournal, type JournalWriter } from '../../journal/journal.ts';
+import { ReleaseError } from '../../core/errors.ts';
 import { parseBatchSpec } from '../../plan/batch-spec.ts';
 import { formatPlan } from '../../plan/format-plan.ts';
 import type { Plan } from '../../plan/types.ts';
-import { checkWindows, runRelease } from '../../runner/run.ts';
-import { dryRunSession } from '../../transport/dry-run.ts';
-import { createReporter } from '../../ui/reporter.ts';
+import { checkWindows, runRelease, type ResumeState } from '../../runner/run.ts';
 import { evaluateWindows } from '../../windows/evaluate.ts';
 import { formatDecision } from '../../windows/format.ts';
 import { writeLine, type CliIo } from '../io.ts';
-import { openClusterSessions } from '../sessions.ts';
-import { watchInterrupts } from '../signals.ts';
+import { withHarness } from '../harness.ts';
 import { loadConfigOrThrow } from './config.ts';
 import { resolveTrigger } from './trigger.ts';
 
@@ -49,7 +44,8 @@ function positiveInt(text: string, flag: string): number {
 
 const RELEASE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode: { planOnly: boolean }): Promise<number> {
+export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode: { planOnly: boolean; resume?: ResumeState }): Promise<number> {
+  const resume = mode.resume;
   const batch = parseBatchSpec(options.batch);
   const canary = options.canary !== undefined ? positiveInt(options.canary, '--canary') : undefined;
   if (options.forceWindow && !options.reason?.trim()) {
@@ -70,21 +66,11 @@ export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode
     throw new ReleaseError('USAGE', `pipeline "${pipeline.name}" uploads {{artifact}}: pass --artifact FILE.`, { hint: 'release --artifact dist/app.tar.gz --batch 2' });
   }
 
-  const interrupts = watchInterrupts(io, () => {
-    process.exit(EXIT.interrupted);
-  });
-  const reporter = createReporter({ mode: options.json ? 'json' : 'auto', stdout: io.stdout, stderr: io.stderr, env: io.env, secrets: [] });
-  let journal: JournalWriter | undefined;
-  let closeSessions: (() => Promise<void>) | undefined;
-  try {
-    if (options.waitForWindow && !options.forceWindow) await waitForWindow(io, cluster, trigger, interrupts.stop);
+  const plain = canary !== undefined && Boolean(io.stdout.isTTY) && !options.json;
+  return withHarness(io, cluster, { ...(options.json ? { json: true } : {}), ...(options.report ? { report: options.report } : {}), dryRun, plain }, async ({ deps, reporter }) => {
+    if (options.waitForWindow && !options.forceWindow) await waitForWindow(io, cluster, trigger, deps.stop);
     const refusal = checkWindows({ cluster, trigger }, systemClock.now());
     if (refusal && !options.forceWindow) throw refusal;
-    if (!dryRun) journal = openJournal(join(cluster.journalDir, `${cluster.name}.journal.ndjson`));
-    const emit = (event: ReleaseEvent) => {
-      journal?.append(event);
-      reporter.emit(event);
-    };
     let plan: Plan | undefined;
     const result = await runRelease(
       {
@@ -98,34 +84,14 @@ export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode
         dryRun,
         ...(options.forceWindow && options.reason ? { forceWindowReason: options.reason } : {}),
         ...(io.env.CI_JOB_ID || io.env.GITHUB_RUN_ID ? { ciJob: io.env.CI_JOB_ID ?? io.env.GITHUB_RUN_ID } : {}),
+        ...(resume ? { resume } : {}),
       },
       {
-        openSessions: async (signal) => {
-          const opened = await openClusterSessions(cluster, io.env, signal, (s) =>
-            dryRun
-              ? dryRunSession(s, {
-                  report: (r) =>
-                    emit({
-                      type: 'command',
-                      host: r.host,
-                      command: r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`,
-                      mutates: true,
-                      dryRun: true,
-                      at: systemClock.now().toISOString(),
-                      runId: 'dry-run',
-                    }),
-                })
-              : s,
-          );
-          closeSessions = opened.close;
-          return opened.sessions;
-        },
+        ...deps,
         emit: (event) => {
           if (event.type === 'plan') plan = event.plan as Plan;
-          emit(event);
+          deps.emit(event);
         },
-        clock: systemClock,
-        stop: interrupts.stop,
         confirmCanary: dryRun ? async () => true : () => promptCanary(io),
       },
     );
@@ -133,16 +99,10 @@ export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode
     if (dryRun && plan && !options.json) {
       writeLine(io.stdout, '');
       for (const line of formatPlan(plan)) writeLine(io.stdout, line);
-      if (mode.planOnly || dryRun) writeLine(io.stdout, '[dry run] nothing was changed; the commands above were reported, not run.');
+      writeLine(io.stdout, '[dry run] nothing was changed; the commands above were reported, not run.');
     }
-    if (options.report) writeFileSync(resolve(io.cwd, options.report), `${JSON.stringify(reporter.report(), null, 2)}\n`);
     return result.exitCode;
-  } finally {
-    await reporter.close();
-    journal?.close();
-    await closeSessions?.();
-    interrupts.dispose();
-  }
+  });
 }
 
 /** Sleeps until no window blocks (printing why and until when), or until interrupted. */

@@ -1,5 +1,5 @@
 // The SFTP subsystem of a lab host: SFTP v3 requests served from the real file system.
-import { constants as fsConstants, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -19,8 +19,9 @@ import { isAbsolute, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Attributes, InputAttributes, SFTPWrapper } from 'ssh2';
 import { applyAttrs, attrsOf, longnameOf } from './sftp-attrs.ts';
+import { openFlagsOf, statusOf } from './sftp-codes.ts';
 
-const { STATUS_CODE, OPEN_MODE } = ssh2.utils.sftp;
+const { STATUS_CODE } = ssh2.utils.sftp;
 
 type OpenHandle =
   | { kind: 'file'; fh: FileHandle }
@@ -34,39 +35,6 @@ export interface SftpSessionOptions {
 
 const READDIR_BATCH = 100;
 const MAX_READ = 256 * 1024;
-
-// NOTE: mirrors OpenSSH's errno_to_portable so clients see the codes a real server sends.
-function statusOf(error: unknown): number {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-    case 'EBADF':
-    case 'ELOOP':
-      return STATUS_CODE.NO_SUCH_FILE;
-    case 'EPERM':
-    case 'EACCES':
-    case 'EFAULT':
-      return STATUS_CODE.PERMISSION_DENIED;
-    case 'ENAMETOOLONG':
-    case 'EINVAL':
-      return STATUS_CODE.BAD_MESSAGE;
-    default:
-      return STATUS_CODE.FAILURE;
-  }
-}
-
-/** SFTP open flags → fs open flags (flagsToString cannot express every combination). */
-function openFlagsOf(flags: number): number {
-  const read = (flags & OPEN_MODE.READ) !== 0;
-  const write = (flags & OPEN_MODE.WRITE) !== 0 || (flags & OPEN_MODE.APPEND) !== 0;
-  let out = read && write ? fsConstants.O_RDWR : write ? fsConstants.O_WRONLY : fsConstants.O_RDONLY;
-  if (flags & OPEN_MODE.APPEND) out |= fsConstants.O_APPEND;
-  if (flags & OPEN_MODE.CREAT) out |= fsConstants.O_CREAT;
-  if (flags & OPEN_MODE.TRUNC) out |= fsConstants.O_TRUNC;
-  if (flags & OPEN_MODE.EXCL) out |= fsConstants.O_EXCL;
-  return out;
-}
 
 interface SftpInternals {
   _protocol?: { exitStatus(channel: number, status: number): void };

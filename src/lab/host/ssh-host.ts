@@ -101,7 +101,7 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
     void cmd.done.then(() => running.delete(cmd));
   };
 
-  const onSession = (session: Session): void => {
+  const onSession = (session: Session, client: Connection): void => {
     const clientEnv: Record<string, string> = {};
     let current: RunningCommand | undefined;
     const start = (channel: ServerChannel | undefined, command: string | undefined): void => {
@@ -127,7 +127,9 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
         start(accept(), info.command);
       };
       parked.add(resume);
-      session.once('close', () => parked.delete(resume));
+      const forget = (): boolean => parked.delete(resume);
+      session.once('close', forget);
+      client.once('close', forget);
     });
     session.on('shell', (accept) => start(accept(), undefined));
     session.on('sftp', (accept) => {
@@ -139,7 +141,7 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
   const ssh = new ssh2.Server({ hostKeys: [options.hostKey] }, (client: Connection) => {
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => authenticate(ctx, authorizedKeys, user));
-    client.on('ready', () => client.on('session', (accept) => onSession(accept())));
+    client.on('ready', () => client.on('session', (accept) => onSession(accept(), client)));
   });
 
   // NOTE: our own listener so we can set TCP_NODELAY (≈180 ms → ≈4 ms per exec on loopback) and refuse.

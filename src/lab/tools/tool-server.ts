@@ -108,6 +108,8 @@ export async function startToolServer({ socketPath, handlers }: ToolServerOption
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     let call: CallMessage | undefined;
+    let spec: ToolSpec | undefined;
+    let awaitingStdin = false;
     const reply = (result: ToolResult): void => {
       const message = { type: 'result', stdout: b64(result.stdout), stderr: b64(result.stderr), exitCode: result.exitCode };
       socket.end(`${JSON.stringify(message)}\n`);
@@ -117,12 +119,13 @@ export async function startToolServer({ socketPath, handlers }: ToolServerOption
       if (call === undefined && isCall(message)) {
         call = message;
         const entry = Object.hasOwn(handlers, call.tool) ? handlers[call.tool] : undefined;
-        const spec = entry === undefined ? undefined : specOf(entry);
-        if (spec?.readsStdin?.(call.argv)) return void socket.write(`${JSON.stringify({ type: 'stdin' })}\n`);
+        spec = entry === undefined ? undefined : specOf(entry);
+        awaitingStdin = spec?.readsStdin?.(call.argv) ?? false;
+        if (awaitingStdin) return void socket.write(`${JSON.stringify({ type: 'stdin' })}\n`);
         void answer(call, spec, Buffer.alloc(0)).then(reply);
-      } else if (call !== undefined && m.type === 'stdin' && typeof m.data === 'string') {
-        const entry = handlers[call.tool];
-        void answer(call, entry === undefined ? undefined : specOf(entry), Buffer.from(m.data, 'base64')).then(reply);
+      } else if (call !== undefined && awaitingStdin && m.type === 'stdin' && typeof m.data === 'string') {
+        awaitingStdin = false;
+        void answer(call, spec, Buffer.from(m.data, 'base64')).then(reply);
       } else {
         socket.destroy();
       }

@@ -173,13 +173,21 @@ describe('lab SSH host: authentication and faults', () => {
     expect(existsSync(join(t.dir, 'never'))).toBe(false);
   });
 
-  it('dropConnections destroys every open SSH connection; new ones work', async () => {
+  it('dropConnections destroys every open SSH connection and its commands; new ones work', async () => {
     const a = await connect({ port: t.host.port, privateKey: t.userKey.privateKey });
     const b = await connect({ port: t.host.port, privateKey: t.userKey.privateKey });
+    a.on('error', () => undefined);
+    b.on('error', () => undefined);
     const closed = Promise.all([a, b].map((c) => new Promise<void>((r) => c.once('close', () => r()))));
+    a.exec('echo $$ > long.pid; sleep 30', (err, stream) => stream?.on('data', () => undefined));
+    const pidFile = join(t.dir, 'long.pid');
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 10_000, 'the long command');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(isAlive(pid)).toBe(true);
     await waitFor(() => t.host.connectionCount() === 2, 5_000, 'two connections');
     expect(t.host.dropConnections()).toBe(2);
     await closed;
+    await waitFor(() => !isAlive(pid), 10_000, 'the command of a dropped connection to die');
     const c = await connect({ port: t.host.port, privateKey: t.userKey.privateKey });
     expect((await exec(c, 'echo again')).stdout).toBe('again\n');
     c.end();

@@ -1,0 +1,92 @@
+// What every cluster-changing command runs inside: the reporter (TTY tree, CI log or NDJSON),
+// the append-only journal, interruption handling, and the SSH sessions, all closed at the end.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Cluster } from '../config/types.ts';
+import { systemClock } from '../core/clock.ts';
+import { EXIT } from '../core/errors.ts';
+import type { ReleaseEvent } from '../events/types.ts';
+import { openJournal, type JournalWriter } from '../journal/journal.ts';
+import type { ContextDeps } from '../runner/context.ts';
+import { dryRunSession } from '../transport/dry-run.ts';
+import { createReporter, type Reporter } from '../ui/reporter.ts';
+import { journalPath } from './commands/status.ts';
+import type { CliIo } from './io.ts';
+import { openClusterSessions } from './sessions.ts';
+import { watchInterrupts } from './signals.ts';
+
+export interface HarnessOptions {
+  json?: boolean;
+  report?: string;
+  dryRun?: boolean;
+  /** Force the plain log (a TTY prompt cannot share the screen with the task tree). */
+  plain?: boolean;
+}
+
+export interface Harness {
+  deps: ContextDeps;
+  reporter: Reporter;
+  io: CliIo;
+}
+
+export async function withHarness(
+  io: CliIo,
+  cluster: Cluster,
+  options: HarnessOptions,
+  fn: (harness: Harness) => Promise<number>,
+): Promise<number> {
+  const dryRun = Boolean(options.dryRun);
+  const interrupts = watchInterrupts(io, () => {
+    process.exit(EXIT.interrupted);
+  });
+  const reporter = createReporter({
+    mode: options.json ? 'json' : options.plain ? 'plain' : 'auto',
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    secrets: [],
+  });
+  let journal: JournalWriter | undefined;
+  let closeSessions: (() => Promise<void>) | undefined;
+  const emit = (event: ReleaseEvent) => {
+    journal?.append(event);
+    reporter.emit(event);
+  };
+  try {
+    if (!dryRun) journal = openJournal(journalPath(cluster.journalDir, cluster.name));
+    const deps: ContextDeps = {
+      clock: systemClock,
+      stop: interrupts.stop,
+      emit,
+      openSessions: async (signal) => {
+        const opened = await openClusterSessions(cluster, io.env, signal, (s) =>
+          dryRun
+            ? dryRunSession(s, {
+                report: (r) =>
+                  emit({
+                    type: 'command',
+                    host: r.host,
+                    command: r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`,
+                    mutates: true,
+                    dryRun: true,
+                    at: systemClock.now().toISOString(),
+                    runId: 'dry-run',
+                  }),
+              })
+            : s,
+        );
+        closeSessions = opened.close;
+        return opened.sessions;
+      },
+    };
+    const code = await fn({ deps, reporter, io });
+    await reporter.close();
+    if (options.report) writeFileSync(resolve(io.cwd, options.report), `${JSON.stringify(reporter.report(), null, 2)}\n`);
+    return code;
+  } finally {
+    await reporter.close();
+    journal?.close();
+    await closeSessions?.();
+    interrupts.dispose();
+  }
+}

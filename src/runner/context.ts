@@ -1,0 +1,148 @@
+// What every cluster-changing command shares: sessions to every host, a preflight read of the
+// real state, the drain driver and the flow context. Built once per run.
+import { hostname, userInfo } from 'node:os';
+import type { Cluster, Pipeline } from '../config/types.ts';
+import type { Clock } from '../core/clock.ts';
+import { ReleaseError } from '../core/errors.ts';
+import { createPhaseRunner } from '../deploy/phase.ts';
+import type { EventInput, ReleaseEvent } from '../events/types.ts';
+import { simulateTables } from '../lb/apply.ts';
+import { readAllTables, type DirectorHandle } from '../lb/directors.ts';
+import { DRIVERS } from '../lb/methods.ts';
+import type { LbContext } from '../lb/types.ts';
+import type { HostSession } from '../transport/types.ts';
+import { poolServerOf, readCurrentRelease, runPreflight, savedSlotsOf, type Preflight } from './preflight.ts';
+import type { FlowContext, RunServer } from './types.ts';
+
+export interface ContextDeps {
+  /** Opens one session per host; throws a ReleaseError when any host fails (nothing changed yet). */
+  openSessions(signal: AbortSignal): Promise<Map<string, HostSession>>;
+  emit(event: ReleaseEvent): void;
+  clock: Clock;
+  /** Aborted on the first interrupt. */
+  stop: AbortSignal;
+}
+
+export interface RunContext {
+  runId: string;
+  emit: (event: EventInput) => void;
+  preflight: Preflight;
+  servers: Map<string, RunServer>;
+  flow: FlowContext;
+}
+
+const NEVER = new AbortController().signal;
+
+export function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function whoAmI(): { user: string; host: string; pid: number } {
+  return { user: safeUser(), host: hostname(), pid: process.pid };
+}
+
+/** Connects, reads the state, and builds the flow context. Refuses (exit 3) on preflight problems. */
+export async function openRunContext(input: {
+  runId: string;
+  cluster: Cluster;
+  pipeline: Pipeline;
+  release: string;
+  artifact?: string;
+  dryRun: boolean;
+  /** What each server ran before this release, when the journal knows better than `current`. */
+  releasesBefore?: ReadonlyMap<string, string | null>;
+  deps: ContextDeps;
+}): Promise<RunContext> {
+  const { cluster, pipeline, deps, runId } = input;
+  const emit = (event: EventInput) => deps.emit({ ...event, at: deps.clock.now().toISOString(), runId } as ReleaseEvent);
+  const sessions = await deps.openSessions(deps.stop);
+  const session = (name: string): HostSession => {
+    const s = sessions.get(name);
+    if (!s) throw new ReleaseError('INTERNAL', `no SSH session for ${name}`);
+    return s;
+  };
+  const directors: DirectorHandle[] = cluster.directors.map((d) => ({ name: d.name, session: session(d.name) }));
+  const sudo = cluster.directors.some((d) => d.ssh.sudo);
+  const preflight = await runPreflight({
+    cluster,
+    pipeline,
+    directors,
+    servers: cluster.realServers.map((s) => ({ name: s.name, session: session(s.name), root: s.app.root })),
+    sudo,
+    keepalivedManaged: new Set(cluster.directors.filter((d) => d.keepalived).map((d) => d.name)),
+    signal: deps.stop,
+  });
+  if (preflight.pool.problems.length > 0) {
+    throw new ReleaseError('PREFLIGHT_FAILED', `Preflight failed: ${preflight.pool.problems.join('; ')}.`, {
+      hint: 'Every configured service must exist on every director; fix the tables or the cluster file. Nothing was changed.',
+    });
+  }
+  const servers = new Map<string, RunServer>(
+    cluster.realServers.map((config) => [
+      config.name,
+      {
+        ...poolServerOf(config),
+        config,
+        session: session(config.name),
+        ...(config.app.healthFile ? { healthFile: config.app.healthFile } : {}),
+        releaseBefore: input.releasesBefore?.has(config.name)
+          ? (input.releasesBefore.get(config.name) ?? null)
+          : (preflight.releases.get(config.name) ?? null),
+      },
+    ]),
+  );
+  // Dry run: the tables as they would be after the reported changes, so the walk goes on.
+  const overrides: Parameters<typeof simulateTables>[1][number][] = [];
+  const readTables = async (signal: AbortSignal) => {
+    const real = await readAllTables(directors, { sudo, timeoutMs: pipeline.stepTimeoutMs, signal });
+    return input.dryRun ? simulateTables(real, overrides) : real;
+  };
+  const lb: LbContext = {
+    directors,
+    services: cluster.services.map((s) => s.key),
+    sudo,
+    commandTimeoutMs: pipeline.stepTimeoutMs,
+    // keepalived needs its check cycle to notice a health file; plain ipvsadm answers at once.
+    confirmTimeoutMs: pipeline.drain.method === 'healthfile' ? Math.max(pipeline.drain.timeoutMs, 60_000) : 30_000,
+    pollMs: Math.min(pipeline.drain.pollMs, 500),
+    connectionSource: pipeline.drain.connections,
+    ...(pipeline.drain.ramp ? { ramp: pipeline.drain.ramp } : {}),
+    emit,
+    clock: deps.clock,
+    signal: deps.stop,
+    readTables,
+    ...(input.dryRun ? { dryRun: true, onApplied: (server, slot, weight) => overrides.push({ server, slot, weight }) } : {}),
+  };
+  const flow: FlowContext = {
+    release: input.release,
+    driver: DRIVERS[pipeline.drain.method],
+    lb,
+    runPhase: createPhaseRunner({ cluster, pipeline, ...(input.artifact ? { artifact: input.artifact } : {}), emit, clock: deps.clock, dryRun: input.dryRun }),
+    readCurrent: (server, signal) => readCurrentRelease(server.session, server.config.app.root, signal),
+    savedSlots: (server) => savedSlotsOf(preflight.pool, server.name),
+    drain: pipeline.drain,
+    emit,
+    clock: deps.clock,
+    stop: deps.stop,
+    never: NEVER,
+    dryRun: input.dryRun,
+  };
+  return { runId, emit, preflight, servers, flow };
+}
+
+/** The preflight event: every server's pool state and release. */
+export function preflightEvent(preflight: Preflight): EventInput {
+  return {
+    type: 'preflight',
+    servers: preflight.pool.servers.map((s) => ({
+      name: s.server,
+      inPool: s.inPool,
+      ...(s.reason ? { reason: s.reason } : {}),
+      ...(preflight.releases.get(s.server) ? { release: preflight.releases.get(s.server) as string } : {}),
+    })),
+  };
+}
