@@ -178,4 +178,22 @@ describe('releaseServer', () => {
     expectBackInPool(fc);
     expect(stepRuns(fc)).toEqual([]);
   });
+
+  it('says interrupted (not a failure) when stopped while a director is still confirming the drain', async () => {
+    const fc = cluster();
+    // lvs2 accepts the quiesce but lags; Ctrl-C arrives while the engine polls for it.
+    fc.on('lvs2', / -e .* -w 0 /, { exitCode: 0 }, { times: 1 });
+    const stop = new AbortController();
+    const h = await aHarness(fc, { stop: stop.signal });
+    const clock = h.flow.clock;
+    const sleep = async (ms: number, signal?: AbortSignal) => {
+      stop.abort(new Error('SIGINT'));
+      return clock.sleep(ms, signal);
+    };
+    const flow = { ...h.flow, clock: { ...clock, sleep }, lb: { ...h.flow.lb, clock: { ...clock, sleep } } };
+    const result = await releaseServer(h.server('web1'), flow);
+    expect(result.outcome).toBe('interrupted');
+    expectBackInPool(fc);
+    expect(stepRuns(fc)).toEqual([]);
+  });
 });
