@@ -1,6 +1,8 @@
 // What every cluster-changing command runs inside: the reporter (TTY tree, CI log or NDJSON),
 // the append-only journal, interruption handling, and the SSH sessions, all closed at the end.
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { holderGoneOnThisHost } from '../lock/lock.ts';
 import { resolve } from 'node:path';
 import type { Cluster } from '../config/types.ts';
 import { systemClock } from '../core/clock.ts';
@@ -21,6 +23,16 @@ export interface HarnessOptions {
   dryRun?: boolean;
   /** Force the plain log (a TTY prompt cannot share the screen with the task tree). */
   plain?: boolean;
+  breakLock?: boolean;
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface Harness {
@@ -57,6 +69,9 @@ export async function withHarness(
     const deps: ContextDeps = {
       clock: systemClock,
       stop: interrupts.stop,
+      ...(options.breakLock ? { breakLock: true } : {}),
+      isLockHolderGone: holderGoneOnThisHost(hostname(), isPidAlive),
+      ...(io.env.CI_JOB_ID || io.env.GITHUB_RUN_ID ? { ciJob: io.env.CI_JOB_ID ?? io.env.GITHUB_RUN_ID } : {}),
       emit,
       openSessions: async (signal) => {
         const opened = await openClusterSessions(cluster, io.env, signal, (s) =>

@@ -26,7 +26,8 @@ function addReleaseOptions(cmd: Command): Command {
     .option('--reason <text>', 'why the window is forced (recorded)')
     .option('--wait-for-window', 'sleep until no window blocks, then start')
     .option('--json', 'NDJSON events on stdout')
-    .option('--report <file>', 'write a JSON summary to FILE');
+    .option('--report <file>', 'write a JSON summary to FILE')
+    .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded');
 }
 
 export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
@@ -90,6 +91,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
       .option('-c, --config <file>', 'cluster file', 'release.yaml')
       .option('--json', 'NDJSON events on stdout')
       .option('--report <file>', 'write a JSON summary to FILE')
+      .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded')
       .action(async (options: ContinueOptions) => {
         setStatus(await command(io, options));
       });
@@ -102,6 +104,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     .option('-b, --batch <n>', 'servers out of the pool at once', '1')
     .option('--json', 'NDJSON events on stdout')
     .option('--report <file>', 'write a JSON summary to FILE')
+    .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded')
     .action(async (options: ContinueOptions & { to?: string; batch?: string }) => {
       setStatus(await rollbackCommand(io, options));
     });

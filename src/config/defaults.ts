@@ -9,6 +9,10 @@ export const SHIPPED_PIPELINES = ['symlink', 'healthfile'] as const;
 export const CLUSTER_DEFAULTS = {
   pipeline: 'symlink',
   journalDir: '.release',
+  /** On each director, relative to the SSH login directory. */
+  lockDir: '.lvs-release',
+  lockStaleAfterMs: 120_000,
+  lockHeartbeatMs: 15_000,
   protocol: 'tcp',
   /** Address family of a fwmark service (a vip's family comes from its address). */
   fwmarkFamily: 'inet',

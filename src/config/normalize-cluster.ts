@@ -97,6 +97,11 @@ export function normalizeCluster(file: ClusterFile, ctx: NormalizeClusterContext
     concurrency: file.ssh?.concurrency ?? CLUSTER_DEFAULTS.ssh.concurrency,
     peakWindows: file.peakWindows === undefined ? undefined : normalizePeakWindows(file.peakWindows),
     pipelineFile: ctx.pipelineFile,
+    lock: {
+      path: file.lock?.path ?? `${CLUSTER_DEFAULTS.lockDir}/${file.cluster}.lock`,
+      staleAfterMs: file.lock?.staleAfter ?? CLUSTER_DEFAULTS.lockStaleAfterMs,
+      heartbeatMs: file.lock?.heartbeat ?? CLUSTER_DEFAULTS.lockHeartbeatMs,
+    },
     journalDir: resolveConfigPath(file.journal?.dir ?? CLUSTER_DEFAULTS.journalDir, { baseDir: ctx.dir, home: ctx.home }),
   };
 }

@@ -99,6 +99,7 @@ export const clusterFileSchema = z.strictObject({
   peakWindows: peakWindows.optional(),
   pipeline: z.string().optional(),
   journal: z.strictObject({ dir: z.string().optional() }).optional(),
+  lock: z.strictObject({ path: z.string().optional(), staleAfter: durationSchema.optional(), heartbeat: durationSchema.optional() }).optional(),
 });
 
 /** The cluster file after the schema: the user's values, durations in ms, no defaults yet. */

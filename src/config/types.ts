@@ -89,6 +89,8 @@ export interface Cluster {
   pipelineFile: string;
   /** Absolute path of the journal directory. */
   journalDir: string;
+  /** The cluster lock on every director: a directory created atomically (relative = login dir). */
+  lock: { path: string; staleAfterMs: number; heartbeatMs: number };
 }
 
 export interface StepBase {

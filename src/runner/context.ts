@@ -13,6 +13,7 @@ import type { LbContext } from '../lb/types.ts';
 import type { HostSession } from '../transport/types.ts';
 import { poolServerOf, readCurrentRelease, runPreflight, savedSlotsOf, type Preflight } from './preflight.ts';
 import type { FlowContext, RunServer } from './types.ts';
+import { acquireLock, describeOwner, newLockOwner, startHeartbeat, type HeldLock, type LockOwner } from '../lock/lock.ts';
 
 export interface ContextDeps {
   /** Opens one session per host; throws a ReleaseError when any host fails (nothing changed yet). */
@@ -21,6 +22,11 @@ export interface ContextDeps {
   clock: Clock;
   /** Aborted on the first interrupt. */
   stop: AbortSignal;
+  /** Break a stale cluster lock (recorded). */
+  breakLock?: boolean;
+  /** A lock holder known to be gone (same host, dead pid) counts as stale at once. */
+  isLockHolderGone?: (owner: Partial<LockOwner> | null) => boolean;
+  ciJob?: string;
 }
 
 export interface RunContext {
@@ -29,6 +35,8 @@ export interface RunContext {
   preflight: Preflight;
   servers: Map<string, RunServer>;
   flow: FlowContext;
+  /** Releases the cluster lock and stops its heartbeat; call once, at the end. */
+  close(): Promise<void>;
 }
 
 const NEVER = new AbortController().signal;
@@ -53,6 +61,8 @@ export async function openRunContext(input: {
   release: string;
   artifact?: string;
   dryRun: boolean;
+  /** Which command takes the lock (recorded as its holder). */
+  command?: LockOwner['command'];
   /** What each server ran before this release, when the journal knows better than `current`. */
   releasesBefore?: ReadonlyMap<string, string | null>;
   deps: ContextDeps;
@@ -67,6 +77,29 @@ export async function openRunContext(input: {
   };
   const directors: DirectorHandle[] = cluster.directors.map((d) => ({ name: d.name, session: session(d.name) }));
   const sudo = cluster.directors.some((d) => d.ssh.sudo);
+  // One run per cluster: the lock is taken on every director before anything is read or changed.
+  let lock: HeldLock | undefined;
+  let stopHeartbeat = () => {};
+  if (!input.dryRun) {
+    lock = await acquireLock({
+      directors,
+      settings: cluster.lock,
+      owner: newLockOwner({ cluster: cluster.name, command: input.command ?? 'release', ...whoAmI(), ...(deps.ciJob ? { ciJob: deps.ciJob } : {}), startedAt: deps.clock.now().toISOString() }),
+      breakStale: deps.breakLock ?? false,
+      ...(deps.isLockHolderGone ? { isHolderGone: deps.isLockHolderGone } : {}),
+      signal: deps.stop,
+    });
+    stopHeartbeat = startHeartbeat(directors, cluster.lock, lock.owner);
+    for (const b of lock.broken) {
+      emit({ type: 'warning', code: 'LOCK_BROKEN', director: b.director, message: `broke a stale lock held by ${describeOwner(b.owner)} (heartbeat ${Math.round(b.heartbeatAgeMs / 1000)}s old), as asked with --break-lock` });
+    }
+  }
+  const close = async () => {
+    stopHeartbeat();
+    await lock?.release();
+    lock = undefined;
+  };
+  try {
   const preflight = await runPreflight({
     cluster,
     pipeline,
@@ -131,7 +164,11 @@ export async function openRunContext(input: {
     never: NEVER,
     dryRun: input.dryRun,
   };
-  return { runId, emit, preflight, servers, flow };
+  return { runId, emit, preflight, servers, flow, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** The preflight event: every server's pool state and release. */

@@ -6,7 +6,7 @@ import type { Cluster, Pipeline } from '../config/types.ts';
 import { EXIT } from '../core/errors.ts';
 import type { RunOutcome } from '../events/types.ts';
 import { emitFinished } from './batches.ts';
-import { openRunContext, preflightEvent, whoAmI, type ContextDeps } from './context.ts';
+import { openRunContext, preflightEvent, whoAmI, type ContextDeps, type RunContext } from './context.ts';
 import { rollbackServer } from './flow.ts';
 import type { RunServer, ServerResult } from './types.ts';
 import type { Preflight } from './preflight.ts';
@@ -45,9 +45,18 @@ export async function runRollback(request: RollbackRequest, deps: ContextDeps): 
     pipeline: request.pipeline,
     release: request.release,
     dryRun: false,
+    command: request.command,
     ...(request.releasesBefore ? { releasesBefore: request.releasesBefore } : {}),
     deps,
   });
+  try {
+    return await rollbackWith(ctx, request);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function rollbackWith(ctx: RunContext, request: RollbackRequest): Promise<RollbackResult> {
   const { emit, preflight } = ctx;
   emit({
     type: 'run-started',

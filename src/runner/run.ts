@@ -10,7 +10,7 @@ import { evaluateWindows } from '../windows/evaluate.ts';
 import { windowRefusalError } from '../windows/format.ts';
 import type { Trigger } from '../windows/types.ts';
 import { runBatches } from './batches.ts';
-import { openRunContext, preflightEvent, whoAmI, type ContextDeps } from './context.ts';
+import { openRunContext, preflightEvent, whoAmI, type ContextDeps, type RunContext } from './context.ts';
 import type { RunServer, ServerResult } from './types.ts';
 
 export interface ReleaseRequest {
@@ -91,9 +91,20 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
     release: request.release,
     ...(request.artifact ? { artifact: request.artifact } : {}),
     dryRun: request.dryRun,
+    command: resume?.command ?? 'release',
     ...(resume ? { releasesBefore: resume.releasesBefore } : {}),
     deps,
   });
+  try {
+    return await releaseWith(ctx, request, deps, forced);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function releaseWith(ctx: RunContext, request: ReleaseRequest, deps: RunDeps, forced: ReleaseError | undefined): Promise<RunResult> {
+  const { cluster, pipeline } = request;
+  const resume = request.resume;
   const { emit, preflight } = ctx;
   const state = Object.fromEntries(
     preflight.pool.servers.map((s) => [s.server, s.inPool ? { inPool: true as const } : { inPool: false as const, reason: s.reason ?? 'out of the pool' }]),

@@ -11,6 +11,10 @@ import { buildArtifact } from '../../src/lab/app/artifact.ts';
 import { startLab, type CheckerMode, type Lab } from '../../src/lab/lab.ts';
 import { runLoad, type LoadResult } from '../../src/lab/net/load.ts';
 import { findDest, findService } from '../../src/lb/pool.ts';
+import type { ReleaseEvent } from '../../src/events/types.ts';
+import { readJournal } from '../../src/journal/journal.ts';
+import { writeReleaseFiles, type ReleaseInfo } from '../../src/lab/app/release.ts';
+import type { SshHost } from '../../src/lab/host/ssh-host.ts';
 
 const SHIPPED = new URL('../../pipelines/', import.meta.url);
 
@@ -143,4 +147,187 @@ export async function startE2eLab(options: E2eOptions = {}): Promise<E2eLab> {
 /** Total failed requests of a load run, by kind, for readable assertions. */
 export function failuresOf(result: LoadResult): Record<string, number> {
   return Object.fromEntries(Object.entries(result.failures).filter(([, n]) => n > 0));
+}
+
+// ---- Helpers for the window, canary and rollback scenarios (appended; the ones above are shared). ----
+
+/** The lab's journal (`<lab dir>/journal/lab.journal.ndjson`) as events; [] when none was written. */
+export function journalEvents(e: E2eLab): ReleaseEvent[] {
+  return readJournal(join(e.lab.dir, 'journal', 'lab.journal.ndjson'));
+}
+
+/** The journal's events of one type, in order. */
+export function eventsOf<T extends ReleaseEvent['type']>(e: E2eLab, type: T): Extract<ReleaseEvent, { type: T }>[] {
+  return journalEvents(e).filter((event): event is Extract<ReleaseEvent, { type: T }> => event.type === type);
+}
+
+/** Every SSH host of the lab: directors and real servers. */
+export function sshHostsOf(e: E2eLab): SshHost[] {
+  return [...e.lab.directors.map((d) => e.lab.sshHost(d.name)), ...e.lab.servers.map((s) => s.ssh)].filter((h): h is SshHost => h !== undefined);
+}
+
+/** Runs `fn` while every SSH host closes new connections at once, so any connection attempt makes the CLI fail loudly. */
+export async function withSshRefused<T>(e: E2eLab, fn: () => Promise<T>): Promise<T> {
+  const hosts = sshHostsOf(e);
+  for (const h of hosts) h.faults.refuseNew = true;
+  try {
+    return await fn();
+  } finally {
+    for (const h of hosts) h.faults.refuseNew = false;
+  }
+}
+
+/** Writes a cluster file beside the lab's (same relative paths) with top-level keys replaced; returns its path. */
+export async function writeClusterVariant(e: E2eLab, name: string, extra: Record<string, unknown>): Promise<string> {
+  const cluster = parse(await readFile(e.config, 'utf8')) as Record<string, unknown>;
+  const path = join(e.lab.dir, name);
+  await writeFile(path, stringify({ ...cluster, ...extra }));
+  return path;
+}
+
+/** Puts `releases/<id>` on one server ahead of a release (kept by prepare), e.g. a broken one, so only that server fails. */
+export async function plantRelease(e: E2eLab, server: string, id: string, release: ReleaseInfo): Promise<void> {
+  const host = e.lab.servers.find((s) => s.name === server);
+  if (!host) throw new Error(`no lab server ${server}`);
+  await writeReleaseFiles(join(host.dir, 'app', 'releases', id), release);
+}
+
+/** Servers that were out of the pool on any director at any time since the lab started. */
+export function everOut(e: E2eLab): string[] {
+  return [...new Set(e.lab.timeline.points().flatMap((p) => p.outServers))].sort();
+}
+
+/** Each server's app instance id (new on every start): unchanged = never restarted. */
+export function appIds(e: E2eLab): Record<string, number | null> {
+  return Object.fromEntries(e.lab.servers.map((s) => [s.name, s.app.status().id]));
+}
+
+/** A daily UTC peak window that covers `now` (from now-1h to now+1h; wraps midnight as SPEC allows). */
+export function windowAround(now: Date, name: string, extra: Record<string, unknown> = {}): { window: Record<string, unknown>; from: string; to: string } {
+  const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+  const from = hhmm(new Date(now.getTime() - 3_600_000));
+  const to = hhmm(new Date(now.getTime() + 3_600_000));
+  return { window: { name, days: 'daily', from, to, ...extra }, from, to };
+}
+
+// --- Added for the method, failure, dry-run and output scenarios (append-only below). ---
+
+/** `127.0.0.1:VIPPORT`: the virtual service as ipvsadm's `-t` takes it. */
+export function vipOf(e: E2eLab): string {
+  return `127.0.0.1:${e.lab.vip.port}`;
+}
+
+/** `127.0.0.1:HTTPPORT` of server `k` (0-based): the real server as ipvsadm's `-r` takes it. */
+export function ripOf(e: E2eLab, k: number): string {
+  const server = e.lab.servers[k];
+  if (!server) throw new Error(`no lab server #${k}`);
+  return `127.0.0.1:${server.app.port}`;
+}
+
+/** Sets server `k`'s weight on every director by hand (`ipvsadm -e … -m -w W`), as an operator would. */
+export function setWeightOnAllDirectors(e: E2eLab, k: number, weight: number): void {
+  for (const d of e.lab.directors) {
+    const r = d.ipvsadm(['-e', '-t', vipOf(e), '-r', ripOf(e, k), '-m', '-w', String(weight)]);
+    if (r.exitCode !== 0) throw new Error(`ipvsadm -e on ${d.name} failed: ${r.stderr}`);
+  }
+}
+
+export interface DestChange {
+  director: string;
+  type: 'dest-added' | 'dest-edited' | 'dest-deleted';
+  /** The lab server the destination belongs to (by port), or the port when unknown. */
+  server: string;
+  weight: number | null;
+  at: number;
+}
+
+export interface DirectorRecorder {
+  /** Every destination change on every director's table (from the emulator's own state). */
+  changes: DestChange[];
+  /** Every `ipvsadm` argv run on a director through its SSH host (the tool's commands). */
+  commands: { director: string; argv: string[] }[];
+  stop(): void;
+}
+
+/** Records table changes (`state.subscribe`) and the ipvsadm command lines run on every director. */
+export function recordDirectors(e: E2eLab): DirectorRecorder {
+  const byPort = new Map(e.lab.servers.map((s) => [s.app.port, s.name]));
+  const changes: DestChange[] = [];
+  const commands: { director: string; argv: string[] }[] = [];
+  const undo: (() => void)[] = [];
+  for (const d of e.lab.directors) {
+    undo.push(
+      d.state.subscribe((change) => {
+        if (change.type !== 'dest-added' && change.type !== 'dest-edited' && change.type !== 'dest-deleted') return;
+        const dest = change.type === 'dest-deleted' ? change.before : change.after;
+        changes.push({
+          director: d.name,
+          type: change.type,
+          server: byPort.get(dest.port) ?? String(dest.port),
+          weight: change.type === 'dest-deleted' ? null : dest.weight,
+          at: Date.now(),
+        });
+      }),
+    );
+    // The lab's tool server looks `ipvsadm` up on the director at call time: wrap it to see the argv.
+    const original = d.ipvsadm;
+    d.ipvsadm = (argv, stdin) => {
+      commands.push({ director: d.name, argv: [...argv] });
+      return original(argv, stdin);
+    };
+    undo.push(() => {
+      d.ipvsadm = original;
+    });
+  }
+  return {
+    changes,
+    commands,
+    stop: () => {
+      for (const u of undo.splice(0)) u();
+    },
+  };
+}
+
+/** True for an ipvsadm argv that changes the table (add, edit, delete, restore, clear, zero…). */
+export function isMutatingIpvsadm(argv: readonly string[]): boolean {
+  return argv.some((a) => /^-[AEDCRaedZ]$|^--(add|edit|delete|clear|restore|zero)/.test(a));
+}
+
+/** sha256 over a directory tree: every entry's relative path, type, mode, size, mtime, symlink target and content. */
+export async function hashTree(root: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const { lstat, readdir, readlink } = await import('node:fs/promises');
+  const hash = createHash('sha256');
+  const walk = async (rel: string): Promise<void> => {
+    const abs = rel === '' ? root : join(root, rel);
+    const st = await lstat(abs);
+    const kind = st.isSymbolicLink() ? 'l' : st.isDirectory() ? 'd' : st.isFile() ? 'f' : 'o';
+    hash.update(`${kind} ${rel} ${st.mode & 0o7777} ${st.mtimeMs}`);
+    if (kind === 'l') hash.update(` -> ${await readlink(abs)}`);
+    if (kind === 'f') hash.update(` ${st.size} `).update(await readFile(abs));
+    hash.update('\n');
+    if (kind === 'd') for (const name of (await readdir(abs)).sort()) await walk(rel === '' ? name : join(rel, name));
+  };
+  await walk('');
+  return hash.digest('hex');
+}
+
+/** Each server's directory hashed (see hashTree), by server name. */
+export async function hashServerDirs(e: E2eLab): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(e.lab.servers.map(async (s) => [s.name, await hashTree(s.dir)] as const)));
+}
+
+/** `ipvsadm -S -n` of every director, by name: the configured table, no counters. */
+export function saveListings(e: E2eLab): Record<string, string> {
+  return Object.fromEntries(e.lab.directors.map((d) => [d.name, d.ipvsadm(['-S', '-n']).stdout]));
+}
+
+/** Polls `check` every `everyMs` until it returns true; fails after `timeoutMs` naming `what`. */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

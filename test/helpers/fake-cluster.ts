@@ -252,7 +252,7 @@ export function createFakeCluster(spec: FakeClusterSpec) {
         const run = () => {
           actor = 'engine';
           try {
-            return role === 'director' ? directorExec(host, argv) : serverExec(host, command, argv);
+            return role === 'director' ? directorExec(host, argv, 'script' in command ? command.script : '') : serverExec(host, command, argv);
           } finally {
             actor = 'test';
           }
@@ -282,10 +282,38 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     };
   }
 
-  function directorExec(host: string, argv: string[] | undefined): Partial<ExecResult> {
-    if (!argv) return { exitCode: 127, stderr: 'fake director: scripts are not modelled\n' };
+  function directorExec(host: string, argv: string[] | undefined, script: string): Partial<ExecResult> {
+    if (!argv) return lockExec(host, script);
     if (argv[0] !== 'ipvsadm') return { exitCode: 127, stderr: `${argv[0]}: command not found\n` };
     return runIpvsadm(stateOf(host), argv.slice(1));
+  }
+
+  // The cluster lock (src/lock): a directory per director holding the owner's JSON and a heartbeat.
+  const locks = new Map<string, { owner: string; heartbeatAt: number }>();
+  function lockExec(host: string, script: string): Partial<ExecResult> {
+    const lock = locks.get(host);
+    const token = /"token":"([0-9a-f]+)"/.exec(script)?.[1];
+    const mine = lock !== undefined && token !== undefined && lock.owner.includes(`"token":"${token}"`);
+    if (script.includes('echo ACQUIRED')) {
+      if (lock) return { stdout: `HELD ${Math.floor((clock.now().getTime() - lock.heartbeatAt) / 1000)}\n${lock.owner}\n` };
+      const owner = /printf '%s\\n' ('(?:[^']|'\\'')*')/.exec(script)?.[1];
+      locks.set(host, { owner: unquote(owner ?? "''"), heartbeatAt: clock.now().getTime() });
+      return { stdout: 'ACQUIRED\n' };
+    }
+    if (/; then rm -rf /.test(script)) {
+      if (mine) locks.delete(host);
+      return {};
+    }
+    if (script.includes('&& touch')) {
+      if (!mine) return { exitCode: 1 };
+      lock.heartbeatAt = clock.now().getTime();
+      return {};
+    }
+    if (script.startsWith('rm -rf ')) {
+      locks.delete(host);
+      return {};
+    }
+    return { exitCode: 127, stderr: `fake director: script not modelled: ${script}\n` };
   }
 
   function serverExec(host: string, command: RemoteCommand, argv: string[] | undefined): Partial<ExecResult> {
@@ -339,6 +367,7 @@ export function createFakeCluster(spec: FakeClusterSpec) {
   const cluster: Cluster = {
     name: 'test', file: '/cfg/release.yaml', directors, services: services.map((key) => ({ key })), realServers,
     concurrency: 4, peakWindows: undefined, pipelineFile: '/cfg/pipeline.yaml', journalDir: '/cfg/.release',
+    lock: { path: '.lvs-release/test.lock', staleAfterMs: 120_000, heartbeatMs: 15_000 },
   };
 
   const execs = (host?: string) =>
@@ -370,9 +399,15 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     },
     releaseHung: () => hung.splice(0).forEach((r) => r()),
     execs,
-    /** Mutating commands sent to directors (argv with sudo stripped), in order. */
+    /** Mutating ipvsadm commands sent to directors (argv with sudo stripped), in order. */
     ipvsWrites: (director?: string) =>
-      execs(director).filter((e) => e.role === 'director' && e.mutates).map((e) => ({ ...e, argv: e.argv ?? [] })),
+      execs(director).flatMap((e) => (e.role === 'director' && e.mutates && e.argv?.[0] === 'ipvsadm' ? [{ ...e, argv: e.argv }] : [])),
+    /** The lock each director holds now: the owner's JSON, or undefined. */
+    lockOn: (director: string) => locks.get(director)?.owner,
+    /** Someone else holds the lock on a director, last heartbeat `ageMs` ago. */
+    holdLock(director: string, owner: object, ageMs = 0) {
+      locks.set(director, { owner: JSON.stringify(owner), heartbeatAt: clock.now().getTime() - ageMs });
+    },
     changes: () => timeline.filter((e): e is Extract<TimelineEntry, { kind: 'change' }> => e.kind === 'change'),
     events<T extends EventType>(type: T) {
       return timeline.flatMap((e) => (e.kind === 'event' && e.event.type === type ? [{ seq: e.seq, at: e.at, ...(e.event as Omit<EventOf<T>, 'at' | 'runId'>) }] : []));

@@ -1,15 +1,12 @@
 // Test data for the runner: a pipeline whose steps the fake cluster's server model understands,
-// and a FlowContext wired the way run.ts wires it, over a fake cluster.
+// and the run context run.ts builds, over a fake cluster.
 import type { DrainSettings, PhaseName, Pipeline, RunStep, Step } from '../../src/config/types.ts';
-import { createPhaseRunner } from '../../src/deploy/phase.ts';
-import type { Emit } from '../../src/events/types.ts';
-import { readAllTables } from '../../src/lb/directors.ts';
-import { DRIVERS } from '../../src/lb/methods.ts';
-import type { LbContext } from '../../src/lb/types.ts';
+import type { EventInput } from '../../src/events/types.ts';
 import { buildPlan } from '../../src/plan/build-plan.ts';
 import { parseBatchSpec } from '../../src/plan/batch-spec.ts';
 import type { Plan } from '../../src/plan/types.ts';
-import { poolServerOf, readCurrentRelease, runPreflight, savedSlotsOf, type Preflight } from '../../src/runner/preflight.ts';
+import { openRunContext } from '../../src/runner/context.ts';
+import type { Preflight } from '../../src/runner/preflight.ts';
 import type { FlowContext, RunServer } from '../../src/runner/types.ts';
 import type { FakeCluster } from '../helpers/fake-cluster.ts';
 
@@ -48,74 +45,37 @@ export interface Harness {
   plan(batch: string, canary?: number): Plan;
 }
 
-/** Preflight over the fake cluster, then the FlowContext run.ts would build. */
+/** The run context run.ts builds (openRunContext), over the fake cluster's sessions. */
 export async function aHarness(
   fc: FakeCluster,
-  options: { pipeline?: Pipeline; release?: string; stop?: AbortSignal; emit?: Emit } = {},
+  options: { pipeline?: Pipeline; release?: string; stop?: AbortSignal; emit?: (event: EventInput) => void } = {},
 ): Promise<Harness> {
   const { cluster } = fc;
   const pipeline = options.pipeline ?? aPipeline();
-  const sudo = cluster.directors.some((d) => d.ssh.sudo);
-  const preflight = await runPreflight({
+  const ctx = await openRunContext({
+    runId: 'test-run',
     cluster,
     pipeline,
-    directors: fc.directorHandles,
-    servers: cluster.realServers.map((s) => ({ name: s.name, session: fc.session(s.name), root: s.app.root })),
-    sudo,
-    keepalivedManaged: new Set(),
-  });
-  const servers = new Map<string, RunServer>(
-    cluster.realServers.map((config) => [
-      config.name,
-      {
-        ...poolServerOf(config),
-        config,
-        session: fc.session(config.name),
-        ...(config.app.healthFile ? { healthFile: config.app.healthFile } : {}),
-        releaseBefore: preflight.releases.get(config.name) ?? null,
-      },
-    ]),
-  );
-  const emit = options.emit ?? fc.emit;
-  const stop = options.stop ?? new AbortController().signal;
-  const lb: LbContext = {
-    directors: fc.directorHandles,
-    services: cluster.services.map((s) => s.key),
-    sudo,
-    commandTimeoutMs: pipeline.stepTimeoutMs,
-    confirmTimeoutMs: 30_000,
-    pollMs: pipeline.drain.pollMs,
-    connectionSource: pipeline.drain.connections,
-    ...(pipeline.drain.ramp ? { ramp: pipeline.drain.ramp } : {}),
-    emit,
-    clock: fc.clock,
-    signal: stop,
-    readTables: (signal) => readAllTables(fc.directorHandles, { sudo, timeoutMs: pipeline.stepTimeoutMs, signal }),
-  };
-  const flow: FlowContext = {
     release: options.release ?? 'r2',
-    driver: DRIVERS[pipeline.drain.method],
-    lb,
-    runPhase: createPhaseRunner({ cluster, pipeline, emit, clock: fc.clock, dryRun: false }),
-    readCurrent: (server, signal) => readCurrentRelease(server.session, server.config.app.root, signal),
-    savedSlots: (server) => savedSlotsOf(preflight.pool, server.name),
-    drain: pipeline.drain,
-    emit,
-    clock: fc.clock,
-    stop,
-    never: new AbortController().signal,
     dryRun: false,
-  };
+    command: 'release',
+    deps: {
+      openSessions: async () => fc.sessions,
+      emit: options.emit ?? fc.emit,
+      clock: fc.clock,
+      stop: options.stop ?? new AbortController().signal,
+    },
+  });
   const state = Object.fromEntries(
-    preflight.pool.servers.map((s) => [s.server, s.inPool ? { inPool: true as const } : { inPool: false as const, reason: s.reason ?? 'out' }]),
+    ctx.preflight.pool.servers.map((s) => [s.server, s.inPool ? { inPool: true as const } : { inPool: false as const, reason: s.reason ?? 'out' }]),
   );
   return {
-    flow,
-    servers,
-    preflight,
+    flow: ctx.flow,
+    servers: ctx.servers,
+    preflight: ctx.preflight,
     pipeline,
     server: (name) => {
-      const s = servers.get(name);
+      const s = ctx.servers.get(name);
       if (!s) throw new Error(`no server ${name}`);
       return s;
     },

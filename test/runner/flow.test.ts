@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventInput } from '../../src/events/types.ts';
 import { releaseServer } from '../../src/runner/flow.ts';
-import { createFakeCluster, type FakeCluster, type FakeServerSpec } from '../helpers/fake-cluster.ts';
+import { createFakeCluster, VIP, type FakeCluster, type FakeServerSpec } from '../helpers/fake-cluster.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { aHarness, aPipeline } from './builders.ts';
 
@@ -139,6 +139,17 @@ describe('releaseServer', () => {
     expect(restores(fc)).toEqual([]);
   });
 
+  it('reports the release the server really runs when the switch back worked but its verify failed', async () => {
+    const fc = cluster();
+    fc.on('web1', /^verify /, { exitCode: 1, stderr: 'smoke failed\n' });
+    const h = await aHarness(fc);
+    const result = await releaseServer(h.server('web1'), h.flow);
+    expect(result.outcome).toBe('rollback-failed');
+    expect(fc.server('web1').current).toBe('r1');
+    expect(fc.events('release-switch').filter((e) => e.stage === 'done').map((e) => e.to)).toEqual(['r2', 'r1']);
+    expect(result.releaseAfter).toBe('r1');
+  });
+
   it('stays out, never guessing, when no previous release was recorded', async () => {
     const fc = cluster({ release: null });
     fc.on('web1', /^verify r2/, { exitCode: 1 });
@@ -195,5 +206,50 @@ describe('releaseServer', () => {
     expect(result.outcome).toBe('interrupted');
     expectBackInPool(fc);
     expect(stepRuns(fc)).toEqual([]);
+  });
+
+  it('with the healthfile method, lets keepalived take the server out and back, and restores only after verify', async () => {
+    const health = '/srv/app/shared/health/ready.html';
+    const fc = createFakeCluster({
+      clock: fakeClock(),
+      servers: [{ ...WEB1, healthFile: health }, WEB2],
+      keepalived: { delayMs: { lvs1: 2000, lvs2: 6000 } },
+    });
+    const h = await aHarness(fc, { pipeline: aPipeline({ drain: { method: 'healthfile' } }) });
+    const result = await releaseServer(h.server('web1'), h.flow);
+    expect(result).toMatchObject({ outcome: 'released', releaseAfter: 'r2' });
+    expect(fc.ipvsWrites()).toEqual([]);
+    expect(fc.server('web1').files).toEqual(new Set([health]));
+    expectBackInPool(fc);
+    const moves = fc.execs('web1').filter((e) => e.label?.startsWith('healthfile-'));
+    const outOnBoth = fc.timeline.find((e) => e.kind === 'pool' && e.out.includes('web1'));
+    const lvs2Zero = fc.changes().find((c) => c.director === 'lvs2' && c.change.type === 'dest-edited' && c.change.after.weight === 0);
+    const firstDeploy = fc.execs('web1').find((e) => e.line.startsWith('ln -sfn'));
+    // Deploy starts only once the slower director (lvs2) shows weight 0.
+    expect(outOnBoth && lvs2Zero && firstDeploy && lvs2Zero.seq < firstDeploy.seq).toBe(true);
+    const verified = stepRuns(fc).find((s) => s.phase === 'verify' && s.ok);
+    expect(moves.map((m) => m.label)).toEqual(['healthfile-down', 'healthfile-up']);
+    expect((moves[1]?.seq ?? -1) > (verified?.seq ?? Infinity)).toBe(true);
+  });
+
+  it('drains and restores a server in an address service and a fwmark service (DR)', async () => {
+    const fwm = { kind: 'fwmark', family: 'inet', mark: 10 } as const;
+    const fc = createFakeCluster({ clock: fakeClock(), services: [VIP, fwm], servers: [{ ...WEB1, forward: 'Route' }, { ...WEB2, forward: 'Route' }] });
+    const h = await aHarness(fc);
+    const result = await releaseServer(h.server('web1'), h.flow);
+    expect(result.outcome).toBe('released');
+    expect(fc.ipvsWrites('lvs1').map((w) => w.argv.slice(1, 6).join(' '))).toEqual([
+      '-e -t 10.0.0.100:80 -r 10.0.1.11:80',
+      '-e -f 10 -r 10.0.1.11:0',
+      '-d -t 10.0.0.100:80 -r 10.0.1.11:80',
+      '-d -f 10 -r 10.0.1.11:0',
+      '-a -t 10.0.0.100:80 -r 10.0.1.11:80',
+      '-a -f 10 -r 10.0.1.11:0',
+    ]);
+    for (const d of ['lvs1', 'lvs2']) {
+      expect(fc.weight('web1', d, VIP)).toBe(100);
+      expect(fc.weight('web1', d, fwm)).toBe(100);
+      expect(fc.state(d).services().flatMap((svc) => svc.dests).filter((x) => x.address === '10.0.1.11').map((x) => x.forward)).toEqual(['Route', 'Route']);
+    }
   });
 });

@@ -77,6 +77,32 @@ describe('runRelease', () => {
     expect(fc.ipvsWrites()).toEqual([]);
   });
 
+  it('holds the cluster lock on every director for the whole run, and gives it back', async () => {
+    const fc = threeServers();
+    await runRelease(request(fc), deps(fc, []));
+    const lockCalls = fc.execs().filter((e) => e.label === 'cluster lock');
+    const acquires = lockCalls.filter((e) => e.line.includes('ACQUIRED'));
+    expect(acquires.map((e) => e.host)).toEqual(['lvs1', 'lvs2']);
+    const firstRead = fc.execs().find((e) => e.line.includes('ipvsadm -L'));
+    const writes = fc.ipvsWrites();
+    expect(acquires.every((a) => a.seq < (firstRead?.seq ?? -1))).toBe(true);
+    const releases = lockCalls.filter((e) => e.seq > (writes.at(-1)?.seq ?? Infinity));
+    expect(releases.map((e) => e.host).sort()).toEqual(['lvs1', 'lvs2']);
+    expect(fc.lockOn('lvs1')).toBeUndefined();
+    expect(fc.lockOn('lvs2')).toBeUndefined();
+  });
+
+  it('refuses while another run holds the lock, naming it, and changes nothing', async () => {
+    const fc = threeServers();
+    fc.holdLock('lvs2', { token: 'feedface', user: 'alice', host: 'ci-7', pid: 4242, command: 'release', startedAt: '2026-11-25T01:59:00Z' }, 5_000);
+    const error = await runRelease(request(fc), deps(fc, [])).then(() => undefined, (e: unknown) => e);
+    expect(isReleaseError(error) && error.code).toBe('LOCK_HELD');
+    expect((error as Error).message).toContain('alice@ci-7 pid 4242');
+    expect(fc.ipvsWrites()).toEqual([]);
+    expect(fc.lockOn('lvs1')).toBeUndefined();
+    expect(fc.lockOn('lvs2')).toContain('feedface');
+  });
+
   describe('dry run', () => {
     async function dryRun(pipeline = aPipeline()) {
       const fc = threeServers();

@@ -13,6 +13,7 @@ import { journalPath } from './status.ts';
 
 export interface ContinueOptions {
   config: string;
+  breakLock?: boolean;
   json?: boolean;
   report?: string;
 }
@@ -62,6 +63,7 @@ async function continueRun(io: CliIo, options: ContinueOptions, command: 'promot
       ...(options.json ? { json: true } : {}),
       ...(options.report ? { report: options.report } : {}),
       ...(first?.trigger ? { trigger: first.trigger } : {}),
+      ...(options.breakLock ? { breakLock: true } : {}),
     } as Parameters<typeof releaseCommand>[1],
     { planOnly: false, resume: resumeState(state, command) },
   );

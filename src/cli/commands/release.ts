@@ -29,6 +29,7 @@ export interface ReleaseCliOptions {
   waitForWindow?: boolean;
   json?: boolean;
   report?: string;
+  breakLock?: boolean;
 }
 
 /** `20261125T020000Z`: sortable, filesystem- and shell-safe. */
@@ -67,7 +68,7 @@ export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode
   }
 
   const plain = canary !== undefined && Boolean(io.stdout.isTTY) && !options.json;
-  return withHarness(io, cluster, { ...(options.json ? { json: true } : {}), ...(options.report ? { report: options.report } : {}), dryRun, plain }, async ({ deps, reporter }) => {
+  return withHarness(io, cluster, { ...(options.json ? { json: true } : {}), ...(options.report ? { report: options.report } : {}), dryRun, plain, ...(options.breakLock ? { breakLock: true } : {}) }, async ({ deps, reporter }) => {
     if (options.waitForWindow && !options.forceWindow) await waitForWindow(io, cluster, trigger, deps.stop);
     const refusal = checkWindows({ cluster, trigger }, systemClock.now());
     if (refusal && !options.forceWindow) throw refusal;
@@ -83,7 +84,7 @@ export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode
         trigger,
         dryRun,
         ...(options.forceWindow && options.reason ? { forceWindowReason: options.reason } : {}),
-        ...(io.env.CI_JOB_ID || io.env.GITHUB_RUN_ID ? { ciJob: io.env.CI_JOB_ID ?? io.env.GITHUB_RUN_ID } : {}),
+        ...(deps.ciJob ? { ciJob: deps.ciJob } : {}),
         ...(resume ? { resume } : {}),
       },
       {

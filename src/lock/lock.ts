@@ -1,0 +1,162 @@
+// One release per cluster (SPEC invariant 5): a lock directory created atomically (`mkdir`) on
+// every director, naming its holder, with a heartbeat the holder touches. A held lock refuses;
+// a lock whose heartbeat stopped is reported as stale and broken only when asked (--break-lock).
+import { randomBytes } from 'node:crypto';
+import { ReleaseError } from '../core/errors.ts';
+import type { DirectorHandle } from '../lb/directors.ts';
+import { shellQuote as q } from '../shell/quote.ts';
+
+export interface LockOwner {
+  token: string;
+  cluster: string;
+  command: string;
+  user: string;
+  host: string;
+  pid: number;
+  ciJob?: string;
+  startedAt: string;
+}
+
+export interface LockSettings {
+  path: string;
+  staleAfterMs: number;
+  heartbeatMs: number;
+}
+
+/** What one director says about the lock. */
+export type LockProbe =
+  | { director: string; state: 'acquired' }
+  | { director: string; state: 'held'; owner: Partial<LockOwner> | null; heartbeatAgeMs: number }
+  | { director: string; state: 'error'; detail: string };
+
+export function newLockOwner(input: Omit<LockOwner, 'token'>): LockOwner {
+  return { ...input, token: randomBytes(8).toString('hex') };
+}
+
+/** POSIX sh: take the lock (mkdir is atomic) or report the holder and its heartbeat age. */
+export function acquireScript(path: string, owner: LockOwner): string {
+  const lock = q(path);
+  return [
+    `mkdir -p "$(dirname ${lock})" || exit 3`,
+    `if mkdir ${lock} 2>/dev/null; then`,
+    `  printf '%s\\n' ${q(JSON.stringify(owner))} > ${lock}/owner.json && touch ${lock}/heartbeat && echo ACQUIRED`,
+    'else',
+    `  now=$(date +%s); hb=$(stat -c %Y ${lock}/heartbeat 2>/dev/null || stat -c %Y ${lock})`,
+    '  echo "HELD $((now - hb))"',
+    `  cat ${lock}/owner.json 2>/dev/null || true`,
+    'fi',
+  ].join('\n');
+}
+
+/** Removes the lock only if we own it (the token matches). */
+export function releaseScript(path: string, owner: LockOwner): string {
+  const lock = q(path);
+  return `if grep -q ${q(`"token":"${owner.token}"`)} ${lock}/owner.json 2>/dev/null; then rm -rf ${lock}; fi`;
+}
+
+export function heartbeatScript(path: string, owner: LockOwner): string {
+  const lock = q(path);
+  return `grep -q ${q(`"token":"${owner.token}"`)} ${lock}/owner.json && touch ${lock}/heartbeat`;
+}
+
+export function breakScript(path: string): string {
+  return `rm -rf ${q(path)}`;
+}
+
+/** Parses the acquire script's answer. */
+export function parseProbe(director: string, stdout: string): LockProbe {
+  const [first = '', ...rest] = stdout.trim().split('\n');
+  if (first === 'ACQUIRED') return { director, state: 'acquired' };
+  const held = /^HELD (-?\d+)$/.exec(first);
+  if (!held) return { director, state: 'error', detail: `unexpected answer: ${first}` };
+  let owner: Partial<LockOwner> | null = null;
+  try {
+    owner = rest.length ? (JSON.parse(rest.join('\n')) as Partial<LockOwner>) : null;
+  } catch {
+    owner = null;
+  }
+  return { director, state: 'held', owner, heartbeatAgeMs: Number(held[1]) * 1000 };
+}
+
+export function describeOwner(owner: Partial<LockOwner> | null): string {
+  if (!owner) return 'an unknown holder (no owner file)';
+  return `${owner.user ?? '?'}@${owner.host ?? '?'} pid ${owner.pid ?? '?'}${owner.ciJob ? ` CI job ${owner.ciJob}` : ''} (${owner.command ?? 'release'} since ${owner.startedAt ?? '?'})`;
+}
+
+export interface HeldLock {
+  owner: LockOwner;
+  /** Broken stale locks, for the record. */
+  broken: { director: string; owner: Partial<LockOwner> | null; heartbeatAgeMs: number }[];
+  release(): Promise<void>;
+}
+
+const runOn = async (d: DirectorHandle, script: string, signal?: AbortSignal) =>
+  d.session.exec({ script, mutates: true, timeoutMs: 15_000, label: 'cluster lock' }, signal ? { signal } : {});
+
+/** Takes the lock on every director, or refuses (exit 3) naming the holder. */
+export async function acquireLock(input: {
+  directors: readonly DirectorHandle[];
+  settings: LockSettings;
+  owner: LockOwner;
+  breakStale: boolean;
+  /** A holder known to be gone (same host, process not alive) is stale at once. */
+  isHolderGone?: (owner: Partial<LockOwner> | null) => boolean;
+  signal?: AbortSignal;
+}): Promise<HeldLock> {
+  const { directors, settings, owner } = input;
+  const broken: HeldLock['broken'] = [];
+  const probe = async (d: DirectorHandle): Promise<LockProbe> => {
+    const result = await runOn(d, acquireScript(settings.path, owner), input.signal);
+    if (!result.ok) return { director: d.name, state: 'error', detail: result.stderr.trim() || result.error || `exit ${result.exitCode}` };
+    return parseProbe(d.name, result.stdout);
+  };
+  const isStale = (p: Extract<LockProbe, { state: 'held' }>) => p.heartbeatAgeMs > settings.staleAfterMs || (input.isHolderGone?.(p.owner) ?? false);
+  let probes = await Promise.all(directors.map(probe));
+  const stale = probes.filter((p): p is Extract<LockProbe, { state: 'held' }> => p.state === 'held' && isStale(p));
+  if (stale.length > 0 && input.breakStale && probes.every((p) => p.state !== 'held' || isStale(p))) {
+    await Promise.all(stale.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, breakScript(settings.path), input.signal)));
+    broken.push(...stale.map((p) => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs })));
+    const retried = await Promise.all(stale.map((p) => probe(directors.find((d) => d.name === p.director) as DirectorHandle)));
+    probes = probes.map((p) => retried.find((r) => r.director === p.director) ?? p);
+  }
+  const release = async () => {
+    await Promise.allSettled(directors.map((d) => runOn(d, releaseScript(settings.path, owner))));
+  };
+  const failed = probes.filter((p) => p.state !== 'acquired');
+  if (failed.length === 0) return { owner, broken, release };
+  // Give back what we took before refusing: nothing else was touched.
+  await Promise.allSettled(probes.filter((p) => p.state === 'acquired').map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, releaseScript(settings.path, owner))));
+  const held = failed.find((p): p is Extract<LockProbe, { state: 'held' }> => p.state === 'held');
+  if (held) {
+    const stale = isStale(held);
+    const age = Math.round(held.heartbeatAgeMs / 1000);
+    throw new ReleaseError(stale ? 'LOCK_STALE' : 'LOCK_HELD', stale
+      ? `The cluster lock on ${held.director} (${settings.path}) is stale: held by ${describeOwner(held.owner)}, last heartbeat ${age}s ago.`
+      : `Another run holds the cluster lock on ${held.director} (${settings.path}): ${describeOwner(held.owner)}, heartbeat ${age}s ago.`, {
+      hint: stale
+        ? 'Check that the holder is really gone, run `release recover` if it crashed, or pass --break-lock (recorded).'
+        : 'Wait for it to finish; one release per cluster at a time.',
+      details: { director: held.director, owner: held.owner, heartbeatAgeMs: held.heartbeatAgeMs },
+    });
+  }
+  const error = failed[0] as Extract<LockProbe, { state: 'error' }>;
+  throw new ReleaseError('PREFLIGHT_FAILED', `Could not take the cluster lock on ${error.director}: ${error.detail}.`, {
+    hint: `The SSH user must be able to create ${settings.path} on every director.`,
+  });
+}
+
+/** Touches the heartbeat every heartbeatMs until stopped. */
+export function startHeartbeat(directors: readonly DirectorHandle[], settings: LockSettings, owner: LockOwner): () => void {
+  const timer = setInterval(() => {
+    for (const d of directors) void runOn(d, heartbeatScript(settings.path, owner)).catch(() => {});
+  }, settings.heartbeatMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** True when the holder ran on this host and its process is gone (a crash or kill -9). */
+export function holderGoneOnThisHost(thisHost: string, isAlive: (pid: number) => boolean) {
+  return (owner: Partial<LockOwner> | null): boolean =>
+    owner !== null && owner.host === thisHost && typeof owner.pid === 'number' && !isAlive(owner.pid);
+}
+
