@@ -25,5 +25,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (`release status | head`) is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   process.exitCode = await run(argv, processIo());
 }

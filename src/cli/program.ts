@@ -6,7 +6,7 @@ import { validateCommand } from './commands/validate.ts';
 import { windowsCommand } from './commands/windows.ts';
 import { releaseCommand, type ReleaseCliOptions } from './commands/release.ts';
 import { statusCommand } from './commands/status.ts';
-import { abortCommand, promoteCommand, resumeCommand, rollbackCommand, type ContinueOptions } from './commands/continue.ts';
+import { abortCommand, promoteCommand, recoverCommand, resumeCommand, rollbackCommand, type ContinueOptions } from './commands/continue.ts';
 import { labCommand, labArtifactCommand, labLoadCommand, labStatusCommand } from './commands/lab.ts';
 
 export type SetStatus = (code: number) => void;
@@ -83,6 +83,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     ['promote', 'continue a paused canary with the rest of the plan', promoteCommand],
     ['abort', 'roll a paused canary back to what it ran before', abortCommand],
     ['resume', 'continue a run stopped by a peak window or an interruption', resumeCommand],
+    ['recover', 'after a crash: every server on one release and back in the pool, verified first', recoverCommand],
   ];
   for (const [name, description, command] of continuing) {
     program

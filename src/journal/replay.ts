@@ -46,9 +46,14 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
   const state: RunJournalState = {
     runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, firstRun: null, plan: null, badReleases: [], servers: new Map(),
   };
+  let repairing = false;
   for (const event of events) {
     switch (event.type) {
       case 'run-started':
+        // NOTE: a recover run repairs; it must not change what the release's own outcome was,
+        // or a second recover would pick a different target than the first.
+        repairing = event.command === 'recover';
+        if (repairing) break;
         // A new release starts afresh; promote/resume/abort runs of the same release continue it.
         if (event.release !== state.release) {
           state.servers = new Map();
@@ -68,7 +73,7 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
       case 'preflight':
         for (const p of event.servers) {
           const s = serverState(state, p.name);
-          s.releaseBefore ??= p.release ?? null;
+          if (!repairing) s.releaseBefore ??= p.release ?? null;
           s.current = p.release ?? s.current;
         }
         break;
@@ -101,6 +106,7 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
         state.paused = { reason: event.reason, nextBatch: event.nextBatch };
         break;
       case 'run-finished':
+        if (repairing) break;
         state.finished = true;
         state.outcome = event.outcome;
         break;

@@ -84,7 +84,7 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
 }
 
 /** Puts the server back on every director; runs even when interrupted. */
-async function restoreServer(
+export async function restoreServer(
   server: RunServer,
   saved: SavedSlot[],
   startedAt: number,
@@ -106,7 +106,7 @@ async function restoreServer(
 }
 
 /** Runs a phase and records the release switch around `deploy`/`rollback`. */
-async function switchRelease(
+export async function switchRelease(
   server: RunServer,
   ctx: FlowContext,
   phase: 'deploy' | 'rollback',

@@ -51,9 +51,10 @@ describe('drain methods on the lab', () => {
     }
     // The tool sent those as ipvsadm command lines: -e … -w 0, -d, -a … -m -w 100.
     const mutating = commands.filter((c) => isMutatingIpvsadm(c.argv)).map((c) => c.argv.join(' '));
-    expect(mutating.filter((c) => c.startsWith('-e ') && c.endsWith('-m -w 0'))).toHaveLength(12);
-    expect(mutating.filter((c) => c.startsWith('-d '))).toHaveLength(12);
-    expect(mutating.filter((c) => c.startsWith('-a ') && c.endsWith('-m -w 100'))).toHaveLength(12);
+    expect(mutating.filter((c) => /^-e -t \S+ -r \S+ -m -w 0( |$)/.test(c))).toHaveLength(12);
+    expect(mutating.filter((c) => /^-d -t \S+ -r \S+$/.test(c))).toHaveLength(12);
+    expect(mutating.filter((c) => /^-a -t \S+ -r \S+ -m -w 100( |$)/.test(c))).toHaveLength(12);
+    expect(mutating).toHaveLength(36);
   });
 
   it('quiesce: servers go to weight 0 and back by -e, never deleted', async () => {

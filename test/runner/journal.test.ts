@@ -54,7 +54,9 @@ describe('replay', () => {
   it('knows which server is still out, with what to restore, after a failed rollback', async () => {
     const fc = cluster();
     fc.on('web2', /^verify /, { exitCode: 1 });
-    const state = replay(await eventsOf(fc));
+    const events = await eventsOf(fc);
+    expect(events.filter((e) => e.type === 'warning').map((e) => e.code)).toContain('ROLLBACK_NO_ROOM');
+    const state = replay(events);
     expect(state.outcome).toBe('rollback-failed');
     expect(state.badReleases).toEqual(['r2']);
     const web2 = state.servers.get('web2');
@@ -64,8 +66,9 @@ describe('replay', () => {
       ['lvs1', 'TCP 10.0.0.100:80', '10.0.1.12', 80, 'Masq', 100],
       ['lvs2', 'TCP 10.0.0.100:80', '10.0.1.12', 80, 'Masq', 100],
     ]);
-    // web1 was released in batch 1, then rolled back with rollback: all.
-    expect(state.servers.get('web1')).toMatchObject({ current: 'r1', drained: null, outcome: 'rolled-back' });
+    // web1 was released in batch 1; with web2 stuck out a batch of 1 leaves no room to roll it back.
+    expect(state.servers.get('web1')).toMatchObject({ current: 'r2', drained: null, outcome: 'released' });
+    expect(state.servers.get('web3')).toMatchObject({ current: 'r1', drained: null, outcome: null });
   });
 
   it('shows a crash mid-switch: drained, the switch in flight, current not yet known to have moved', async () => {

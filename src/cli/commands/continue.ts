@@ -3,6 +3,7 @@ import { ReleaseError } from "../../core/errors.ts";
 import { readJournal } from '../../journal/journal.ts';
 import { replay, type RunJournalState } from '../../journal/replay.ts';
 import type { Plan } from '../../plan/types.ts';
+import { runRecover } from '../../runner/recover.ts';
 import { runRollback, type RollbackTarget } from '../../runner/rollback.ts';
 import type { ResumeState } from '../../runner/run.ts';
 import { withHarness } from '../harness.ts';
@@ -138,3 +139,13 @@ export async function rollbackCommand(io: CliIo, options: ContinueOptions & { to
   });
 }
 
+
+/** Repairs after a crash: every server the journal touched ends on one release, in the pool. */
+export async function recoverCommand(io: CliIo, options: ContinueOptions): Promise<number> {
+  const { cluster, pipeline } = await loadConfigOrThrow(io, options.config);
+  const journal = await lastRun(io, options.config);
+  return withHarness(io, cluster, options, async ({ deps }) => {
+    const result = await runRecover({ cluster, pipeline, journal }, deps);
+    return result.exitCode;
+  });
+}

@@ -1,0 +1,126 @@
+// `release recover`: after a crash, kill -9 or a lost run, bring every server the journal
+// touched to one consistent release and back into the pool with its recorded weights, verifying
+// each with its smoke checks first. Idempotent: on a healthy cluster it changes nothing.
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Pipeline } from '../config/types.ts';
+import { EXIT } from '../core/errors.ts';
+import type { RunOutcome, SavedSlotRecord } from '../events/types.ts';
+import type { RunJournalState } from '../journal/replay.ts';
+import type { SavedSlot } from '../lb/types.ts';
+import { emitFinished } from './batches.ts';
+import { openRunContext, preflightEvent, whoAmI, type ContextDeps, type RunContext } from './context.ts';
+import { restoreServer, rollbackServer, switchRelease } from './flow.ts';
+import type { RunServer, ServerResult } from './types.ts';
+
+export interface RecoverRequest {
+  cluster: Cluster;
+  pipeline: Pipeline;
+  journal: RunJournalState;
+}
+
+export interface RecoverResult {
+  exitCode: number;
+  outcome: RunOutcome;
+  results: ServerResult[];
+  /** Servers that needed nothing. */
+  untouched: string[];
+}
+
+export function slotsFromRecords(records: readonly SavedSlotRecord[]): SavedSlot[] {
+  return records.map((r) => ({ ...r, dest: { ...r.dest, activeConns: 0, inactiveConns: 0, persistConns: 0 } }));
+}
+
+/** Which release each server should end on: the new one if the run released, else what it ran before. */
+export function recoveryTarget(journal: RunJournalState, server: string): string | null {
+  const s = journal.servers.get(server);
+  if (!s) return null;
+  if (journal.finished && journal.outcome === 'released') return journal.release;
+  if (journal.paused?.reason === 'canary' && s.released) return journal.release;
+  return s.releaseBefore ?? s.current;
+}
+
+export async function runRecover(request: RecoverRequest, deps: ContextDeps): Promise<RecoverResult> {
+  const runId = `recover-${randomUUID().slice(0, 8)}`;
+  const journal = request.journal;
+  const releasesBefore = new Map([...journal.servers.values()].map((s) => [s.server, s.releaseBefore]));
+  const ctx = await openRunContext({
+    runId,
+    cluster: request.cluster,
+    pipeline: request.pipeline,
+    release: journal.release ?? 'recover',
+    dryRun: false,
+    command: 'recover',
+    releasesBefore,
+    deps,
+  });
+  try {
+    return await recoverWith(ctx, request);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function recoverWith(ctx: RunContext, request: RecoverRequest): Promise<RecoverResult> {
+  const { emit, preflight, flow } = ctx;
+  const journal = request.journal;
+  emit({ type: 'run-started', cluster: request.cluster.name, release: journal.release ?? 'recover', command: 'recover', ...(journal.runId ? { continues: journal.runId } : {}), trigger: 'manual', dryRun: false, ...whoAmI() });
+  emit(preflightEvent(preflight));
+  const results: ServerResult[] = [];
+  const untouched: string[] = [];
+  const inPool = new Map(preflight.pool.servers.map((s) => [s.server, s.inPool]));
+
+  // First the servers our run left out of the pool: they are out already, so fixing them
+  // drains nobody new. Then in-pool servers on the wrong release, one at a time.
+  const drainedByUs = [...journal.servers.values()].filter((s) => s.drained);
+  for (const entry of drainedByUs) {
+    const server = ctx.servers.get(entry.server) as RunServer | undefined;
+    if (!server || !entry.drained) continue;
+    const target = recoveryTarget(journal, entry.server);
+    const saved = slotsFromRecords(entry.drained.saved);
+    const result = await repairDrained(server, ctx, saved, target);
+    emitFinished(flow, result);
+    results.push(result);
+  }
+  for (const config of request.cluster.realServers) {
+    if (drainedByUs.some((s) => s.server === config.name)) continue;
+    const target = recoveryTarget(journal, config.name);
+    const current = preflight.releases.get(config.name) ?? null;
+    const server = ctx.servers.get(config.name) as RunServer;
+    if (target === null || current === target || !inPool.get(config.name)) {
+      untouched.push(config.name);
+      continue;
+    }
+    emit({ type: 'batch-started', index: results.length, servers: [config.name], purpose: 'rollback' });
+    const result = await rollbackServer(server, flow, current ?? target, target);
+    emitFinished(flow, result);
+    results.push(result);
+    if (result.outcome !== 'rolled-back') break;
+  }
+  const stuck = results.some((r) => r.outcome === 'rollback-failed' || r.outcome === 'restore-failed' || r.outcome === 'restored');
+  const outcome: RunOutcome = stuck ? 'rollback-failed' : 'rolled-back';
+  const exitCode = stuck ? EXIT.rollbackFailed : EXIT.ok;
+  emit({ type: 'run-finished', outcome, exitCode, message: `recovered ${results.length} server(s); ${untouched.length} needed nothing` });
+  return { exitCode, outcome, results, untouched };
+}
+
+/** A server our run drained: switch it to the target if needed, verify, restore its weights. */
+async function repairDrained(server: RunServer, ctx: RunContext, saved: SavedSlot[], target: string | null): Promise<ServerResult> {
+  const { flow, preflight } = ctx;
+  const startedAt = flow.clock.now().getTime();
+  const current = preflight.releases.get(server.name) ?? null;
+  const base = { server: server.name, releaseBefore: current, outOfPoolMs: 0, drainMs: 0 };
+  const stuck = (step: string, detail: string): ServerResult => ({ ...base, releaseAfter: current, outcome: 'rollback-failed', failedStep: step, error: detail });
+  const to = target ?? current;
+  if (to === null) return stuck('recover', 'no release is recorded for this server and `current` is unreadable');
+  let verified = current === to ? await flow.runPhase('verify', server, { release: to, previous: null }, flow.never) : { ok: false as const, step: 'switch', detail: 'not on the target release' };
+  if (!verified.ok) {
+    // Switch (again) to the target and restart: a crash may have left the app down mid-restart.
+    const switched = await switchRelease(server, flow, 'rollback', current, to, to);
+    if (!switched.ok) return stuck(`rollback: ${switched.step}`, switched.detail);
+    verified = await flow.runPhase('verify', server, { release: to, previous: null }, flow.never);
+    if (!verified.ok) return stuck(`verify: ${verified.step}`, verified.detail);
+  }
+  const restored = await restoreServer(server, saved, startedAt, flow);
+  if (!restored.ok) return { ...stuck('restore', restored.error), releaseAfter: to, outcome: 'restore-failed' };
+  return { ...base, releaseAfter: to, outcome: 'rolled-back', outOfPoolMs: flow.clock.now().getTime() - startedAt };
+}
