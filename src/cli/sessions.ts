@@ -2,6 +2,8 @@
 // per group), opened in parallel with the configured bound. Any host failing refuses the run.
 import type { Cluster, SshSettings } from '../config/types.ts';
 import { ReleaseError } from '../core/errors.ts';
+import { systemClock } from '../core/clock.ts';
+import { reconnectingSession } from '../transport/reconnect.ts';
 import { createSshTransport } from '../transport/ssh.ts';
 import type { HostSession, HostTarget, Transport } from '../transport/types.ts';
 
@@ -54,7 +56,9 @@ export async function openClusterSessions(
       });
       transports.push(transport);
       const opened = await transport.open(targets, { concurrency: cluster.concurrency, signal });
-      for (const [name, session] of opened.sessions) sessions.set(name, wrap(session));
+      for (const [name, session] of opened.sessions) {
+        sessions.set(name, wrap(reconnectingSession(session, { attempts: 3, delayMs: 1000, sleep: systemClock.sleep })));
+      }
       failures.push(...opened.failures.values());
     }),
   );

@@ -19,12 +19,20 @@ export interface IpvsExecOptions {
   signal?: AbortSignal;
 }
 
-/** Runs one ipvsadm command on a director, through `sudo -n` when configured. */
-export function execIpvsadm(director: DirectorHandle, command: IpvsCommand, options: IpvsExecOptions): Promise<ExecResult> {
-  return director.session.exec(
-    { argv: command.argv, mutates: command.mutates, sudo: options.sudo, timeoutMs: options.timeoutMs, label: 'ipvsadm' },
-    options.signal ? { signal: options.signal } : {},
-  );
+/** Runs one ipvsadm command on a director, through `sudo -n` when configured. A read that lost
+ * its connection is asked again (reading twice is harmless); a change never is: its caller
+ * re-reads the tables to learn whether it took effect. */
+export async function execIpvsadm(director: DirectorHandle, command: IpvsCommand, options: IpvsExecOptions): Promise<ExecResult> {
+  const once = () =>
+    director.session.exec(
+      { argv: command.argv, mutates: command.mutates, sudo: options.sudo, timeoutMs: options.timeoutMs, label: 'ipvsadm' },
+      options.signal ? { signal: options.signal } : {},
+    );
+  let result = await once();
+  for (let attempt = 1; !command.mutates && result.connectionLost && attempt <= 2 && !options.signal?.aborted; attempt++) {
+    result = await once();
+  }
+  return result;
 }
 
 function readFailure(director: string, result: ExecResult): ReleaseError {
