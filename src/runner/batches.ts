@@ -147,7 +147,9 @@ async function finishFailed(options: BatchRunOptions, ctx: FlowContext, results:
     const batch = released.slice(i, i + room);
     ctx.emit({ type: 'batch-started', index: i / room, servers: batch.map((s) => s.name), purpose: 'rollback' });
     const rolled = await Promise.all(
-      batch.map((server) => rollbackServer(server, ctx, ctx.release, server.releaseBefore ?? ctx.release)),
+      // NOTE: a server with no recorded previous release is not "rolled back" onto the bad one:
+      // rollBackDrained leaves it out of the pool and names it.
+      batch.map((server) => rollbackServer(server, ctx, ctx.release, server.releaseBefore)),
     );
     for (const r of rolled) {
       emitFinished(ctx, r);

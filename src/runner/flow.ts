@@ -52,12 +52,22 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
     }
     return { ok: false, result: { ...base, outcome, outOfPoolMs: elapsed, drainMs: elapsed, failedStep, error } };
   };
+  const failed = (step: string, error: unknown) =>
+    ctx.stop.aborted ? putBack('interrupted', step, `interrupted during the ${step}`) : putBack('restored', step, message(error));
   try {
     await ctx.driver.drain(server, saved, ctx.lb);
   } catch (error) {
-    return putBack('restored', 'drain', message(error));
+    return failed('drain', error);
   }
-  if (ctx.dryRun) return { ok: true, drained: { saved, startedAt, drainMs: 0 } };
+  if (ctx.dryRun) {
+    // Nothing to wait for in a dry run, but the delete must still be reported.
+    try {
+      await ctx.driver.finishDrain(server, saved, ctx.lb);
+    } catch (error) {
+      return failed('drain', error);
+    }
+    return { ok: true, drained: { saved, startedAt, drainMs: 0 } };
+  }
   let wait;
   try {
     wait = await waitForDrain({
@@ -68,8 +78,7 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
       onProgress: (p) => ctx.emit({ type: 'connections', server: server.name, ...p }),
     });
   } catch (error) {
-    if (ctx.stop.aborted) return putBack('interrupted', 'wait', 'interrupted during the drain wait');
-    return putBack('restored', 'wait', message(error));
+    return failed('wait', error);
   }
   ctx.emit({ type: 'server-drained', server: server.name, drainMs: wait.durationMs, connections: wait.last.count, timedOut: wait.timedOut });
   if (wait.timedOut && ctx.drain.onTimeout === 'fail') {
@@ -78,7 +87,7 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
   try {
     await ctx.driver.finishDrain(server, saved, ctx.lb);
   } catch (error) {
-    return putBack('restored', 'drain', message(error));
+    return failed('drain', error);
   }
   return { ok: true, drained: { saved, startedAt, drainMs: wait.durationMs } };
 }
@@ -144,7 +153,8 @@ async function rollBackDrained(
   const rolled = await switchRelease(server, ctx, 'rollback', bad, to, to);
   if (!rolled.ok) return stuck(`rollback: ${rolled.step}`, rolled.detail);
   const verified = await ctx.runPhase('verify', server, { release: to, previous: null }, ctx.never);
-  if (!verified.ok) return stuck(`verify after rollback: ${verified.step}`, verified.detail);
+  // The switch back was done: the server runs `to`, though it failed its checks.
+  if (!verified.ok) return { ...stuck(`verify after rollback: ${verified.step}`, verified.detail), releaseAfter: to };
   const restored = await restoreServer(server, drained.saved, drained.startedAt, ctx);
   if (!restored.ok) return { ...stuck('restore', restored.error), releaseAfter: to, outcome: 'restore-failed' };
   return {
@@ -184,7 +194,7 @@ export async function releaseServer(server: RunServer, ctx: FlowContext): Promis
 }
 
 /** Rolls an in-pool server back to `to` with the same drain discipline (rollback: all, `release rollback`). */
-export async function rollbackServer(server: RunServer, ctx: FlowContext, current: string, to: string): Promise<ServerResult> {
+export async function rollbackServer(server: RunServer, ctx: FlowContext, current: string, to: string | null): Promise<ServerResult> {
   const drainedOutcome = await drainServer(server, ctx, 'rollback');
   if (!drainedOutcome.ok) return { ...drainedOutcome.result, releaseBefore: current, releaseAfter: current };
   const result = await rollBackDrained({ ...server, releaseBefore: current }, ctx, drainedOutcome.drained, current, to, {

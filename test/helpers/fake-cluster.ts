@@ -176,6 +176,7 @@ export function createFakeCluster(spec: FakeClusterSpec) {
       )
       .map((s) => s.spec.name);
   let lastOut = outOfPool();
+  const outAtStart = lastOut.length;
   for (const [name, state] of states) {
     state.subscribe((change) => {
       record({ kind: 'change', director: name, change, by: actor });
@@ -413,7 +414,7 @@ export function createFakeCluster(spec: FakeClusterSpec) {
       return timeline.flatMap((e) => (e.kind === 'event' && e.event.type === type ? [{ seq: e.seq, at: e.at, ...(e.event as Omit<EventOf<T>, 'at' | 'runId'>) }] : []));
     },
     /** The most servers out of the pool at any instant, from the recorded table changes. */
-    maxOut: () => Math.max(0, ...timeline.map((e) => (e.kind === 'pool' ? e.out.length : 0))),
+    maxOut: () => Math.max(outAtStart, ...timeline.map((e) => (e.kind === 'pool' ? e.out.length : 0))),
     outOfPool,
   };
 }
