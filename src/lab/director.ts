@@ -6,6 +6,7 @@ import { runIpvsadm } from './ipvsadm/cli.ts';
 import { createIpvsState, type IpvsState } from './ipvsadm/state.ts';
 import type { DestSettings, IpvsChange } from './ipvsadm/types.ts';
 import { createConnTable, type ConnTable } from './net/conn-table.ts';
+import { DEFAULT_TCP_TIMEOUTS, type TcpState } from './net/tcp-states.ts';
 import { startChecker, type ApplyResult, type Checker, type CheckedService, type CheckerCommand } from './net/keepalived.ts';
 
 export interface LabDirector {
@@ -33,12 +34,26 @@ function applyChecker(state: IpvsState, command: CheckerCommand): ApplyResult {
   return { ok: false, errno };
 }
 
+/** Real seconds a flow that may still carry data lives at least, whatever the time scale. */
+const LIVE_FLOOR_S = 120;
+
+/**
+ * NOTE: scaled timeouts keep drains short (TIME_WAIT 120 s × scale), but the states of a flow that
+ * may still carry data (a slow backend connect, a slow response) must outlive a loaded machine's
+ * delays, or the lab itself resets clients. Only the states after both sides closed stay scaled.
+ */
+export function liveStateTimeouts(timeScale: number): Partial<Record<TcpState, number>> {
+  const floor = LIVE_FLOOR_S / timeScale;
+  const live: TcpState[] = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'SYNACK'];
+  return Object.fromEntries(live.map((state) => [state, Math.max(DEFAULT_TCP_TIMEOUTS[state], floor)]));
+}
+
 export function createLabDirector(options: {
   name: string;
   timeScale: number;
   onChange: (director: string, change: IpvsChange) => void;
 }): LabDirector {
-  const conns = createConnTable({ timeScale: options.timeScale });
+  const conns = createConnTable({ timeScale: options.timeScale, timeouts: liveStateTimeouts(options.timeScale) });
   const state = createIpvsState({
     connections: conns,
     stats: {

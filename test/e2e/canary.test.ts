@@ -2,7 +2,7 @@
 // (not a TTY: exit 0), then `release promote` finishes the plan or `release abort` rolls the
 // canary back and marks the release bad.
 import { afterEach, describe, expect, it } from 'vitest';
-import { appIds, eventsOf, everOut, failuresOf, startE2eLab, type E2eLab } from './harness.ts';
+import { appIds, eventsOf, everOut, failuresOf, plantRelease, startE2eLab, trafficDiagnosis, type E2eLab } from './harness.ts';
 
 let env: E2eLab | undefined;
 afterEach(async () => {
@@ -20,18 +20,18 @@ function expectAllInPool(e: E2eLab) {
 
 describe('canary releases on the lab', () => {
   it('--canary 1 --batch 2 pauses with one server on v2 in the pool; promote releases the rest (never more than 2 out)', async () => {
-    const e = (env = await startE2eLab({ servers: 6 }));
+    const e = (env = await startE2eLab({ servers: 5, timeScale: 0.01 }));
     const nothing = await e.cli(['promote', '-c', e.config]);
     expect(nothing.code, nothing.stdout + nothing.stderr).toBe(2);
     expect(nothing.stderr).toMatch(/✖ USAGE Nothing to promote/);
 
     const good = await e.artifact('v2');
-    const load = e.startLoad();
+    const load = e.startLoad({ concurrency: 2 });
     const canary = await e.release(['--artifact', good, '--release-id', 'r2', '--canary', '1', '--batch', '2']);
     expect(canary.code, canary.stdout + canary.stderr).toBe(0);
     const canaries = onV2(e);
     expect(canaries).toHaveLength(1);
-    expect(Object.values(e.versions()).filter((v) => v === 'v1')).toHaveLength(5);
+    expect(Object.values(e.versions()).filter((v) => v === 'v1')).toHaveLength(4);
     expectAllInPool(e);
     expect(e.maxOut()).toBe(1);
     const paused = eventsOf(e, 'paused');
@@ -43,9 +43,9 @@ describe('canary releases on the lab', () => {
     const promote = await e.cli(['promote', '-c', e.config]);
     const traffic = await load.stop();
     expect(promote.code, promote.stdout + promote.stderr).toBe(0);
-    expect(Object.values(e.versions())).toEqual(Array(6).fill('v2'));
+    expect(Object.values(e.versions())).toEqual(Array(5).fill('v2'));
     expectAllInPool(e);
-    expect(failuresOf(traffic)).toEqual({});
+    expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});
     expect(traffic.ok).toBeGreaterThan(20);
     expect(e.maxOut()).toBeLessThanOrEqual(2);
     expect(e.maxOut()).toBe(2);
@@ -62,11 +62,32 @@ describe('canary releases on the lab', () => {
     expect(again.stderr).toMatch(/Nothing to promote: .*release r2, released/);
   });
 
+  it('a promote that fails in a later batch rolls the canary back too (rollback: all)', async () => {
+    const e = (env = await startE2eLab({ servers: 5, timeScale: 0.01 }));
+    // r2 fails to start on web3 only (the first batch after the canary): prepare keeps an existing release.
+    await plantRelease(e, 'web3', 'r2', { version: 'v2', broken: 'start' });
+    const good = await e.artifact('v2');
+    const load = e.startLoad({ concurrency: 2 });
+    const canary = await e.release(['--artifact', good, '--release-id', 'r2', '--canary', '1', '--batch', '2']);
+    expect(canary.code, canary.stdout + canary.stderr).toBe(0);
+    expect(e.versions()).toEqual({ web1: 'v2', web2: 'v1', web3: 'v1', web4: 'v1', web5: 'v1' });
+    const promote = await e.cli(['promote', '-c', e.config]);
+    const traffic = await load.stop();
+    expect(promote.code, promote.stdout + promote.stderr).toBe(1);
+    expect(Object.values(e.versions())).toEqual(Array(5).fill('v1'));
+    expectAllInPool(e);
+    expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});
+    expect(e.maxOut()).toBeLessThanOrEqual(2);
+    const rolled = eventsOf(e, 'batch-started').filter((b) => b.purpose === 'rollback');
+    expect(rolled.flatMap((b) => b.servers).sort()).toEqual(['web1', 'web2']);
+    expect(eventsOf(e, 'run-finished').at(-1)).toMatchObject({ outcome: 'rolled-back', exitCode: 1 });
+  });
+
   it('--canary 1 then abort: the canary goes back to v1 in the pool, the others are untouched, the release is marked bad', async () => {
-    const e = (env = await startE2eLab({ servers: 4 }));
+    const e = (env = await startE2eLab({ servers: 4, timeScale: 0.01 }));
     const idsBefore = appIds(e);
     const good = await e.artifact('v2');
-    const load = e.startLoad();
+    const load = e.startLoad({ concurrency: 2 });
     const canary = await e.release(['--artifact', good, '--release-id', 'r2', '--canary', '1']);
     expect(canary.code, canary.stdout + canary.stderr).toBe(0);
     const canaries = onV2(e);
@@ -78,7 +99,7 @@ describe('canary releases on the lab', () => {
     expect(abort.code, abort.stdout + abort.stderr).toBe(0);
     expect(Object.values(e.versions())).toEqual(Array(4).fill('v1'));
     expectAllInPool(e);
-    expect(failuresOf(traffic)).toEqual({});
+    expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});
     expect(traffic.ok).toBeGreaterThan(10);
     expect(e.maxOut()).toBe(1);
     // Only the canary ever left the pool or restarted.

@@ -331,3 +331,84 @@ export async function waitUntil(what: string, check: () => boolean | Promise<boo
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** For failure messages: the load's error samples and the VIP's counters (expired entries, refused backends...). */
+export function trafficDiagnosis(e: E2eLab, result: LoadResult): string {
+  return JSON.stringify({ failures: failuresOf(result), samples: result.errorSamples, vip: e.lab.vip.counters() });
+}
+
+// --- Added for the crash, lock, interrupt and fault scenarios (append-only below). ---
+
+/** Where each server's `current` points (its release id), read from the server's own directory. */
+export async function currentReleases(e: E2eLab): Promise<Record<string, string | null>> {
+  const { readlink } = await import('node:fs/promises');
+  const read = async (dir: string) => {
+    try {
+      return (await readlink(join(dir, 'app', 'current'))).replace(/\/+$/, '').split('/').pop() ?? null;
+    } catch {
+      return null;
+    }
+  };
+  return Object.fromEntries(await Promise.all(e.lab.servers.map(async (s) => [s.name, await read(s.dir)] as const)));
+}
+
+/** The cluster lock directory on one director, as the tool creates it (`.lvs-release/<cluster>.lock` in its login dir). */
+export function lockDirOf(e: E2eLab, director: string, cluster = 'lab'): string {
+  return join(e.lab.dir, director, '.lvs-release', `${cluster}.lock`);
+}
+
+export interface PlantedOwner {
+  user?: string;
+  host: string;
+  pid: number;
+  command?: string;
+  startedAt?: string;
+}
+
+/** Creates the cluster lock by hand on every director (owner.json + heartbeat), its heartbeat `heartbeatAgeMs` old. */
+export async function plantLock(e: E2eLab, owner: PlantedOwner, heartbeatAgeMs: number): Promise<void> {
+  const { mkdir, utimes } = await import('node:fs/promises');
+  const when = new Date(Date.now() - heartbeatAgeMs);
+  for (const d of e.lab.directors) {
+    const dir = lockDirOf(e, d.name);
+    await mkdir(dir, { recursive: true });
+    const full = { token: 'planted0000000000', cluster: 'lab', command: 'release', user: 'deploy', startedAt: when.toISOString(), ...owner };
+    await writeFile(join(dir, 'owner.json'), `${JSON.stringify(full)}\n`);
+    await writeFile(join(dir, 'heartbeat'), '');
+    await utimes(join(dir, 'heartbeat'), when, when);
+    await utimes(dir, when, when);
+  }
+}
+
+/** True when any director still holds a cluster lock directory. */
+export async function lockHeld(e: E2eLab): Promise<boolean> {
+  const { existsSync } = await import('node:fs');
+  return e.lab.directors.some((d) => existsSync(lockDirOf(e, d.name)));
+}
+
+export interface IpvsadmFault {
+  /** Calls that were failed so far. */
+  hits(): number;
+  stop(): void;
+}
+
+/** Makes the next `times` ipvsadm calls on one director that match `match` fail as the kernel would refuse them (exit 255). */
+export function failIpvsadm(e: E2eLab, director: string, match: (argv: readonly string[]) => boolean, times = 1): IpvsadmFault {
+  const d = e.lab.directors.find((x) => x.name === director);
+  if (!d) throw new Error(`no lab director ${director}`);
+  const original = d.ipvsadm;
+  let hits = 0;
+  d.ipvsadm = (argv, stdin) => {
+    if (hits < times && match(argv)) {
+      hits++;
+      return { stdout: '', stderr: 'Memory allocation problem\n', exitCode: 255 };
+    }
+    return original(argv, stdin);
+  };
+  return {
+    hits: () => hits,
+    stop: () => {
+      d.ipvsadm = original;
+    },
+  };
+}

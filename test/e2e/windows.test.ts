@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, failuresOf, journalEvents, sshHostsOf, startE2eLab, windowAround, withSshRefused, writeClusterVariant, type E2eLab } from './harness.ts';
+import { eventsOf, failuresOf, journalEvents, sshHostsOf, startE2eLab, windowAround, withSshRefused, writeClusterVariant, trafficDiagnosis, type E2eLab } from './harness.ts';
 
 const NOW = new Date();
 const peak = windowAround(NOW, 'lunch-peak');
@@ -12,13 +12,13 @@ const hours = (h: number) => new Date(NOW.getTime() + h * 3_600_000).toISOString
 
 let e: E2eLab;
 beforeAll(async () => {
-  e = await startE2eLab({ servers: 4, clusterExtra: { peakWindows: { timezone: 'UTC', windows: [peak.window] } } });
+  e = await startE2eLab({ servers: 4, timeScale: 0.01, clusterExtra: { peakWindows: { timezone: 'UTC', windows: [peak.window] } } });
 });
 afterAll(async () => {
   await e?.close();
 });
 
-function noSshEver(): void {
+function noSshOpen(): void {
   expect(sshHostsOf(e).map((h) => h.connectionCount())).toEqual(Array(sshHostsOf(e).length).fill(0));
 }
 
@@ -33,7 +33,7 @@ describe('peak windows on the lab', () => {
     expect(output).not.toMatch(/SSH_CONNECT_FAILED/);
     expect(output).toContain('"lunch-peak"');
     expect(output).toMatch(new RegExp(`until \\d{4}-\\d{2}-\\d{2} ${peak.to} UTC`));
-    noSshEver();
+    noSshOpen();
     expect(eventsOf(e, 'run-started')).toEqual([]);
     expect(Object.values(e.versions())).toEqual(['v1', 'v1', 'v1', 'v1']);
     expect(e.maxOut()).toBe(0);
@@ -46,7 +46,7 @@ describe('peak windows on the lab', () => {
     expect(result.stderr).toMatch(/--force-window needs --reason/);
     const blank = await withSshRefused(e, () => e.release(['--artifact', good, '--release-id', 'r2', '--force-window', '--reason', '  ']));
     expect(blank.code, blank.stdout + blank.stderr).toBe(2);
-    noSshEver();
+    noSshOpen();
     expect(journalEvents(e).filter((ev) => ev.type === 'run-started')).toEqual([]);
   });
 
@@ -73,7 +73,7 @@ describe('peak windows on the lab', () => {
     const refused = await withSshRefused(e, () => e.cli(['-c', frozen, '--artifact', good, '--release-id', 'r2']));
     expect(refused.code, refused.stdout + refused.stderr).toBe(3);
     expect(refused.stderr).toMatch(/✖ FREEZE .*Double 11/);
-    noSshEver();
+    noSshOpen();
   });
 
   it('a window limited to [schedule] blocks a scheduled start but not --trigger manual', async () => {
@@ -100,11 +100,11 @@ describe('peak windows on the lab', () => {
   it('--force-window --reason: the release runs under load (exit 0) and the reason is recorded in the report and the journal', async () => {
     const good = await e.artifact('v2');
     const report = join(e.dir, 'forced-report.json');
-    const load = e.startLoad();
+    const load = e.startLoad({ concurrency: 2 });
     const result = await e.release(['--artifact', good, '--release-id', 'r2', '--batch', '2', '--force-window', '--reason', 'hotfix INC-1', '--report', report]);
     const traffic = await load.stop();
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(failuresOf(traffic)).toEqual({});
+    expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});
     expect(traffic.ok).toBeGreaterThan(20);
     expect(Object.values(e.versions())).toEqual(['v2', 'v2', 'v2', 'v2']);
     for (const weights of Object.values(e.weights())) expect(Object.values(weights)).toEqual([100, 100, 100, 100]);
@@ -120,5 +120,21 @@ describe('peak windows on the lab', () => {
     expect(started[0]?.forcedWindow?.reason).toBe('hotfix INC-1');
     expect(started[0]?.forcedWindow?.blockers.join(' ')).toMatch(/lunch-peak/);
     expect(result.stdout + result.stderr).toMatch(/hotfix INC-1/);
+  });
+
+  it('the window never blocks a rollback: release rollback inside it runs (exit 0) under load', async () => {
+    expect(Object.values(e.versions())).toEqual(['v2', 'v2', 'v2', 'v2']);
+    const load = e.startLoad({ concurrency: 2 });
+    const rollback = await e.cli(['rollback', '-c', e.config, '--batch', '2']);
+    const traffic = await load.stop();
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
+    expect(Object.values(e.versions())).toEqual(['v1', 'v1', 'v1', 'v1']);
+    for (const weights of Object.values(e.weights())) expect(Object.values(weights)).toEqual([100, 100, 100, 100]);
+    expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});
+    expect(e.maxOut()).toBeLessThanOrEqual(2);
+    // ... while a new release is still refused.
+    const good = await e.artifact('v2');
+    const refused = await e.release(['--artifact', good, '--release-id', 'r3']);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(3);
   });
 });

@@ -1,0 +1,123 @@
+// SPEC invariant 8 on the lab, under load through the VIP: `kill -9` of the release process at
+// points spread over every step, then `release recover --break-lock` (the dead holder's lock is
+// stale at once) brings every server to one release, in the pool on both directors, with no
+// failed request and never more than the batch out; a second, plain `recover` changes nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from './child.ts';
+import {
+  appIds, currentReleases, failuresOf, isMutatingIpvsadm, lockHeld, recordDirectors, saveListings, startE2eLab, type E2eLab,
+} from './harness.ts';
+
+const SERVERS = 4;
+const BATCH = 2;
+
+/** A kill point: the line of the CI log after which the release process is killed. Batch 1 is
+ * web1+web2 (their prepare runs first), batch 2 is web3+web4 (prepared ahead, during batch 1). */
+type KillPoint = readonly [name: string, line: RegExp];
+
+// Four groups, one lab each: a group's points run one after another on its lab, each starting
+// a new release from wherever the previous point's recover left the cluster (one release).
+const GROUPS: Record<string, KillPoint[]> = {
+  'prepare and drain': [
+    ['prepare: first step started', / web1 prepare #0 started/],
+    ['prepare: upload finished', / web1 prepare #1 ok/],
+    ['drain: quiesce sent', / web1 quiesce on lvs\d .*…/],
+    ['drain: quiesced on a director', / web2 quiesce on lvs\d .* done/],
+    ['drain: waiting for connections', / web1 waiting: /],
+  ],
+  'drained and deploy': [
+    ['drain: drained', / web2 drained in /],
+    ['drain: delete sent', / web1 delete on lvs\d .*…/],
+    ['drain: deleted on a director', / web2 delete on lvs\d .* done/],
+    ['deploy: switch intent recorded', / web1 switching release /],
+    ['deploy: current switched', / web2 deploy #0 ok/],
+  ],
+  'restart, verify and restore': [
+    ['deploy: restart in flight', / web1 deploy #1 started/],
+    ['deploy: switched', / web2 switched release /],
+    ['verify: smoke ok', / web1 smoke ok/],
+    ['restore: add sent', / web2 add on lvs\d .*…/],
+    ['restore: restored', / web1 restored on /],
+  ],
+  'cleanup and batch 2': [
+    ['cleanup: started', / web2 cleanup #0 started/],
+    ['batch 1 finished', / batch 1 finished/],
+    ['batch 2: waiting for connections', / web3 waiting: /],
+    ['batch 2: restart in flight', / web4 deploy #1 started/],
+    ['run finished, lock still held', / finished: released \(exit 0\)/],
+  ],
+};
+
+const everyServer = <T>(value: T) => Array<T>(SERVERS).fill(value);
+
+function expectAllInPool(e: E2eLab): void {
+  for (const [director, weights] of Object.entries(e.weights())) {
+    expect(Object.values(weights), `weights on ${director}`).toEqual(everyServer(100));
+  }
+}
+
+/** Every server on the same release: the running app's version and `current` agree (artifacts carry their id as version). */
+async function theOneRelease(e: E2eLab): Promise<string> {
+  const running = Object.values(e.versions());
+  const current = Object.values(await currentReleases(e));
+  expect(new Set(running).size, `running ${running.join(',')}`).toBe(1);
+  expect(current, 'current links').toEqual(running);
+  return running[0] as string;
+}
+
+describe.concurrent('kill -9 of a release (--batch 2 on 4 servers), then recover', () => {
+  for (const [group, points] of Object.entries(GROUPS)) {
+    describe(group, { concurrent: false }, () => {
+      let e: E2eLab;
+      let round = 0;
+      beforeAll(async () => {
+        e = await startE2eLab({ servers: SERVERS });
+      }, 120_000);
+      afterAll(async () => {
+        await e?.close();
+      });
+
+      it.each(points)('killed at "%s"', async (_name, line) => {
+        round++;
+        const cwd = e.dir;
+        const before = await theOneRelease(e);
+        const id = `g${Object.keys(GROUPS).indexOf(group)}r${round}`;
+        const artifact = await e.artifact(id);
+        const load = e.startLoad();
+
+        const release = startCli(['-c', e.config, '--artifact', artifact, '--release-id', id, '--batch', String(BATCH)], { cwd });
+        await release.waitForLine(line);
+        release.kill('SIGKILL');
+        const killed = await release.wait();
+        // The last point may see the process end on its own first (it only releases the lock).
+        if (killed.signal !== 'SIGKILL') expect(killed.code, killed.stdout).toBe(0);
+
+        const recover = await runCli(['recover', '-c', e.config, '--break-lock'], { cwd });
+        expect(recover.code, recover.stdout + recover.stderr).toBe(0);
+        expectAllInPool(e);
+        const after = await theOneRelease(e);
+        expect([before, id]).toContain(after);
+        expect(await lockHeld(e)).toBe(false);
+
+        // A second recover (plain: the first released the lock) finds nothing to do and changes nothing.
+        const tables = saveListings(e);
+        const ids = appIds(e);
+        const recorder = recordDirectors(e);
+        const again = await runCli(['recover', '-c', e.config], { cwd });
+        recorder.stop();
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+        expect(again.stdout).toMatch(/recovered 0 server\(s\); 4 needed nothing/);
+        expect(recorder.commands.filter((c) => isMutatingIpvsadm(c.argv))).toEqual([]);
+        expect(recorder.changes).toEqual([]);
+        expect(saveListings(e)).toEqual(tables);
+        expect(appIds(e)).toEqual(ids);
+        expect(await theOneRelease(e)).toBe(after);
+
+        const traffic = await load.stop();
+        expect(failuresOf(traffic), `${traffic.errorSamples.join('; ')} VIP ${JSON.stringify(e.lab.vip.counters())}`).toEqual({});
+        expect(traffic.ok).toBeGreaterThan(0);
+        expect(e.maxOut()).toBeLessThanOrEqual(BATCH);
+      }, 240_000);
+    });
+  }
+});
