@@ -18,6 +18,8 @@ import { startVip, type Vip } from './net/vip.ts';
 import { createTimeline, type Timeline } from './timeline.ts';
 import { startToolServer, type ToolServer } from './tools/tool-server.ts';
 import { writeToolShims } from './tools/shims.ts';
+import { buildShShim, startShBridge } from './tools/sh-bridge.ts';
+import { existsSync } from 'node:fs';
 import { startControl, type Control } from './control.ts';
 
 export const LAB_USER = 'lab';
@@ -98,8 +100,18 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const handlers: Parameters<typeof startToolServer>[0]['handlers'] = {};
     const tools: ToolServer = await startToolServer({ socketPath: socketPath(), handlers });
     cleanups.push(() => tools.stop());
+    // Where bash is available, the tools use the cheap /dev/tcp bridge instead of starting Node.
+    const shBridge = existsSync('/bin/bash') ? await startShBridge(handlers) : undefined;
+    if (shBridge) {
+      cleanups.push(() => shBridge.stop());
+      for (const name of ['ipvsadm', 'app-ctl']) await writeFile(join(toolsDir, name), buildShShim(name), { mode: 0o755 });
+    }
 
-    const hostEnv = (name: string) => ({ LAB_SOCKET: tools.socketPath, LAB_HOST: name });
+    const hostEnv = (name: string) => ({
+      LAB_SOCKET: tools.socketPath,
+      LAB_HOST: name,
+      ...(shBridge ? { LAB_TOOLS_PORT: String(shBridge.port) } : {}),
+    });
     const startHost = async (name: string, hostDir: string) => {
       const key = generateKeyPair(`lab-${name}`);
       const host = await startSshHost({ name, dir: hostDir, hostKey: key.privateKey, authorizedKeys, env: hostEnv(name), toolsDir, user: LAB_USER });

@@ -46,8 +46,8 @@ export async function countFromServer(server: LbServer, saved: readonly SavedSlo
 export async function countConnectionsOf(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<ConnectionCount> {
   if (ctx.connectionSource === 'server') {
     // Templates are only on the directors: read them too, for the progress display.
-    const [own, tables] = await Promise.all([countFromServer(server, saved, ctx), ctx.readTables(ctx.signal)]);
+    const [own, tables] = await Promise.all([countFromServer(server, saved, ctx), (ctx.readCounters ?? ctx.readTables)(ctx.signal)]);
     return { count: own.count, persist: countFromTables(tables, server, saved).persist };
   }
-  return countFromTables(await ctx.readTables(ctx.signal), server, saved);
+  return countFromTables(await (ctx.readCounters ?? ctx.readTables)(ctx.signal), server, saved);
 }

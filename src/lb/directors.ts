@@ -50,7 +50,7 @@ function readFailure(director: string, result: ExecResult): ReleaseError {
 /** Reads one director's table with thresholds (and persistence templates when asked). */
 export async function readDirectorTable(
   director: DirectorHandle,
-  options: IpvsExecOptions & { persistentConn?: boolean },
+  options: IpvsExecOptions & { persistentConn?: boolean; thresholds?: boolean },
 ): Promise<IpvsTable> {
   const run = async (mode: 'default' | 'thresholds' | 'persistent-conn') => {
     const result = await execIpvsadm(director, listCommand({ mode }), options);
@@ -66,10 +66,10 @@ export async function readDirectorTable(
   };
   const [base, thresholds, persistent] = await Promise.all([
     run('default'),
-    run('thresholds'),
+    options.thresholds === false ? undefined : run('thresholds'),
     options.persistentConn ? run('persistent-conn') : undefined,
   ]);
-  let services = overlayListing(base.services, thresholds);
+  let services = thresholds ? overlayListing(base.services, thresholds) : base.services;
   if (persistent) services = overlayListing(services, persistent);
   return { connTableSize: base.connTableSize ?? 4096, services };
 }
@@ -77,7 +77,7 @@ export async function readDirectorTable(
 /** Reads every director in parallel; throws the first failure after all have answered. */
 export async function readAllTables(
   directors: readonly DirectorHandle[],
-  options: IpvsExecOptions & { persistentConn?: boolean },
+  options: IpvsExecOptions & { persistentConn?: boolean; thresholds?: boolean },
 ): Promise<Map<string, IpvsTable>> {
   const settled = await Promise.allSettled(directors.map((d) => readDirectorTable(d, options)));
   const tables = new Map<string, IpvsTable>();

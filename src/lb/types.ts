@@ -46,6 +46,8 @@ export interface LbContext {
   onApplied?(server: PoolServer, slot: SavedSlot, weight: number | null): void;
   /** Re-reads every director (used to confirm each change). */
   readTables(signal: AbortSignal): Promise<Map<string, IpvsTable>>;
+  /** Reads only what counting connections needs (no thresholds): the drain wait polls this. */
+  readCounters?(signal: AbortSignal): Promise<Map<string, IpvsTable>>;
 }
 
 export interface LbDriver {

@@ -134,6 +134,11 @@ export async function openRunContext(input: {
     const real = await readAllTables(directors, { sudo, timeoutMs: pipeline.stepTimeoutMs, signal });
     return input.dryRun ? simulateTables(real, overrides) : real;
   };
+  const persistentConn = preflight.pool.servers.some((s) => s.slots.some((slot) => slot.persistent !== undefined));
+  const readCounters = async (signal: AbortSignal) => {
+    const real = await readAllTables(directors, { sudo, timeoutMs: pipeline.stepTimeoutMs, signal, thresholds: false, persistentConn });
+    return input.dryRun ? simulateTables(real, overrides) : real;
+  };
   const lb: LbContext = {
     directors,
     services: cluster.services.map((s) => s.key),
@@ -148,6 +153,7 @@ export async function openRunContext(input: {
     clock: deps.clock,
     signal: deps.stop,
     readTables,
+    readCounters,
     ...(input.dryRun ? { dryRun: true, onApplied: (server, slot, weight) => overrides.push({ server, slot, weight }) } : {}),
   };
   const flow: FlowContext = {

@@ -10,6 +10,7 @@ import { openRunContext, preflightEvent, whoAmI, type ContextDeps, type RunConte
 import { rollbackServer } from './flow.ts';
 import type { RunServer, ServerResult } from './types.ts';
 import type { Preflight } from './preflight.ts';
+import { shellQuote } from '../shell/quote.ts';
 
 export interface RollbackTarget {
   server: string;
@@ -74,6 +75,14 @@ async function rollbackWith(ctx: RunContext, request: RollbackRequest): Promise<
   const targets = request
     .targets(ctx.servers, preflight)
     .filter((t) => preflight.releases.get(t.server) !== t.to);
+  // A target missing on a server would drain it only to fail and leave it out of the pool: refuse first.
+  const missing = await serversLacking(targets, ctx.servers, ctx.flow.stop);
+  if (missing.length > 0) {
+    const message = `release ${missing.map((m) => `${m.to} is not on ${m.server}`).join(', ')}; nothing was rolled back`;
+    emit({ type: 'warning', code: 'ROLLBACK_TARGET_MISSING', message });
+    emit({ type: 'run-finished', outcome: 'refused', exitCode: EXIT.refused, message });
+    return { exitCode: EXIT.refused, outcome: 'refused', results: [] };
+  }
   const alreadyOut = preflight.pool.servers.filter((s) => !s.inPool).length;
   const room = request.batchSize - alreadyOut;
   const results: ServerResult[] = [];
@@ -109,4 +118,17 @@ async function rollbackWith(ctx: RunContext, request: RollbackRequest): Promise<
   const exitCode = outcome === 'rolled-back' ? EXIT.ok : outcome === 'interrupted' ? EXIT.interrupted : EXIT.rollbackFailed;
   emit({ type: 'run-finished', outcome, exitCode });
   return { exitCode, outcome, results };
+}
+
+/** Targets whose release directory (`<root>/releases/<id>`, beside what `current` points to) is absent. */
+async function serversLacking(targets: readonly RollbackTarget[], servers: ReadonlyMap<string, RunServer>, signal: AbortSignal): Promise<RollbackTarget[]> {
+  const lacking = await Promise.all(
+    targets.map(async (t) => {
+      const server = servers.get(t.server) as RunServer;
+      const dir = `${server.config.app.root ?? '.'}/releases/${t.to}`;
+      const result = await server.session.exec({ script: `test -d ${shellQuote(dir)}`, mutates: false, timeoutMs: 15_000, label: 'rollback target exists' }, { signal });
+      return result.ok ? undefined : t;
+    }),
+  );
+  return lacking.filter((t): t is RollbackTarget => t !== undefined);
 }

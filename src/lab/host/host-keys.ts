@@ -11,8 +11,13 @@ export interface KeyPair {
 
 /** A fresh unencrypted ed25519 key pair, usable by ssh2 and by OpenSSH's `ssh -i`. */
 export function generateKeyPair(comment?: string): KeyPair {
-  const keys = ssh2.utils.generateKeyPairSync('ed25519', comment === undefined ? undefined : { comment });
-  return { privateKey: keys.private, publicKey: keys.public };
+  // NOTE: ssh2's keygen strips a leading zero byte of the public key (~1 key in 256, mscdex/ssh2#1390),
+  // which its own parser then rejects: draw again (bounded; 8 bad draws in a row is ~1e-19).
+  for (let attempt = 1; ; attempt++) {
+    const keys = ssh2.utils.generateKeyPairSync('ed25519', comment === undefined ? undefined : { comment });
+    const parses = !(ssh2.utils.parseKey(keys.private) instanceof Error) && !(ssh2.utils.parseKey(keys.public) instanceof Error);
+    if (parses || attempt >= 8) return { privateKey: keys.private, publicKey: keys.public };
+  }
 }
 
 /** Parses one public or private key (OpenSSH formats); throws on garbage since keys are ours. */

@@ -19,7 +19,12 @@ interface MutableRecord extends ConnRecord {
   timer: TimerHandle | undefined;
   timerAt: number;
   key: string;
+  /** Expiry was put off once because its timer fired late (the event loop stalled). */
+  graced?: boolean;
 }
+
+/** A timer this late means the loop stalled: packets that arrived meanwhile are still queued. */
+const LATE_MS = 20;
 
 const INVALID_PORT = 65535;
 const keyOf = (protocol: string, client: Endpoint | string, virtual: Endpoint) =>
@@ -59,6 +64,7 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
   };
   const restart = (e: MutableRecord) => {
     e.expiresAt = clock.now() + e.timeoutMs;
+    e.graced = false;
     arm(e);
   };
   const unlink = (e: MutableRecord) => {
@@ -77,6 +83,14 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
     if (e.expiresAt > clock.now()) return arm(e);
     // A template is not freed while it controls connections (ip_vs_conn_expire): retry later.
     if (e.template && e.controls > 0) return restart(e);
+    // NOTE: the kernel would have seen the packets queued behind a stalled loop in time; let the
+    // I/O phase run once before expiring (a 0 ms timer fires on the next loop turn, after poll).
+    if (!e.graced && clock.now() - e.timerAt > LATE_MS) {
+      e.graced = true;
+      e.timerAt = clock.now();
+      e.timer = clock.setTimeout(() => fire(e), 0);
+      return;
+    }
     expireNow(e);
   };
   const expireNow = (e: MutableRecord) => {
