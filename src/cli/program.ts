@@ -93,6 +93,8 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
       .option('--json', 'NDJSON events on stdout')
       .option('--report <file>', 'write a JSON summary to FILE')
       .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded')
+      .option('--force-window', 'promote/resume inside a peak window (needs --reason)')
+      .option('--reason <text>', 'why the window is forced (recorded)')
       .action(async (options: ContinueOptions) => {
         setStatus(await command(io, options));
       });

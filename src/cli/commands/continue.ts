@@ -15,6 +15,8 @@ import { journalPath } from './status.ts';
 export interface ContinueOptions {
   config: string;
   breakLock?: boolean;
+  forceWindow?: boolean;
+  reason?: string;
   json?: boolean;
   report?: string;
 }
@@ -65,6 +67,8 @@ async function continueRun(io: CliIo, options: ContinueOptions, command: 'promot
       ...(options.report ? { report: options.report } : {}),
       ...(first?.trigger ? { trigger: first.trigger } : {}),
       ...(options.breakLock ? { breakLock: true } : {}),
+      ...(options.forceWindow ? { forceWindow: true } : {}),
+      ...(options.reason ? { reason: options.reason } : {}),
     } as Parameters<typeof releaseCommand>[1],
     { planOnly: false, resume: resumeState(state, command) },
   );
