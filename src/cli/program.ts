@@ -6,6 +6,7 @@ import { validateCommand } from './commands/validate.ts';
 import { windowsCommand } from './commands/windows.ts';
 import { releaseCommand, type ReleaseCliOptions } from './commands/release.ts';
 import { statusCommand } from './commands/status.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { abortCommand, promoteCommand, recoverCommand, resumeCommand, rollbackCommand, type ContinueOptions } from './commands/continue.ts';
 import { labCommand, labArtifactCommand, labLoadCommand, labStatusCommand } from './commands/lab.ts';
 
@@ -77,6 +78,15 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     .option('--json', 'one JSON document on stdout')
     .action(async (options: { config: string; json?: boolean }) => {
       setStatus(await statusCommand(io, options));
+    });
+
+  program
+    .command('doctor')
+    .description('check the cluster against the known LVS/keepalived pitfalls (read-only); exit 3 on an error')
+    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (options: { config: string; json?: boolean }) => {
+      setStatus(await doctorCommand(io, options));
     });
 
   const continuing: [string, string, (io: CliIo, o: ContinueOptions) => Promise<number>][] = [
