@@ -11,6 +11,7 @@ import type { ReleaseEvent } from '../events/types.ts';
 import { openJournal, type JournalWriter } from '../journal/journal.ts';
 import type { ContextDeps } from '../runner/context.ts';
 import { dryRunSession } from '../transport/dry-run.ts';
+import { redactDeep } from '../ui/redact.ts';
 import { createReporter, type Reporter } from '../ui/reporter.ts';
 import { journalPath } from './commands/status.ts';
 import type { CliIo } from './io.ts';
@@ -35,6 +36,13 @@ function isPidAlive(pid: number): boolean {
   }
 }
 
+/** Values of variables whose names say they are secret (tokens, passwords, passphrases). */
+export function secretsOf(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => /TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|API_?KEY/i.test(name) && value !== undefined && value.length >= 4)
+    .map(([, value]) => value as string);
+}
+
 export interface Harness {
   deps: ContextDeps;
   reporter: Reporter;
@@ -56,12 +64,13 @@ export async function withHarness(
     stdout: io.stdout,
     stderr: io.stderr,
     env: io.env,
-    secrets: [],
+    secrets: secretsOf(io.env),
   });
   let journal: JournalWriter | undefined;
   let closeSessions: (() => Promise<void>) | undefined;
   const emit = (event: ReleaseEvent) => {
-    journal?.append(event);
+    // The journal is an output edge too: nothing secret is written to disk either.
+    journal?.append(redactDeep(event, reporter.redact));
     reporter.emit(event);
   };
   try {
