@@ -8,10 +8,13 @@ import type { Cluster } from '../config/types.ts';
 import { systemClock } from '../core/clock.ts';
 import { EXIT } from '../core/errors.ts';
 import type { ReleaseEvent } from '../events/types.ts';
-import { openJournal, type JournalWriter } from '../journal/journal.ts';
+import { openJournal, readJournal, type JournalWriter } from '../journal/journal.ts';
 import type { ContextDeps } from '../runner/context.ts';
 import { dryRunSession } from '../transport/dry-run.ts';
 import { redactDeep } from '../ui/redact.ts';
+import { copyPath, isEssential, toCopy, writeCopyScript } from '../journal/director-copy.ts';
+import { replay } from '../journal/replay.ts';
+import type { HostSession } from '../transport/types.ts';
 import { createReporter, type Reporter } from '../ui/reporter.ts';
 import { journalPath } from './commands/status.ts';
 import type { CliIo } from './io.ts';
@@ -43,6 +46,16 @@ export function secretsOf(env: NodeJS.ProcessEnv): string[] {
     .map(([, value]) => value as string);
 }
 
+/** Refreshes the journal's essentials on every director (best effort; the local journal rules). */
+async function writeJournalCopies(cluster: Cluster, opened: Promise<Map<string, HostSession>> | undefined, events: readonly ReleaseEvent[]): Promise<void> {
+  if (!opened) return;
+  const sessions = await opened;
+  const script = writeCopyScript(copyPath(cluster.lock.path), toCopy(replay(events)));
+  await Promise.allSettled(
+    cluster.directors.map((d) => sessions.get(d.name)?.exec({ script, mutates: true, timeoutMs: 15_000, label: 'journal copy' })),
+  );
+}
+
 export interface Harness {
   deps: ContextDeps;
   reporter: Reporter;
@@ -68,13 +81,54 @@ export async function withHarness(
   });
   let journal: JournalWriter | undefined;
   let closeSessions: (() => Promise<void>) | undefined;
+  let opened: Promise<Map<string, HostSession>> | undefined;
+  const path = journalPath(cluster.journalDir, cluster.name);
+  // The essentials copy on the directors is rebuilt from the journal; writes are coalesced so a
+  // big cluster sends the latest state, not every intermediate one.
+  const events: ReleaseEvent[] = dryRun ? [] : readJournal(path).slice(-20_000);
+  let copying: Promise<void> | undefined;
+  let dirty = false;
+  const refreshCopies = () => {
+    dirty = true;
+    copying ??= (async () => {
+      while (dirty) {
+        dirty = false;
+        await writeJournalCopies(cluster, opened, events).catch(() => {});
+      }
+      copying = undefined;
+    })();
+  };
   const emit = (event: ReleaseEvent) => {
     // The journal is an output edge too: nothing secret is written to disk either.
-    journal?.append(redactDeep(event, reporter.redact));
+    const safe = redactDeep(event, reporter.redact);
+    journal?.append(safe);
     reporter.emit(event);
+    if (!journal) return;
+    events.push(safe);
+    if (isEssential(event)) refreshCopies();
+  };
+  const openWrapped = async (signal: AbortSignal) => {
+    const result = await openClusterSessions(cluster, io.env, signal, (s) =>
+      dryRun
+        ? dryRunSession(s, {
+            report: (r) =>
+              emit({
+                type: 'command',
+                host: r.host,
+                command: r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`,
+                mutates: true,
+                dryRun: true,
+                at: systemClock.now().toISOString(),
+                runId: 'dry-run',
+              }),
+          })
+        : s,
+    );
+    closeSessions = result.close;
+    return result.sessions;
   };
   try {
-    if (!dryRun) journal = openJournal(journalPath(cluster.journalDir, cluster.name));
+    if (!dryRun) journal = openJournal(path);
     const deps: ContextDeps = {
       clock: systemClock,
       stop: interrupts.stop,
@@ -82,32 +136,14 @@ export async function withHarness(
       isLockHolderGone: holderGoneOnThisHost(hostname(), isPidAlive),
       ...(io.env.CI_JOB_ID || io.env.GITHUB_RUN_ID ? { ciJob: io.env.CI_JOB_ID ?? io.env.GITHUB_RUN_ID } : {}),
       emit,
-      openSessions: async (signal) => {
-        const opened = await openClusterSessions(cluster, io.env, signal, (s) =>
-          dryRun
-            ? dryRunSession(s, {
-                report: (r) =>
-                  emit({
-                    type: 'command',
-                    host: r.host,
-                    command: r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`,
-                    mutates: true,
-                    dryRun: true,
-                    at: systemClock.now().toISOString(),
-                    runId: 'dry-run',
-                  }),
-              })
-            : s,
-        );
-        closeSessions = opened.close;
-        return opened.sessions;
-      },
+      openSessions: (signal) => (opened ??= openWrapped(signal)),
     };
     const code = await fn({ deps, reporter, io });
     await reporter.close();
     if (options.report) writeFileSync(resolve(io.cwd, options.report), `${JSON.stringify(reporter.report(), null, 2)}\n`);
     return code;
   } finally {
+    await copying;
     await reporter.close();
     journal?.close();
     await closeSessions?.();

@@ -7,7 +7,8 @@ import { runRecover } from '../../runner/recover.ts';
 import { runRollback, type RollbackTarget } from '../../runner/rollback.ts';
 import type { ResumeState } from '../../runner/run.ts';
 import { withHarness } from '../harness.ts';
-import type { CliIo } from '../io.ts';
+import { writeLine, type CliIo } from '../io.ts';
+import { copyPath, fromCopy, readCopy } from '../../journal/director-copy.ts';
 import { loadConfigOrThrow } from './config.ts';
 import { releaseCommand } from './release.ts';
 import { journalPath } from './status.ts';
@@ -147,8 +148,22 @@ export async function rollbackCommand(io: CliIo, options: ContinueOptions & { to
 /** Repairs after a crash: every server the journal touched ends on one release, in the pool. */
 export async function recoverCommand(io: CliIo, options: ContinueOptions): Promise<number> {
   const { cluster, pipeline } = await loadConfigOrThrow(io, options.config);
-  const journal = await lastRun(io, options.config);
+  const local = await lastRun(io, options.config);
   return withHarness(io, cluster, options, async ({ deps }) => {
+    // Another machine's crash: no local journal, so start from the copy on the directors.
+    let journal = local;
+    if (!local.runId) {
+      const sessions = await deps.openSessions(deps.stop);
+      for (const director of cluster.directors) {
+        const session = sessions.get(director.name);
+        const copy = session ? await readCopy(session, copyPath(cluster.lock.path)) : undefined;
+        if (copy) {
+          journal = fromCopy(copy);
+          writeLine(io.stderr, `recover: no local journal; using the copy on ${director.name} (run ${journal.runId ?? '?'}, release ${journal.release ?? '?'})`);
+          break;
+        }
+      }
+    }
     const result = await runRecover({ cluster, pipeline, journal }, deps);
     return result.exitCode;
   });
