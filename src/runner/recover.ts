@@ -9,7 +9,7 @@ import type { RunJournalState } from '../journal/replay.ts';
 import type { SavedSlot } from '../lb/types.ts';
 import { emitFinished } from './batches.ts';
 import { openRunContext, preflightEvent, whoAmI, type ContextDeps, type RunContext } from './context.ts';
-import { restoreServer, rollbackServer, switchRelease } from './flow.ts';
+import { restoreServer, rollbackServer } from './flow.ts';
 import type { RunServer, ServerResult } from './types.ts';
 
 export interface RecoverRequest {
@@ -103,24 +103,27 @@ async function recoverWith(ctx: RunContext, request: RecoverRequest): Promise<Re
   return { exitCode, outcome, results, untouched };
 }
 
-/** A server our run drained: switch it to the target if needed, verify, restore its weights. */
+/**
+ * A server our run drained. It may be out on every director, or already back on some (a crash
+ * mid-restore). If it runs the target and passes its checks, it only needs its weights back;
+ * anything else (switch, restart) happens drained again, with the weights the journal saved.
+ */
 async function repairDrained(server: RunServer, ctx: RunContext, saved: SavedSlot[], target: string | null): Promise<ServerResult> {
   const { flow, preflight } = ctx;
   const startedAt = flow.clock.now().getTime();
   const current = preflight.releases.get(server.name) ?? null;
-  const base = { server: server.name, releaseBefore: current, outOfPoolMs: 0, drainMs: 0 };
-  const stuck = (step: string, detail: string): ServerResult => ({ ...base, releaseAfter: current, outcome: 'rollback-failed', failedStep: step, error: detail });
   const to = target ?? current;
-  if (to === null) return stuck('recover', 'no release is recorded for this server and `current` is unreadable');
-  let verified = current === to ? await flow.runPhase('verify', server, { release: to, previous: null }, flow.never) : { ok: false as const, step: 'switch', detail: 'not on the target release' };
-  if (!verified.ok) {
-    // Switch (again) to the target and restart: a crash may have left the app down mid-restart.
-    const switched = await switchRelease(server, flow, 'rollback', current, to, to);
-    if (!switched.ok) return stuck(`rollback: ${switched.step}`, switched.detail);
-    verified = await flow.runPhase('verify', server, { release: to, previous: null }, flow.never);
-    if (!verified.ok) return stuck(`verify: ${verified.step}`, verified.detail);
+  const base = { server: server.name, releaseBefore: current, releaseAfter: current, outOfPoolMs: 0, drainMs: 0 };
+  if (to === null) return { ...base, outcome: 'rollback-failed', failedStep: 'recover', error: 'no release is recorded for this server and `current` is unreadable' };
+  if (current === to) {
+    const verified = await flow.runPhase('verify', server, { release: to, previous: null }, flow.never);
+    if (verified.ok) {
+      const restored = await restoreServer(server, saved, startedAt, flow);
+      if (!restored.ok) return { ...base, outcome: 'restore-failed', failedStep: 'restore', error: restored.error };
+      return { ...base, releaseAfter: to, outcome: 'rolled-back', outOfPoolMs: flow.clock.now().getTime() - startedAt };
+    }
   }
-  const restored = await restoreServer(server, saved, startedAt, flow);
-  if (!restored.ok) return { ...stuck('restore', restored.error), releaseAfter: to, outcome: 'restore-failed' };
-  return { ...base, releaseAfter: to, outcome: 'rolled-back', outOfPoolMs: flow.clock.now().getTime() - startedAt };
+  // Drain (again) before touching the app: restore puts back the journal's weights, not today's.
+  const withSaved = { ...flow, savedSlots: () => saved };
+  return rollbackServer(server, withSaved, current ?? to, to);
 }

@@ -122,3 +122,37 @@ describe.concurrent('kill -9 of a release (--batch 2 on 4 servers), then recover
     });
   }
 });
+
+describe('recover on a cluster that needs nothing', () => {
+  let e: E2eLab | undefined;
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  it('after a completed `release rollback --to v1`, recover changes nothing (0 servers, no director change, no restart)', async () => {
+    e = await startE2eLab({ servers: SERVERS, timeScale: 0.002, drain: { poll: '250ms' } });
+    const artifact = await e.artifact('v2');
+    const load = e.startLoad();
+    const release = await e.release(['--artifact', artifact, '--release-id', 'v2', '--batch', String(BATCH)]);
+    expect(release.code, release.stdout + release.stderr).toBe(0);
+    const rollback = await e.cli(['rollback', '-c', e.config, '--to', 'v1', '--batch', String(BATCH)]);
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
+    expect(await theOneRelease(e)).toBe('v1');
+
+    const tables = saveListings(e);
+    const ids = appIds(e);
+    const recorder = recordDirectors(e);
+    const recover = await e.cli(['recover', '-c', e.config]);
+    recorder.stop();
+    expect(recover.code, recover.stdout + recover.stderr).toBe(0);
+    expect(await theOneRelease(e)).toBe('v1');
+    expect(recover.stdout).toMatch(/recovered 0 server\(s\); 4 needed nothing/);
+    expect(recorder.commands.filter((c) => isMutatingIpvsadm(c.argv))).toEqual([]);
+    expect(saveListings(e)).toEqual(tables);
+    expect(appIds(e)).toEqual(ids);
+    expectAllInPool(e);
+    const traffic = await load.stop();
+    expect(failuresOf(traffic), traffic.errorSamples.join('; ')).toEqual({});
+    expect(e.maxOut()).toBeLessThanOrEqual(BATCH);
+  }, 240_000);
+});

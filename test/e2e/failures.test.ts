@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/ui/report.ts';
 import {
-  failuresOf, hashServerDirs, hashTree, isMutatingIpvsadm, recordDirectors, ripOf, saveListings, setWeightOnAllDirectors, startE2eLab,
+  currentReleases, failuresOf, hashServerDirs, hashTree, isMutatingIpvsadm, recordDirectors, ripOf, saveListings, setWeightOnAllDirectors, startE2eLab,
   type DirectorRecorder, type E2eLab,
 } from './harness.ts';
 
@@ -27,6 +27,12 @@ function expectWeights(e: E2eLab, expected: Record<string, number>) {
   for (const [director, perServer] of Object.entries(weights)) expect(perServer, director).toEqual(expected);
 }
 
+const REPORT_KEYS = [
+  'version', 'runId', 'cluster', 'release', 'command', 'trigger', 'dryRun', 'outcome', 'exitCode',
+  'startedAt', 'finishedAt', 'durationMs', 'batches', 'servers', 'markedBad', 'warnings',
+];
+const SERVER_KEYS = ['server', 'outcome', 'releaseBefore', 'releaseAfter', 'outOfPoolMs', 'drainMs', 'batches'];
+
 const everyWeight = (w: number) => Object.fromEntries(ALL.map((s) => [s, w]));
 
 describe('a failing release on the lab', () => {
@@ -42,6 +48,7 @@ describe('a failing release on the lab', () => {
 
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(env.versions()).toEqual(Object.fromEntries(ALL.map((s) => [s, 'v1'])));
+    expect(await currentReleases(env)).toEqual(Object.fromEntries(ALL.map((s) => [s, 'v1'])));
     expectWeights(env, everyWeight(100));
     expect(failuresOf(traffic)).toEqual({});
     expect(traffic.ok).toBeGreaterThan(20);
@@ -50,6 +57,10 @@ describe('a failing release on the lab', () => {
 
     const report = JSON.parse(await readFile(join(env.dir, 'report.json'), 'utf8')) as RunReport;
     expect(report).toMatchObject({ version: 1, release: 'r2', command: 'release', dryRun: false, outcome: 'rolled-back', exitCode: 1 });
+    // The shape of src/ui/report.ts (RunReport = version + RunSummary).
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(REPORT_KEYS));
+    for (const s of report.servers) expect(Object.keys(s), s.server).toEqual(expect.arrayContaining(SERVER_KEYS));
+    expect(report.servers.map((s) => s.server).sort()).toEqual(ALL);
     const failing = report.batches[0]?.servers ?? [];
     expect(failing).toEqual(['web1', 'web2']);
     expect(report.batches.filter((b) => b.purpose === 'release')).toHaveLength(1);

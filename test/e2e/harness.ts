@@ -412,3 +412,32 @@ export function failIpvsadm(e: E2eLab, director: string, match: (argv: readonly 
     },
   };
 }
+
+/** Makes the next `times` ipvsadm calls on one director that match `match` never answer (the
+ * caller's own timeout ends them), like a director stuck in the kernel. The lab's tool server
+ * awaits what the director's `ipvsadm` returns, so a pending promise holds the call open. */
+export function hangIpvsadm(e: E2eLab, director: string, match: (argv: readonly string[]) => boolean, times = 1): IpvsadmFault {
+  const d = e.lab.directors.find((x) => x.name === director);
+  if (!d) throw new Error(`no lab director ${director}`);
+  const original = d.ipvsadm;
+  let hits = 0;
+  d.ipvsadm = ((argv: string[], stdin?: string) => {
+    if (hits < times && match(argv)) {
+      hits++;
+      return new Promise(() => undefined);
+    }
+    return original(argv, stdin);
+  }) as typeof d.ipvsadm;
+  return {
+    hits: () => hits,
+    stop: () => {
+      d.ipvsadm = original;
+    },
+  };
+}
+
+/** Matches the ipvsadm argv that changes server `k`'s destination: `-e`/`-a`/`-d` … `-r RIP` (and `-w W` when given). */
+export function destChange(e: E2eLab, k: number, op: '-e' | '-a' | '-d', weight?: number): (argv: readonly string[]) => boolean {
+  const rip = ripOf(e, k);
+  return (argv) => argv[0] === op && argv.includes(rip) && (weight === undefined || argv[argv.indexOf('-w') + 1] === String(weight));
+}

@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRelease, type ReleaseInfo } from './release.ts';
 import { handleRequest } from './routes.ts';
@@ -72,15 +73,37 @@ interface Instance {
 
 let nextId = 1000;
 
-// Asks the OS for a free loopback port, so a restart can come back on the same one.
-async function pickFreePort(): Promise<number> {
+// Is this loopback port free to listen on right now?
+async function canListen(port: number): Promise<boolean> {
   const probe = createTcpServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('app: no TCP address');
-  return address.port;
+  probe.on('error', () => undefined);
+  probe.listen(port, '127.0.0.1');
+  const ok = await Promise.race([once(probe, 'listening').then(() => true), once(probe, 'error').then(() => false)]);
+  if (ok) await new Promise<void>((r) => probe.close(() => r()));
+  return ok;
+}
+
+// The low end of the kernel's ephemeral range (Linux); 32768 when unknown.
+async function ephemeralLow(): Promise<number> {
+  try {
+    const low = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 1024 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+// NOTE: a port from the ephemeral range can be taken by any outgoing connection on the machine
+// while the app is down for a restart, and then stays blocked in TIME_WAIT: the restart (and the
+// rollback's) fails with EADDRINUSE. Pick below that range, where connect() never draws from.
+async function pickFreePort(): Promise<number> {
+  const low = await ephemeralLow();
+  const from = Math.min(10_000, low - 1000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`app: no free loopback port below ${low}`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
