@@ -160,3 +160,16 @@ export function holderGoneOnThisHost(thisHost: string, isAlive: (pid: number) =>
     owner !== null && owner.host === thisHost && typeof owner.pid === 'number' && !isAlive(owner.pid);
 }
 
+
+/** Read-only: who holds the lock on each director (for plan, --dry-run and status). */
+export async function readLockHolders(directors: readonly DirectorHandle[], settings: LockSettings, signal?: AbortSignal): Promise<Extract<LockProbe, { state: 'held' }>[]> {
+  const lock = q(settings.path);
+  const script = `if [ -d ${lock} ]; then now=$(date +%s); hb=$(stat -c %Y ${lock}/heartbeat 2>/dev/null || stat -c %Y ${lock}); echo "HELD $((now - hb))"; cat ${lock}/owner.json 2>/dev/null || true; else echo FREE; fi`;
+  const probes = await Promise.all(
+    directors.map(async (d) => {
+      const result = await d.session.exec({ script, mutates: false, timeoutMs: 15_000, label: 'read cluster lock' }, signal ? { signal } : {});
+      return result.ok && result.stdout.startsWith('HELD') ? parseProbe(d.name, result.stdout) : undefined;
+    }),
+  );
+  return probes.filter((p): p is Extract<LockProbe, { state: 'held' }> => p?.state === 'held');
+}

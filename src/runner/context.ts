@@ -13,7 +13,7 @@ import type { LbContext } from '../lb/types.ts';
 import type { HostSession } from '../transport/types.ts';
 import { poolServerOf, readCurrentRelease, runPreflight, savedSlotsOf, type Preflight } from './preflight.ts';
 import type { FlowContext, RunServer } from './types.ts';
-import { acquireLock, describeOwner, newLockOwner, startHeartbeat, type HeldLock, type LockOwner } from '../lock/lock.ts';
+import { acquireLock, describeOwner, newLockOwner, readLockHolders, startHeartbeat, type HeldLock, type LockOwner } from '../lock/lock.ts';
 
 export interface ContextDeps {
   /** Opens one session per host; throws a ReleaseError when any host fails (nothing changed yet). */
@@ -92,6 +92,11 @@ export async function openRunContext(input: {
     stopHeartbeat = startHeartbeat(directors, cluster.lock, lock.owner);
     for (const b of lock.broken) {
       emit({ type: 'warning', code: 'LOCK_BROKEN', director: b.director, message: `broke a stale lock held by ${describeOwner(b.owner)} (heartbeat ${Math.round(b.heartbeatAgeMs / 1000)}s old), as asked with --break-lock` });
+    }
+  }
+  if (input.dryRun) {
+    for (const held of await readLockHolders(directors, cluster.lock, deps.stop)) {
+      emit({ type: 'warning', code: 'LOCK_HELD', director: held.director, message: `the cluster lock is held by ${describeOwner(held.owner)} (heartbeat ${Math.round(held.heartbeatAgeMs / 1000)}s ago): a real run would be refused now` });
     }
   }
   const close = async () => {

@@ -7,6 +7,7 @@ import { replay } from '../../journal/replay.ts';
 import { formatEndpoint } from '../../ipvs/address.ts';
 import { runPreflight } from '../../runner/preflight.ts';
 import { dryRunSession } from '../../transport/dry-run.ts';
+import { describeOwner, readLockHolders } from '../../lock/lock.ts';
 import { writeLine, type CliIo } from '../io.ts';
 import { openClusterSessions } from '../sessions.ts';
 import { loadConfigOrThrow } from './config.ts';
@@ -32,6 +33,8 @@ export async function statusCommand(io: CliIo, options: { config: string; json?:
       keepalivedManaged: new Set(cluster.directors.filter((d) => d.keepalived).map((d) => d.name)),
     });
     const journal = replay(readJournal(journalPath(cluster.journalDir, cluster.name)));
+    const holders = await readLockHolders(cluster.directors.map((d) => ({ name: d.name, session: session(d.name) })), cluster.lock);
+    const lock = holders.map((h) => ({ director: h.director, holder: describeOwner(h.owner), heartbeatAgeMs: h.heartbeatAgeMs, stale: h.heartbeatAgeMs > cluster.lock.staleAfterMs }));
     if (options.json) {
       writeLine(io.stdout, JSON.stringify({
         cluster: cluster.name,
@@ -43,6 +46,7 @@ export async function statusCommand(io: CliIo, options: { config: string; json?:
           slots: s.slots.map((slot) => ({ director: slot.director, service: slot.label, weight: slot.dest?.weight ?? null, active: slot.dest?.activeConns ?? 0, inactive: slot.dest?.inactiveConns ?? 0 })),
         })),
         problems: preflight.pool.problems,
+        lock,
         lastRun: journal.runId ? { runId: journal.runId, release: journal.release, outcome: journal.outcome, finished: journal.finished, paused: journal.paused } : null,
       }));
       return EXIT.ok;
@@ -56,6 +60,7 @@ export async function statusCommand(io: CliIo, options: { config: string; json?:
     }
     for (const p of preflight.pool.problems) writeLine(io.stdout, `  problem: ${p}`);
     for (const w of preflight.warnings) writeLine(io.stdout, `  warning: ${w.message}`);
+    writeLine(io.stdout, lock.length === 0 ? 'lock: free' : lock.map((l) => `lock on ${l.director}: held by ${l.holder}, heartbeat ${Math.round(l.heartbeatAgeMs / 1000)}s ago${l.stale ? ' (STALE: --break-lock)' : ''}`).join('\n'));
     if (journal.runId) {
       writeLine(io.stdout, `last run ${journal.runId}: release ${journal.release}, ${journal.finished ? `finished: ${journal.outcome}` : journal.paused ? `paused (${journal.paused.reason})` : 'NOT finished (crashed or running): see `release recover`'}`);
     }
