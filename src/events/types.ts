@@ -49,6 +49,8 @@ export type ReleaseEvent = EventBase &
         canary?: number;
         /** The run this one continues (promote, resume, abort). */
         continues?: string;
+        /** rollback/abort: the release each server is to end on. */
+        targets?: Record<string, string>;
       }
     | { type: 'plan'; plan: unknown }
     | { type: 'warning'; code: string; message: string; server?: string; director?: string }

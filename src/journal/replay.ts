@@ -25,6 +25,10 @@ export interface RunJournalState {
   finished: boolean;
   outcome: string | null;
   paused: { reason: string; nextBatch: number } | null;
+  /** The command of the last run that was not a recover (release, promote, rollback…). */
+  command: string | null;
+  /** rollback/abort: the release each server is to end on. */
+  targets: Record<string, string>;
   /** The first run of this release (promote/resume runs continue it). */
   firstRun: Extract<ReleaseEvent, { type: 'run-started' }> | null;
   plan: unknown;
@@ -44,7 +48,7 @@ function serverState(state: RunJournalState, name: string): ServerJournalState {
 /** Folds events into the state of the last run they describe. */
 export function replay(events: readonly ReleaseEvent[]): RunJournalState {
   const state: RunJournalState = {
-    runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, firstRun: null, plan: null, badReleases: [], servers: new Map(),
+    runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, command: null, targets: {}, firstRun: null, plan: null, badReleases: [], servers: new Map(),
   };
   let repairing = false;
   for (const event of events) {
@@ -61,6 +65,8 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
           state.plan = null;
         }
         state.runId = event.runId;
+        state.command = event.command;
+        state.targets = event.targets ?? {};
         state.release = event.release;
         state.cluster = event.cluster;
         state.started = true;

@@ -82,6 +82,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
     const prepareFailures = (await preparing) ?? [];
     preparing = undefined;
     if (prepareFailures.length > 0) {
+      for (const r of prepareFailures) emitFinished(ctx, r);
       results.push(...prepareFailures);
       return finishFailed(options, ctx, results);
     }

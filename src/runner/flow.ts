@@ -102,7 +102,13 @@ export async function restoreServer(
   try {
     await ctx.driver.restore(server, saved, { ...ctx.lb, signal: ctx.never });
   } catch (error) {
-    return { ok: false, error: `could not restore ${server.name}: ${message(error)}` };
+    // Half restored (back on one director, not the other) is the worst state: the directors
+    // disagree. Take it back out where it got in; it stays out and is named (exit 4).
+    const retreat = await ctx.driver.drain(server, saved, { ...ctx.lb, signal: ctx.never }).then(
+      () => '; it was taken back out of the pool on every director',
+      (again) => `; taking it back out failed too (${message(again)}): check every director`,
+    );
+    return { ok: false, error: `could not restore ${server.name}: ${message(error)}${retreat}` };
   }
   const outOfPoolMs = ctx.clock.now().getTime() - startedAt;
   ctx.emit({

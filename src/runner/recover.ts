@@ -30,9 +30,14 @@ export function slotsFromRecords(records: readonly SavedSlotRecord[]): SavedSlot
   return records.map((r) => ({ ...r, dest: { ...r.dest, activeConns: 0, inactiveConns: 0, persistConns: 0 } }));
 }
 
-/** Which release each server should end on: the new one if the run released, else what it ran before. */
+/**
+ * Which release each server should end on. A rollback or abort is finished: every server goes to
+ * its recorded target. A release that completed keeps the new release; a paused canary keeps it
+ * on the servers it reached; anything else (a crash, a failure) goes back to what ran before.
+ */
 export function recoveryTarget(journal: RunJournalState, server: string): string | null {
   const s = journal.servers.get(server);
+  if (journal.command === 'rollback' || journal.command === 'abort') return journal.targets[server] ?? s?.current ?? null;
   if (!s) return null;
   if (journal.finished && journal.outcome === 'released') return journal.release;
   if (journal.paused?.reason === 'canary' && s.released) return journal.release;

@@ -59,12 +59,15 @@ export async function runRollback(request: RollbackRequest, deps: ContextDeps): 
 
 async function rollbackWith(ctx: RunContext, request: RollbackRequest): Promise<RollbackResult> {
   const { emit, preflight } = ctx;
+  const wanted = request.targets(ctx.servers, preflight);
   emit({
     type: 'run-started',
     cluster: request.cluster.name,
     release: request.release,
     command: request.command,
     ...(request.continues ? { continues: request.continues } : {}),
+    // Recorded so that `recover` after a crash finishes this rollback instead of guessing.
+    targets: Object.fromEntries(wanted.map((t) => [t.server, t.to])),
     trigger: 'manual',
     dryRun: false,
     ...whoAmI(),
@@ -72,9 +75,7 @@ async function rollbackWith(ctx: RunContext, request: RollbackRequest): Promise<
   emit(preflightEvent(preflight));
   if (request.markBad) emit({ type: 'marked-bad', server: '*', release: request.markBad });
 
-  const targets = request
-    .targets(ctx.servers, preflight)
-    .filter((t) => preflight.releases.get(t.server) !== t.to);
+  const targets = wanted.filter((t) => preflight.releases.get(t.server) !== t.to);
   // A target missing on a server would drain it only to fail and leave it out of the pool: refuse first.
   const missing = await serversLacking(targets, ctx.servers, ctx.flow.stop);
   if (missing.length > 0) {

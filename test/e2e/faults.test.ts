@@ -151,15 +151,15 @@ const CELLS: Cell[] = [
   },
   {
     fault: 'fails', step: 'restore', code: 4, release: 'v1', stuck: ['web1'],
-    why: 'the re-add of web1 fails on lvs2 after a good deploy: the tool cannot put it back, so it must be OUT on every director (never half in: directors that disagree route differently after a failover) and named, exit 4',
+    why: 'every re-add of web1 fails on lvs2 after a good deploy: the tool cannot put it back, so it must be OUT on every director (never half in: lvs1 would route to it while lvs2, after a failover, would not) and named, exit 4',
     during: async (e, run) => {
-      const fault = failIpvsadm(e, 'lvs2', destChange(e, 0, '-a'));
+      const fault = failIpvsadm(e, 'lvs2', destChange(e, 0, '-a'), Number.POSITIVE_INFINITY);
       try {
         await run.done;
       } finally {
         fault.stop();
       }
-      expect(fault.hits()).toBe(1);
+      expect(fault.hits()).toBeGreaterThan(0);
     },
     check: (_e, o) => {
       expect(serverResult(o, 'web1')?.outcome).toMatch(/^(rollback|restore)-failed$/);
