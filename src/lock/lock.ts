@@ -108,16 +108,36 @@ export async function acquireLock(input: {
   const probe = async (d: DirectorHandle): Promise<LockProbe> => {
     const result = await runOn(d, acquireScript(settings.path, owner), input.signal);
     if (!result.ok) return { director: d.name, state: 'error', detail: result.stderr.trim() || result.error || `exit ${result.exitCode}` };
-    return parseProbe(d.name, result.stdout);
+    const parsed = parseProbe(d.name, result.stdout);
+    // Ours already (a retry after breaking a stale lock elsewhere).
+    return parsed.state === 'held' && parsed.owner?.token === owner.token ? { director: d.name, state: 'acquired' } : parsed;
+  };
+  // NOTE: one director after the other, in name order, stopping at the first refusal: two runs
+  // started at once cannot each take one director and both give up; the first to lvs1 wins.
+  const ordered = [...directors].sort((a, b) => a.name.localeCompare(b.name));
+  const probeInOrder = async (): Promise<LockProbe[]> => {
+    const out: LockProbe[] = [];
+    for (const d of ordered) {
+      const p = await probe(d);
+      out.push(p);
+      if (p.state !== 'acquired') break;
+    }
+    return out;
   };
   const isStale = (p: Extract<LockProbe, { state: 'held' }>) => p.heartbeatAgeMs > settings.staleAfterMs || (input.isHolderGone?.(p.owner) ?? false);
-  let probes = await Promise.all(directors.map(probe));
+  let probes = await probeInOrder();
   const stale = probes.filter((p): p is Extract<LockProbe, { state: 'held' }> => p.state === 'held' && isStale(p));
   if (stale.length > 0 && input.breakStale && probes.every((p) => p.state !== 'held' || isStale(p))) {
     await Promise.all(stale.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, breakScript(settings.path), input.signal)));
     broken.push(...stale.map((p) => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs })));
-    const retried = await Promise.all(stale.map((p) => probe(directors.find((d) => d.name === p.director) as DirectorHandle)));
-    probes = probes.map((p) => retried.find((r) => r.director === p.director) ?? p);
+    probes = await probeInOrder();
+    // A stale lock further along (not probed before) is broken too, once.
+    const later = probes.filter((p): p is Extract<LockProbe, { state: 'held' }> => p.state === 'held' && isStale(p));
+    if (later.length > 0) {
+      await Promise.all(later.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, breakScript(settings.path), input.signal)));
+      broken.push(...later.map((p) => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs })));
+      probes = await probeInOrder();
+    }
   }
   const release = async () => {
     await Promise.allSettled(directors.map((d) => runOn(d, releaseScript(settings.path, owner))));
