@@ -28,8 +28,10 @@ export async function execIpvsadm(director: DirectorHandle, command: IpvsCommand
       { argv: command.argv, mutates: command.mutates, sudo: options.sudo, timeoutMs: options.timeoutMs, label: 'ipvsadm' },
       options.signal ? { signal: options.signal } : {},
     );
+  // A read that never ran to an exit status (the connection dropped before or during it).
+  const lost = (r: ExecResult) => r.connectionLost || (r.exitCode === null && r.signal === null && !r.timedOut && !r.aborted);
   let result = await once();
-  for (let attempt = 1; !command.mutates && result.connectionLost && attempt <= 2 && !options.signal?.aborted; attempt++) {
+  for (let attempt = 1; !command.mutates && lost(result) && attempt <= 3 && !options.signal?.aborted; attempt++) {
     result = await once();
   }
   return result;

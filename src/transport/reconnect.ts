@@ -60,7 +60,11 @@ export function reconnectingSession(session: HostSession, options: ReconnectOpti
     async exec(command: RemoteCommand, execOptions?: ExecOptions) {
       const error = await ensure(execOptions?.signal);
       if (error) return lost(command.label ?? ('argv' in command ? command.argv.join(' ') : 'script'), error);
-      return session.exec(command, execOptions);
+      const result = await session.exec(command, execOptions);
+      // A command that could not start because the connection was going away is a lost one.
+      return !result.ok && result.exitCode === null && !result.timedOut && !result.aborted && !session.connected
+        ? { ...result, connectionLost: true }
+        : result;
     },
     async upload(request: UploadRequest): Promise<UploadResult> {
       const error = await ensure(request.signal);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from './child.ts';
 import {
-  appIds, currentReleases, failuresOf, isMutatingIpvsadm, lockHeld, recordDirectors, saveListings, startE2eLab, type E2eLab,
+  appIds, currentReleases, failuresOf, isMutatingIpvsadm, lockHeld, recordDirectors, saveListings, startCheckedLab, type E2eLab,
 } from './harness.ts';
 
 const SERVERS = 4;
@@ -72,7 +72,7 @@ describe.concurrent('kill -9 of a release (--batch 2 on 4 servers), then recover
       let round = 0;
       beforeAll(async () => {
         // Short IPVS timeouts and a slower poll: the same steps with fewer table reads.
-        e = await startE2eLab({ servers: SERVERS, timeScale: 0.002, drain: { poll: '250ms' } });
+        e = await startCheckedLab({ servers: SERVERS, timeScale: 0.002, drain: { poll: '250ms' } });
       }, 120_000);
       afterAll(async () => {
         await e?.close();
@@ -130,7 +130,7 @@ describe('recover on a cluster that needs nothing', () => {
   });
 
   it('after a completed `release rollback --to v1`, recover changes nothing (0 servers, no director change, no restart)', async () => {
-    e = await startE2eLab({ servers: SERVERS, timeScale: 0.002, drain: { poll: '250ms' } });
+    e = await startCheckedLab({ servers: SERVERS, timeScale: 0.002, drain: { poll: '250ms' } });
     const artifact = await e.artifact('v2');
     const load = e.startLoad();
     const release = await e.release(['--artifact', artifact, '--release-id', 'v2', '--batch', String(BATCH)]);

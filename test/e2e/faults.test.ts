@@ -12,7 +12,7 @@ import type { RunReport } from '../../src/ui/report.ts';
 import { startCli, type ChildResult, type CliChild } from './child.ts';
 import {
   appIds, currentReleases, destChange, eventsOf, everOut, failIpvsadm, failuresOf, hangIpvsadm, isMutatingIpvsadm,
-  recordDirectors, saveListings, startE2eLab, type E2eLab,
+  recordDirectors, saveListings, startCheckedLab, type E2eLab,
 } from './harness.ts';
 
 const SERVERS = 4;
@@ -290,10 +290,23 @@ const CELLS: Cell[] = [
   },
 ];
 
+/** `promise`, or a clear failure naming `what` after `ms` (so a stuck step is named, not a test timeout). */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function runCell(cell: Cell): Promise<void> {
   const batch = cell.batch ?? 2;
   const markers = cell.markers ?? [];
-  const e = await startE2eLab({
+  const e = await startCheckedLab({
     servers: SERVERS,
     timeScale: 0.002,
     drain: { poll: '250ms' },
@@ -312,9 +325,10 @@ async function runCell(cell: Cell): Promise<void> {
       run.kill('SIGKILL');
       throw error;
     });
-    const [result] = await Promise.all([run.wait(), during]);
+    // Bounded below the test's own timeout, so a run that never ends fails with its output.
+    const [result] = await Promise.all([run.wait(150_000), during]);
     cell.after?.(e);
-    const traffic = await load.stop();
+    const traffic = await within(30_000, 'stopping the load', load.stop());
     recorder.stop();
     const report = await readFile(join(e.dir, 'report.json'), 'utf8').then((t) => JSON.parse(t) as RunReport, () => undefined);
 
@@ -350,12 +364,12 @@ async function runCell(cell: Cell): Promise<void> {
     for (const h of [...e.lab.directors.map((d) => e.lab.sshHost(d.name)), ...e.lab.servers.map((s) => s.ssh)]) {
       if (h) Object.assign(h.faults, { hang: false, refuseNew: false });
     }
-    await e.close();
+    await within(60_000, 'closing the lab', e.close());
   }
 }
 
 describe.concurrent('faults during a release (--batch 2 on 4 servers unless said), under load', () => {
   it.each(CELLS.map((c) => [`${c.fault} at ${c.step}`, c.code, c] as const))('%s: exit %i', async (_name, _code, cell) => {
     await runCell(cell);
-  }, 240_000);
+  }, 300_000);
 });
