@@ -17,7 +17,7 @@ import { replay } from '../journal/replay.ts';
 import type { HostSession } from '../transport/types.ts';
 import { createReporter, type Reporter } from '../ui/reporter.ts';
 import { journalPath } from './commands/status.ts';
-import type { CliIo } from './io.ts';
+import { writeLine, type CliIo } from './io.ts';
 import { openClusterSessions } from './sessions.ts';
 import { watchInterrupts } from './signals.ts';
 
@@ -140,6 +140,13 @@ export async function withHarness(
     };
     const code = await fn({ deps, reporter, io });
     await reporter.close();
+    if (code === EXIT.rollbackFailed) {
+      // Named loudly, on stderr too: CI logs often show only that.
+      for (const s of reporter.summary().servers.filter((x) => x.outcome === 'rollback-failed' || x.outcome === 'restore-failed')) {
+        writeLine(io.stderr, `✖ ROLLBACK_FAILED ${s.server} is left out of the pool (${s.failedStep ?? 'unknown step'}: ${s.error ?? 'no detail'}).`);
+      }
+      writeLine(io.stderr, '  hint: fix the server named above, then run `release recover` to verify it and put it back.');
+    }
     if (options.report) writeFileSync(resolve(io.cwd, options.report), `${JSON.stringify(reporter.report(), null, 2)}\n`);
     return code;
   } finally {

@@ -100,7 +100,11 @@ export async function restoreServer(
   ctx: FlowContext,
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
-    await ctx.driver.restore(server, saved, { ...ctx.lb, signal: ctx.never });
+    // Restore is computed from the tables as they are, so one more try after a hiccup is safe.
+    await ctx.driver.restore(server, saved, { ...ctx.lb, signal: ctx.never }).catch((first: unknown) => {
+      ctx.emit({ type: 'retry', server: server.name, what: 'restore', attempt: 1, delayMs: 0, error: message(first) });
+      return ctx.driver.restore(server, saved, { ...ctx.lb, signal: ctx.never });
+    });
   } catch (error) {
     // Half restored (back on one director, not the other) is the worst state: the directors
     // disagree. Take it back out where it got in; it stays out and is named (exit 4).

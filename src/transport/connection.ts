@@ -7,17 +7,26 @@ export interface Connection {
   readonly lost: boolean;
   /** Calls back once when this connection ends; returns the unsubscribe. */
   onLost(callback: () => void): () => void;
+  /** Declares the connection lost now (ssh2 said "Not connected" before emitting 'close'). */
+  markLost(): void;
+}
+
+/** ssh2 throws this as soon as its socket stops being writable, before it emits 'close'. */
+export function isNotConnected(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Not connected';
 }
 
 /** Watches a ready Client: its 'close' is the loss every pending operation must hear about. */
 export function watchConnection(client: Client): Connection {
   let lost = false;
   const listeners = new Set<() => void>();
-  client.on('close', () => {
+  const lose = () => {
+    if (lost) return;
     lost = true;
     for (const listener of [...listeners]) listener();
     listeners.clear();
-  });
+  };
+  client.on('close', lose);
   return {
     client,
     get lost() {
@@ -30,6 +39,10 @@ export function watchConnection(client: Client): Connection {
       }
       listeners.add(callback);
       return () => listeners.delete(callback);
+    },
+    markLost() {
+      lose();
+      client.destroy();
     },
   };
 }

@@ -2,7 +2,7 @@
 // sits at the final path.
 import { stat } from 'node:fs/promises';
 import type { SFTPWrapper } from 'ssh2';
-import type { Connection } from './connection.ts';
+import { isNotConnected, type Connection } from './connection.ts';
 import type { UploadRequest, UploadResult } from './types.ts';
 
 export interface UploadDeps {
@@ -58,6 +58,7 @@ export async function uploadOnConnection(deps: UploadDeps, request: UploadReques
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const offLost = connection.onLost(() => settle({ connectionLost: true, error: `connection to ${host} lost` }));
     const fail = (step: string) => (error: Error | null | undefined) => {
+      if (isNotConnected(error)) connection.markLost();
       if (error) settle(connection.lost ? { connectionLost: true, error: `connection to ${host} lost` } : { error: `${step} failed: ${error.message}` });
       return !error;
     };

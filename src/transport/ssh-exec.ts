@@ -1,7 +1,7 @@
 // Running one RemoteCommand on a connection: output, exit status, timeout, abort, loss, as a value.
 import type { ClientChannel } from 'ssh2';
 import { buildCommandLine } from './command.ts';
-import type { Connection } from './connection.ts';
+import { isNotConnected, type Connection } from './connection.ts';
 import { buildTaggedCommandLine, reapTagged, sendKillSignal } from './remote-kill.ts';
 import type { ExecOptions, ExecResult, RemoteCommand } from './types.ts';
 
@@ -79,6 +79,9 @@ export function execOnConnection(deps: ExecDeps, command: RemoteCommand, options
     });
     try {
       connection.client.exec(buildTaggedCommandLine(commandLine, tag), (error, opened) => {
+        // NOTE: "Not connected" means the connection is gone though 'close' has not come yet:
+        // the command never started; mark it lost so the session reconnects before the next one.
+        if (isNotConnected(error)) connection.markLost();
         if (error) return settle(connection.lost ? { connectionLost: true, error: `connection to ${host} lost` } : { error: `could not start: ${error.message}` });
         channel = opened;
         if (stopping || settled) {
@@ -101,6 +104,7 @@ export function execOnConnection(deps: ExecDeps, command: RemoteCommand, options
         opened.end(command.stdin);
       });
     } catch (error) {
+      if (isNotConnected(error)) connection.markLost();
       settle(connection.lost ? { connectionLost: true, error: `connection to ${host} lost` } : { error: `could not start: ${error instanceof Error ? error.message : String(error)}` });
     }
   });
