@@ -82,8 +82,19 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   await mkdir(dir, { recursive: true });
 
   const cleanups: (() => Promise<unknown>)[] = [];
+  // Each part gets a bounded time to stop, so one stuck part cannot keep the rest (and the
+  // process) alive; the lab says which one it was.
   const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    for (const cleanup of cleanups.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), 10_000);
+        timer.unref();
+      });
+      const outcome = await Promise.race([cleanup().then(() => 'done' as const, () => 'done' as const), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') process.emitWarning(`lab: a part did not stop within 10 s: ${cleanup.name || cleanup.toString().slice(0, 60)}`);
+    }
     cleanups.length = 0;
   };
   try {

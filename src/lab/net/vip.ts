@@ -105,7 +105,12 @@ export async function startVip(options: VipOptions): Promise<Vip> {
     return dest && (!masqOnly || dest.forward === 'Masq') ? 'forward' : 'drop';
   };
 
+  // Every accepted client socket, whatever became of its flow: close() must end them all, or the
+  // listener never finishes closing (a half-open client outlives its flow).
+  const sockets = new Set<Socket>();
   const accept = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     // Already gone (reset before we got to it): nothing to schedule.
     if (socket.remoteAddress === undefined || socket.remotePort === undefined) return void socket.destroy();
     socket.setNoDelay(true);
@@ -181,7 +186,9 @@ export async function startVip(options: VipOptions): Promise<Vip> {
     counters: () => ({ ...counters }),
     close() {
       for (const flow of [...flows]) flow.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      return closed;
     },
   };
 }
