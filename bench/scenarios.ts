@@ -106,7 +106,7 @@ export async function measureOverhead(bl: BenchLab, config: string, artifact: st
 }
 
 export interface OutOfPoolResult {
-  variant: 'prepare-ahead' | 'upload-in-deploy';
+  variant: 'prepare-ahead' | 'prepare-not-ahead' | 'upload-in-deploy';
   run: RunSummary;
   servers: OutOfPool[];
   medianMs: number;
@@ -124,7 +124,7 @@ export async function measureOutOfPool(
 ): Promise<OutOfPoolResult> {
   const run = await bl.release(config, ['--artifact', artifact, '--release-id', release, '--batch', '1']);
   const servers = outOfPool(run.events);
-  const transferMs = variant === 'prepare-ahead' ? phaseMs(run.events, 'prepare') : deployTransferMs(run);
+  const transferMs = variant === 'upload-in-deploy' ? deployTransferMs(run) : phaseMs(run.events, 'prepare');
   return { variant, run: summary(release, run), servers, medianMs: median(servers.map((s) => s.ms)), transferMs };
 }
 

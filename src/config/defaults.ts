@@ -42,6 +42,7 @@ export const PIPELINE_DEFAULTS = {
   rampIntervalMs: 10_000,
   rollback: 'all',
   keepReleases: 5,
+  prepareAhead: true,
   stepTimeoutMs: 120_000,
   run: { sudo: false },
   http: {

@@ -91,6 +91,7 @@ export function normalizePipeline(file: PipelineFile, ctx: NormalizePipelineCont
     },
     rollback: file.rollback ?? PIPELINE_DEFAULTS.rollback,
     keepReleases: file.keepReleases ?? PIPELINE_DEFAULTS.keepReleases,
+    prepareAhead: file.prepareAhead ?? PIPELINE_DEFAULTS.prepareAhead,
     stepTimeoutMs,
     phases,
   };

@@ -172,6 +172,7 @@ export const pipelineFileSchema = z.strictObject({
   drain: drain.optional(),
   rollback: z.enum(['all', 'failed']).optional(),
   keepReleases: z.number().int().min(1).optional(),
+  prepareAhead: z.boolean().optional(),
   stepTimeout: durationSchema.optional(),
   phases: z.strictObject({
     prepare: steps.optional(),

@@ -166,6 +166,8 @@ export interface Pipeline {
   drain: DrainSettings;
   rollback: 'all' | 'failed';
   keepReleases: number;
+  /** Prepare the next batch while this one is out of the pool (default true). */
+  prepareAhead: boolean;
   stepTimeoutMs: number;
   phases: Record<PhaseName, Step[]>;
 }

@@ -23,6 +23,8 @@ export interface BatchRunOptions {
   confirmCanary(): Promise<boolean>;
   /** Servers released by earlier runs of this release (promote/resume), for rollback: all. */
   previouslyReleased?: RunServer[];
+  /** Prepare batch k+1 while batch k is out of the pool (default true). */
+  prepareAhead?: boolean;
 }
 
 export interface BatchRunResult {
@@ -89,7 +91,8 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
     ctx.emit({ type: 'batch-started', index, servers: batch.servers, purpose: 'release' });
     // NOTE: prepare for the next batch runs while this one is out of the pool, so a server's
     // time out of the pool is only switch + restart + smoke.
-    const next = index + 1 < plan.batches.length ? prepare(serversOf(index + 1), ctx) : Promise.resolve([]);
+    const ahead = options.prepareAhead ?? true;
+    const next = ahead && index + 1 < plan.batches.length ? prepare(serversOf(index + 1), ctx) : Promise.resolve([]);
     next.catch(() => {});
     const batchResults = await Promise.all(serversOf(index).map((server) => releaseServer(server, ctx)));
     results.push(...batchResults);
@@ -103,7 +106,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
       }
       return finishFailed(options, ctx, results);
     }
-    preparing = next;
+    preparing = ahead || index + 1 >= plan.batches.length ? next : prepare(serversOf(index + 1), ctx);
     if (batch.pauseAfter && index + 1 < plan.batches.length) {
       await preparing;
       if (!(await options.confirmCanary())) return { outcome: { kind: 'paused', reason: 'canary', nextBatch: index + 1 }, results };

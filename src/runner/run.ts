@@ -148,6 +148,7 @@ async function releaseWith(ctx: RunContext, request: ReleaseRequest, deps: RunDe
       servers: ctx.servers,
       ...(resume ? { previouslyReleased: resume.released.map((n) => ctx.servers.get(n)).filter((x): x is RunServer => x !== undefined) } : {}),
       rollbackPolicy: pipeline.rollback,
+      prepareAhead: pipeline.prepareAhead,
       windowBlocks: () => (request.forceWindowReason ? undefined : checkWindows(request, deps.clock.now())?.message),
       confirmCanary: deps.confirmCanary,
     },

@@ -74,6 +74,21 @@ describe('runBatches', () => {
     expect((prepareOf(fc, 'web3')?.seq ?? Infinity) < (web1Restore?.seq ?? -1)).toBe(true);
   });
 
+  it('with prepareAhead: false, prepares the next batch only once the current one is back, still before it drains', async () => {
+    const fc = fourServers();
+    const h = await aHarness(fc);
+    await runBatches({ ...options(h), prepareAhead: false }, h.flow);
+    const web1Restore = writesFor(fc, 'web1').find((w) => w.argv[1] === '-a');
+    const web2Restore = writesFor(fc, 'web2').find((w) => w.argv[1] === '-a');
+    const batch1Back = Math.max(web1Restore?.seq ?? Infinity, web2Restore?.seq ?? Infinity);
+    for (const s of ['web3', 'web4']) {
+      const prepared = prepareOf(fc, s);
+      expect(prepared?.line).toBe('prepare r2');
+      expect((prepared?.seq ?? -1) > batch1Back).toBe(true);
+      expect((prepared?.seq ?? Infinity) < (writesFor(fc, s)[0]?.seq ?? -1)).toBe(true);
+    }
+  });
+
   it('fails the release before any drain when a prepare of the first batch fails', async () => {
     const fc = fourServers();
     fc.on('web2', /^prepare /, { exitCode: 1, stderr: 'disk full\n' });

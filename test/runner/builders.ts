@@ -31,6 +31,7 @@ export function aPipeline(overrides: { drain?: Partial<DrainSettings>; rollback?
     drain: { method: 'ipvsadm', connections: 'director', threshold: 0, settleMs: 2000, timeoutMs: 60_000, onTimeout: 'fail', pollMs: 1000, ...overrides.drain },
     rollback: overrides.rollback ?? 'all',
     keepReleases: 5,
+    prepareAhead: true,
     stepTimeoutMs: 60_000,
     phases: { ...DEFAULT_PHASES, ...overrides.phases },
   };
