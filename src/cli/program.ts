@@ -13,10 +13,12 @@ import { labCommand, labArtifactCommand, labLoadCommand, labStatusCommand } from
 export type SetStatus = (code: number) => void;
 
 const TRIGGERS = ['ci', 'manual', 'schedule'];
+/** `-c, --config FILE`: every command that reads the cluster file takes it the same way. */
+const CONFIG_OPTION = ['-c, --config <file>', 'cluster file', 'release.yaml'] as const;
 
 function addReleaseOptions(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option(...CONFIG_OPTION)
     .option('-b, --batch <sizes>', 'batch sizes: N, N% or a list like 1,2,25%', '1')
     .option('--canary <n>', 'a first batch of N servers, then pause for promote/abort')
     .option('--artifact <file>', 'the release to upload')
@@ -56,7 +58,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   program
     .command('validate')
     .description('check the cluster file and its pipeline; exit 2 on any problem')
-    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option(...CONFIG_OPTION)
     .action(async (options: { config: string }) => {
       setStatus(await validateCommand(io, options));
     });
@@ -64,7 +66,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   program
     .command('windows')
     .description('may a release start at an instant? exit 0 yes, 3 no')
-    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option(...CONFIG_OPTION)
     .option('--at <iso>', 'the instant, ISO-8601 with an offset (default: now)')
     .addOption(new Option('--trigger <trigger>', 'ci, manual or schedule (default: ci when CI is set, else manual)').choices(TRIGGERS))
     .action(async (options: { config: string; at?: string; trigger?: string }) => {
@@ -74,7 +76,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   program
     .command('status')
     .description('the pool on every director, each server\'s release, and the last run')
-    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option(...CONFIG_OPTION)
     .option('--json', 'one JSON document on stdout')
     .action(async (options: { config: string; json?: boolean }) => {
       setStatus(await statusCommand(io, options));
@@ -83,7 +85,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   program
     .command('doctor')
     .description('check the cluster against the known LVS/keepalived pitfalls (read-only); exit 3 on an error')
-    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option(...CONFIG_OPTION)
     .option('--json', 'one JSON document on stdout')
     .action(async (options: { config: string; json?: boolean }) => {
       setStatus(await doctorCommand(io, options));
@@ -99,7 +101,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     program
       .command(name)
       .description(description)
-      .option('-c, --config <file>', 'cluster file', 'release.yaml')
+      .option(...CONFIG_OPTION)
       .option('--json', 'NDJSON events on stdout')
       .option('--report <file>', 'write a JSON summary to FILE')
       .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded')
@@ -112,7 +114,7 @@ export function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   program
     .command('rollback')
     .description('roll the whole cluster back, with the same drain discipline')
-    .option('-c, --config <file>', 'cluster file', 'release.yaml')
+    .option(...CONFIG_OPTION)
     .option('--to <id>', 'the release to go back to (default: what each server ran before the last release)')
     .option('-b, --batch <n>', 'servers out of the pool at once', '1')
     .option('--json', 'NDJSON events on stdout')

@@ -11,7 +11,7 @@ import { readAllTables, type DirectorHandle } from '../lb/directors.ts';
 import { DRIVERS } from '../lb/methods.ts';
 import type { LbContext } from '../lb/types.ts';
 import type { HostSession } from '../transport/types.ts';
-import { poolServerOf, readCurrentRelease, runPreflight, savedSlotsOf, type Preflight } from './preflight.ts';
+import { poolServerOf, runPreflight, savedSlotsOf, type Preflight } from './preflight.ts';
 import type { FlowContext, RunServer } from './types.ts';
 import { acquireLock, describeOwner, newLockOwner, readLockHolders, startHeartbeat, type HeldLock, type LockOwner } from '../lock/lock.ts';
 
@@ -166,7 +166,6 @@ export async function openRunContext(input: {
     driver: DRIVERS[pipeline.drain.method],
     lb,
     runPhase: createPhaseRunner({ cluster, pipeline, ...(input.artifact ? { artifact: input.artifact } : {}), emit, clock: deps.clock, dryRun: input.dryRun }),
-    readCurrent: (server, signal) => readCurrentRelease(server.session, server.config.app.root, signal),
     savedSlots: (server) => savedSlotsOf(preflight.pool, server.name),
     drain: pipeline.drain,
     emit,

@@ -39,8 +39,6 @@ export interface FlowContext {
   driver: LbDriver;
   lb: LbContext;
   runPhase: PhaseRunner;
-  /** Reads what `current` points to now (for outcomes and switch records). */
-  readCurrent(server: RunServer, signal: AbortSignal): Promise<string | null>;
   /** Saved slots of a server as read at preflight (what restore puts back). */
   savedSlots(server: RunServer): SavedSlot[];
   drain: { threshold: number; settleMs: number; timeoutMs: number; pollMs: number; onTimeout: 'fail' | 'proceed' };
