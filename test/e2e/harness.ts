@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse, stringify } from 'yaml';
+import { expect } from 'vitest';
 import { run } from '../../src/cli.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { buildArtifact } from '../../src/lab/app/artifact.ts';
@@ -460,4 +461,12 @@ export function startCheckedLab(options: E2eOptions = {}): Promise<E2eLab> {
   });
   labStarts = started.catch(() => undefined);
   return started;
+}
+
+/** Every server runs `release` (app and `current` agree) and is at weight 100 on every director. */
+export async function expectAllOn(e: E2eLab, release: string): Promise<void> {
+  const n = e.lab.servers.length;
+  expect(Object.values(e.versions())).toEqual(Array(n).fill(release));
+  expect(Object.values(await currentReleases(e))).toEqual(Array(n).fill(release));
+  for (const [director, weights] of Object.entries(e.weights())) expect(Object.values(weights), director).toEqual(Array(n).fill(100));
 }

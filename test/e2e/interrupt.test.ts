@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { holdConnections, type HeldConnections } from '../../src/lab/net/hold.ts';
 import { startCli } from './child.ts';
-import { currentReleases, eventsOf, failuresOf, lockHeld, startCheckedLab, type E2eLab, type LoadHandle } from './harness.ts';
+import { eventsOf, failuresOf, lockHeld, startCheckedLab, type E2eLab, type LoadHandle, expectAllOn } from './harness.ts';
 
 let env: E2eLab | undefined;
 let load: LoadHandle | undefined;
@@ -20,12 +20,6 @@ afterEach(async () => {
 });
 
 const SERVERS = 4;
-
-async function expectAllOn(e: E2eLab, release: string): Promise<void> {
-  expect(Object.values(e.versions())).toEqual(Array(SERVERS).fill(release));
-  expect(Object.values(await currentReleases(e))).toEqual(Array(SERVERS).fill(release));
-  for (const [director, weights] of Object.entries(e.weights())) expect(Object.values(weights), director).toEqual(Array(SERVERS).fill(100));
-}
 
 /** A lab whose IPVS entries outlive a 20 s request (ESTABLISHED 900 s × 0.03 = 27 s), with requests held on every server. */
 async function labWithHeldRequests(): Promise<{ e: E2eLab; artifact: string }> {

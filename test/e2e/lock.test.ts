@@ -8,8 +8,7 @@ import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCli } from './child.ts';
 import {
-  currentReleases, eventsOf, failuresOf, lockDirOf, lockHeld, plantLock, saveListings, startCheckedLab, type E2eLab, type LoadHandle,
-} from './harness.ts';
+  eventsOf, failuresOf, lockDirOf, lockHeld, plantLock, saveListings, startCheckedLab, type E2eLab, type LoadHandle, expectAllOn } from './harness.ts';
 
 let env: E2eLab | undefined;
 let load: LoadHandle | undefined;
@@ -21,12 +20,6 @@ afterEach(async () => {
 });
 
 const SERVERS = 4;
-
-async function expectAllOn(e: E2eLab, release: string): Promise<void> {
-  expect(Object.values(e.versions())).toEqual(Array(SERVERS).fill(release));
-  expect(Object.values(await currentReleases(e))).toEqual(Array(SERVERS).fill(release));
-  for (const [director, weights] of Object.entries(e.weights())) expect(Object.values(weights), director).toEqual(Array(SERVERS).fill(100));
-}
 
 async function expectCleanTraffic(e: E2eLab, batch: number): Promise<void> {
   const traffic = await (load as LoadHandle).stop();
