@@ -19,6 +19,7 @@ function describeLoad(label: string, result: LoadResult): string {
 }
 
 async function main(): Promise<number> {
+  const started = performance.now();
   const io = processIo();
   const work = await mkdtemp(join(tmpdir(), 'lvs-release-demo-'));
   writeLine(io.stdout, `demo: starting the lab in ${work}/lab (2 directors, 4 real servers; NAT on 127.0.0.1)`);
@@ -50,6 +51,8 @@ async function main(): Promise<number> {
   } finally {
     await lab.stop();
     await rm(work, { recursive: true, force: true });
+    // Everything is closed now: the process ends right after this line.
+    writeLine(io.stdout, `demo: lab stopped; done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 }
 

@@ -445,19 +445,16 @@ export function destChange(e: E2eLab, k: number, op: '-e' | '-a' | '-d', weight?
 
 let labStarts: Promise<unknown> = Promise.resolve();
 
-/** startE2eLab for files that run labs concurrently: one start at a time in this worker, and a
- * lab whose app failed to start is started again (at most 3 tries). NOTE: the lab app picks a
- * free port, closes it, then listens on it after its start delay; a lab starting beside it can
- * take that port meanwhile, leaving the app down (seen about once in 130 concurrent starts). */
+/** startE2eLab for files that run labs concurrently: one start at a time in this worker (a start
+ * is CPU-heavy), and a lab whose app is down once started is an error, never retried: each app
+ * binds its port and keeps it (src/lab/app/app-port.ts), so a down app is a bug to see. */
 export function startCheckedLab(options: E2eOptions = {}): Promise<E2eLab> {
   const started = labStarts.then(async () => {
-    for (let attempt = 1; ; attempt++) {
-      const e = await startE2eLab(options);
-      const down = e.lab.servers.filter((s) => !s.app.status().running).map((s) => s.name);
-      if (down.length === 0) return e;
-      await e.close();
-      if (attempt >= 3) throw new Error(`lab apps did not start (${down.join(', ')}) in ${attempt} tries`);
-    }
+    const e = await startE2eLab(options);
+    const down = e.lab.servers.filter((s) => !s.app.status().running).map((s) => s.name);
+    if (down.length === 0) return e;
+    await e.close();
+    throw new Error(`lab apps did not start: ${down.join(', ')}`);
   });
   labStarts = started.catch(() => undefined);
   return started;

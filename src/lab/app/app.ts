@@ -1,9 +1,8 @@
 // The app on a lab server: serves the release `current` points to, restarts gracefully on the same port.
-import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { createServer as createTcpServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
+import { bindAppPort, type AppPortLease, type PortPicker } from './app-port.ts';
 import { readRelease, type ReleaseInfo } from './release.ts';
 import { handleRequest } from './routes.ts';
 
@@ -17,8 +16,10 @@ export interface AppOptions {
   name: string;
   /** The server's directory; `root` and `healthFile` are relative to it. */
   dir: string;
-  /** 0/absent: a free port is picked once and kept across restarts. */
+  /** 0/absent: a free port below the ephemeral range is bound at start and kept across restarts. */
   port?: number;
+  /** Where that port is drawn from (default: at random below the ephemeral range); for tests. */
+  pickPort?: PortPicker;
   healthPath?: string;
   healthFile?: string;
   root?: string;
@@ -73,37 +74,22 @@ interface Instance {
 
 let nextId = 1000;
 
-// Is this loopback port free to listen on right now?
-async function canListen(port: number): Promise<boolean> {
-  const probe = createTcpServer();
-  probe.on('error', () => undefined);
-  probe.listen(port, '127.0.0.1');
-  const ok = await Promise.race([once(probe, 'listening').then(() => true), once(probe, 'error').then(() => false)]);
-  if (ok) await new Promise<void>((r) => probe.close(() => r()));
-  return ok;
+// Listens on 127.0.0.1:port, rejecting on an error (EADDRINUSE...).
+function listenOn(server: NetServer, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
-// The low end of the kernel's ephemeral range (Linux); 32768 when unknown.
-async function ephemeralLow(): Promise<number> {
-  try {
-    const low = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/)[0]);
-    return Number.isInteger(low) && low > 1024 ? low : 32768;
-  } catch {
-    return 32768;
-  }
-}
-
-// NOTE: a port from the ephemeral range can be taken by any outgoing connection on the machine
-// while the app is down for a restart, and then stays blocked in TIME_WAIT: the restart (and the
-// rollback's) fails with EADDRINUSE. Pick below that range, where connect() never draws from.
-async function pickFreePort(): Promise<number> {
-  const low = await ephemeralLow();
-  const from = Math.min(10_000, low - 1000);
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = from + Math.floor(Math.random() * (low - from));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`app: no free loopback port below ${low}`);
+// Binds a port and closes it again: the port of an app that starts down, kept by its claim.
+async function bindAndClose(port: number): Promise<void> {
+  const server = createTcpServer();
+  await listenOn(server, port);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -117,7 +103,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   const healthFile = join(dir, options.healthFile ?? APP_DEFAULTS.healthFile);
   const current = join(dir, options.root ?? APP_DEFAULTS.root, 'current');
   const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
-  const port = options.port || (await pickFreePort());
+  const pickPort = options.pickPort ? { pick: options.pickPort } : {};
+  // The caller's port, or the one the first start binds (kept, with its claim, until close).
+  let port = options.port ?? 0;
+  let lease: AppPortLease | undefined;
   let instance: Instance | undefined;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -143,10 +132,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       void handleRequest(req, res, ctx).catch(() => res.destroy());
     });
     try {
-      inst.server.listen(port, '127.0.0.1');
-      await once(inst.server, 'listening');
+      if (port) await listenOn(inst.server, port);
+      else {
+        ({ lease } = await bindAppPort((p) => listenOn(inst.server, p), pickPort));
+        port = lease.port;
+      }
     } catch (error) {
-      return failStart(`cannot listen on 127.0.0.1:${port}: ${(error as Error).message}`);
+      return failStart(port ? `cannot listen on 127.0.0.1:${port}: ${(error as Error).message}` : (error as Error).message);
     }
     instance = inst;
     emit({ type: 'app-started', name, version: release.version, id: inst.id, port });
@@ -184,6 +176,11 @@ export async function startApp(options: AppOptions): Promise<App> {
   };
 
   await startNow();
+  // Started down (no release, or a broken one): the port is still chosen by binding it, then kept by its claim.
+  if (!port) {
+    ({ lease } = await bindAppPort(bindAndClose, pickPort));
+    port = lease.port;
+  }
 
   return {
     name,
@@ -207,6 +204,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       serialized(async () => {
         closed = true;
         await stopNow();
+        await lease?.release();
       }),
   };
 }

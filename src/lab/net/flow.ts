@@ -56,10 +56,16 @@ const MSS = 1460;
 const HEADER = 40;
 const packetsOf = (bytes: number) => Math.max(1, Math.ceil(bytes / MSS));
 
-/** Close a socket with a RST (a connecting one just goes away). */
+/** A FIN we sent (`end()`) whose shutdown has not completed yet. */
+const isShuttingDown = (socket: Socket) => socket.writableEnded && !socket.writableFinished;
+
+/** Close a socket with a RST (a connecting one, or one whose FIN is still in flight, just goes away). */
 function kill(socket: Socket | undefined): void {
   if (!socket || socket.destroyed) return;
-  if (socket.connecting) socket.destroy();
+  // NOTE: libuv refuses a reset while a shutdown is in flight (uv_tcp_close_reset: EINVAL, "mixing
+  // uv_shutdown and uv_tcp_close_reset is not allowed"), and Node then never closes the handle:
+  // the process cannot exit and spins in its exit cleanup (issue 8). Close those plainly.
+  if (socket.connecting || isShuttingDown(socket)) socket.destroy();
   else socket.resetAndDestroy();
 }
 

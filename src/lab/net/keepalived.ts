@@ -79,6 +79,9 @@ export function startChecker(options: CheckerOptions): Checker {
   const check = options.probe ?? realProbe;
   const emit = (event: CheckerEvent) => options.onEvent?.(event);
   let stopped = false;
+  // Checks under way: stop() waits for them (each bounded by its connect timeout), so a stopped
+  // checker leaves no socket or timer behind.
+  const probing = new Set<Promise<ProbeResult>>();
   const tracked: Tracked[] = options.services.flatMap((service) =>
     service.realServers.map((config) => ({
       config,
@@ -156,7 +159,9 @@ export function startChecker(options: CheckerOptions): Checker {
     if (stopped) return;
     t.timer = clock.setTimeout(async () => {
       t.timer = undefined;
-      const result = await check({ address: t.config.address, port: t.config.port, check: t.config.check });
+      const pending = check({ address: t.config.address, port: t.config.port, check: t.config.check });
+      probing.add(pending);
+      const result = await pending.finally(() => probing.delete(pending));
       if (stopped) return;
       schedule(t, await onResult(t, result));
     }, delay);
@@ -180,6 +185,7 @@ export function startChecker(options: CheckerOptions): Checker {
     async stop(stopOptions = {}) {
       stopped = true;
       for (const t of tracked) if (t.timer) clock.clearTimeout(t.timer);
+      await Promise.allSettled([...probing]);
       if (stopOptions.removeServers) for (const t of tracked) await send(t, command(t, 'del', t.config.weight));
     },
   };
