@@ -6,8 +6,8 @@ import { processIo, writeLine, type CliIo } from './cli/io.ts';
 /** Runs the CLI and resolves to the exit status; never calls process.exit. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let status: number = EXIT.ok;
-  const program = buildProgram(io, (code) => {
-    status = code;
+  const program = buildProgram(io, async (_invocation, runCommand) => {
+    status = await runCommand();
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

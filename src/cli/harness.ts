@@ -1,12 +1,12 @@
 // What every cluster-changing command runs inside: the reporter (TTY tree, CI log or NDJSON),
 // the append-only journal, interruption handling, and the SSH sessions, all closed at the end.
-import { writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { holderGoneOnThisHost } from '../lock/lock.ts';
 import { resolve } from 'node:path';
 import type { Cluster } from '../config/types.ts';
 import { systemClock } from '../core/clock.ts';
-import { EXIT } from '../core/errors.ts';
+import { EXIT, ReleaseError } from '../core/errors.ts';
 import type { ReleaseEvent } from '../events/types.ts';
 import { openJournal, readJournal, type JournalWriter } from '../journal/journal.ts';
 import type { ContextDeps } from '../runner/context.ts';
@@ -56,6 +56,38 @@ async function writeJournalCopies(cluster: Cluster, opened: Promise<Map<string, 
   );
 }
 
+/** `ENOENT: no such file or directory` from a Node fs error, without the path it repeats. */
+function osError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return (e.message ?? String(error)).replace(/, \w+ '.*'$/, '') || (e.code ?? 'write failed');
+}
+
+/**
+ * Refuses a --report path that cannot be written (USAGE, exit 2) before anything runs: it is
+ * opened for appending, as the end of the run will, and removed again if this made it.
+ */
+export function checkReportPath(path: string): void {
+  try {
+    const existed = lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+    closeSync(openSync(path, 'a'));
+    if (!existed) rmSync(path, { force: true });
+  } catch (error) {
+    throw new ReleaseError('USAGE', `--report ${path} cannot be written: ${osError(error)}.`, {
+      hint: 'Create its directory first, or give --report a path this user can write. Nothing was changed.',
+      details: { file: path, error: (error as NodeJS.ErrnoException).code },
+    });
+  }
+}
+
+/** Writes the report; a failure now is a warning: the exit status stays the run's. */
+function writeReport(io: CliIo, path: string, report: unknown, code: number): void {
+  try {
+    writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  } catch (error) {
+    writeLine(io.stderr, `warning: --report ${path} was not written: ${osError(error)}. The exit status is the run's (${code}).`);
+  }
+}
+
 export interface Harness {
   deps: ContextDeps;
   reporter: Reporter;
@@ -69,6 +101,8 @@ export async function withHarness(
   fn: (harness: Harness) => Promise<number>,
 ): Promise<number> {
   const dryRun = Boolean(options.dryRun);
+  const reportPath = options.report ? resolve(io.cwd, options.report) : undefined;
+  if (reportPath) checkReportPath(reportPath);
   const interrupts = watchInterrupts(io, () => {
     process.exit(EXIT.interrupted);
   });
@@ -147,7 +181,7 @@ export async function withHarness(
       }
       writeLine(io.stderr, '  hint: fix the server named above, then run `release recover` to verify it and put it back.');
     }
-    if (options.report) writeFileSync(resolve(io.cwd, options.report), `${JSON.stringify(reporter.report(), null, 2)}\n`);
+    if (reportPath) writeReport(io, reportPath, reporter.report(), code);
     return code;
   } finally {
     await copying;

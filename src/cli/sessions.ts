@@ -20,7 +20,7 @@ function hostsOf(cluster: Cluster): HostEntry[] {
 }
 
 function groupKey(ssh: SshSettings): string {
-  return JSON.stringify([ssh.identityFile ?? null, ssh.knownHosts, ssh.jumpHost ?? null, ssh.connectTimeoutMs]);
+  return JSON.stringify([ssh.identityFile ?? null, ssh.passphraseEnv ?? null, ssh.knownHosts, ssh.jumpHost ?? null, ssh.connectTimeoutMs]);
 }
 
 export interface OpenedSessions {
@@ -50,6 +50,7 @@ export async function openClusterSessions(
       const transport = createSshTransport({
         knownHostsFile: ssh.knownHosts,
         ...(ssh.identityFile ? { identityFile: ssh.identityFile } : {}),
+        ...(ssh.passphraseEnv ? { passphraseEnv: ssh.passphraseEnv } : {}),
         ...(ssh.jumpHost ? { jumpHost: ssh.jumpHost } : {}),
         env,
         connectTimeoutMs: ssh.connectTimeoutMs,

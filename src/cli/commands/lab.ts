@@ -16,14 +16,27 @@ function count(text: string, flag: string, max = 1000): number {
   return n;
 }
 
-export async function labCommand(io: CliIo, options: { servers: string; dir: string; checker: string; timeScale: string }): Promise<number> {
+export interface LabCliOptions {
+  servers: string;
+  dir: string;
+  checker: string;
+  timeScale: string;
+}
+
+/** The lab's settings from its options, checked without files or network (also at parse time). */
+export function labSettings(options: LabCliOptions): { servers: number; checker: CheckerMode; timeScale: number } {
   if (!CHECKER_MODES.includes(options.checker as CheckerMode)) {
     throw new ReleaseError('USAGE', `--checker must be one of ${CHECKER_MODES.join(', ')}`);
   }
   const timeScale = Number(options.timeScale);
   if (!(timeScale > 0 && timeScale <= 1)) throw new ReleaseError('USAGE', '--time-scale must be a number in (0, 1]');
+  return { servers: count(options.servers, '--servers'), checker: options.checker as CheckerMode, timeScale };
+}
+
+export async function labCommand(io: CliIo, options: LabCliOptions): Promise<number> {
+  const { servers, checker, timeScale } = labSettings(options);
   const started = Date.now();
-  const lab = await startLab({ dir: resolve(io.cwd, options.dir), servers: count(options.servers, '--servers'), checker: options.checker as CheckerMode, timeScale });
+  const lab = await startLab({ dir: resolve(io.cwd, options.dir), servers, checker, timeScale });
   writeLine(io.stderr, `lab: ${lab.servers.length} servers, ${lab.directors.length} directors, VIP ${lab.vip.url} (up in ${Date.now() - started} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB)`);
   writeLine(io.stdout, `lab ready: ${lab.configPath}`);
   await new Promise<void>((resolveStop) => {

@@ -7,7 +7,7 @@ import { systemClock } from '../../core/clock.ts';
 import { ReleaseError } from '../../core/errors.ts';
 import { parseBatchSpec } from '../../plan/batch-spec.ts';
 import { formatPlan } from '../../plan/format-plan.ts';
-import type { Plan } from '../../plan/types.ts';
+import type { BatchSpec, Plan } from '../../plan/types.ts';
 import { checkWindows, runRelease, type ResumeState } from '../../runner/run.ts';
 import { evaluateWindows } from '../../windows/evaluate.ts';
 import { formatDecision } from '../../windows/format.ts';
@@ -45,17 +45,32 @@ function positiveInt(text: string, flag: string): number {
 
 const RELEASE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode: { planOnly: boolean; resume?: ResumeState }): Promise<number> {
-  const resume = mode.resume;
+/** What the release options say once checked; the release id is checked only when given. */
+export interface CheckedReleaseOptions {
+  batch: BatchSpec;
+  canary: number | undefined;
+}
+
+/**
+ * The checks of the release options that need neither files nor network: run when the command
+ * line is parsed (`parseCommandLine` too, for the examples' test), and again by every caller.
+ */
+export function checkReleaseOptions(options: ReleaseCliOptions): CheckedReleaseOptions {
   const batch = parseBatchSpec(options.batch);
   const canary = options.canary !== undefined ? positiveInt(options.canary, '--canary') : undefined;
   if (options.forceWindow && !options.reason?.trim()) {
     throw new ReleaseError('USAGE', '--force-window needs --reason "…": forcing a peak window is recorded with its reason.', { hint: 'release --force-window --reason "hotfix for INC-1234"' });
   }
-  const release = options.releaseId ?? defaultReleaseId(systemClock.now());
-  if (!RELEASE_ID.test(release)) {
-    throw new ReleaseError('USAGE', `--release-id "${release}" must be letters, digits, '.', '_' or '-' (starting with a letter or digit).`, { hint: 'e.g. --release-id 2026.11.25-1' });
+  if (options.releaseId !== undefined && !RELEASE_ID.test(options.releaseId)) {
+    throw new ReleaseError('USAGE', `--release-id "${options.releaseId}" must be letters, digits, '.', '_' or '-' (starting with a letter or digit).`, { hint: 'e.g. --release-id 2026.11.25-1' });
   }
+  return { batch, canary };
+}
+
+export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode: { planOnly: boolean; resume?: ResumeState }): Promise<number> {
+  const resume = mode.resume;
+  const { batch, canary } = checkReleaseOptions(options);
+  const release = options.releaseId ?? defaultReleaseId(systemClock.now());
   const artifact = options.artifact ? resolve(io.cwd, options.artifact) : undefined;
   if (artifact && !existsSync(artifact)) throw new ReleaseError('USAGE', `--artifact ${artifact}: no such file.`, { hint: 'Build the artifact first, or fix the path.' });
 
