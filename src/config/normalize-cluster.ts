@@ -26,6 +26,7 @@ function mergeSsh(file: ClusterFile, own: HostSsh | undefined, ctx: NormalizeClu
   const user = own?.user ?? base.user;
   if (user === undefined) throw new Error('ssh user was not validated');
   const identityFile = own?.identityFile ?? base.identityFile;
+  const passphraseEnv = own?.passphraseEnv ?? base.passphraseEnv;
   const jump = own?.jumpHost ?? base.jumpHost;
   const parsedJump = jump === undefined ? undefined : parseJumpHost(jump);
   if (parsedJump && !parsedJump.ok) throw new Error('jump host was not validated');
@@ -33,6 +34,7 @@ function mergeSsh(file: ClusterFile, own: HostSsh | undefined, ctx: NormalizeClu
     user,
     port: own?.port ?? base.port ?? CLUSTER_DEFAULTS.ssh.port,
     ...(identityFile === undefined ? {} : { identityFile: resolveConfigPath(identityFile, paths) }),
+    ...(passphraseEnv === undefined ? {} : { passphraseEnv }),
     knownHosts: resolveConfigPath(own?.knownHosts ?? base.knownHosts ?? CLUSTER_DEFAULTS.ssh.knownHosts, paths),
     ...(parsedJump ? { jumpHost: { host: parsedJump.host, port: parsedJump.port ?? CLUSTER_DEFAULTS.jumpHostPort, user: parsedJump.user ?? user } } : {}),
     sudo: own?.sudo ?? base.sudo ?? CLUSTER_DEFAULTS.ssh.sudo,
@@ -58,11 +60,14 @@ function normalizeServer(file: ClusterFile, raw: ClusterFile['realServers'][numb
   const firstAddr = services.find((service) => service.key.kind === 'addr');
   const port = raw.port ?? (firstAddr ? servicePort(firstAddr.key) : 0);
   const smoke = { ...file.app?.smoke, ...raw.app?.smoke };
-  const root = raw.app?.root ?? file.app?.root;
-  const healthFile = raw.app?.healthFile ?? file.app?.healthFile;
+  // Each app setting: the server's own, else the cluster's.
+  const setting = (key: 'root' | 'healthFile' | 'restart' | 'reload') => raw.app?.[key] ?? file.app?.[key];
+  const [root, healthFile, restart, reload] = [setting('root'), setting('healthFile'), setting('restart'), setting('reload')];
   const app: AppSettings = {
     ...(root === undefined ? {} : { root }),
     ...(healthFile === undefined ? {} : { healthFile }),
+    ...(restart === undefined ? {} : { restart }),
+    ...(reload === undefined ? {} : { reload }),
     smoke: { scheme: smoke.scheme ?? CLUSTER_DEFAULTS.smoke.scheme, ...(smoke.host === undefined ? {} : { host: smoke.host }), port: smoke.port ?? port },
   };
   return {

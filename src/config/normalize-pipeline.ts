@@ -29,6 +29,10 @@ function normalizeStep(raw: PipelineStepFile, stepTimeoutMs: number, source: str
     if (run.argv !== undefined) return { ...named(summary(run.argv.join(' '))), ...common, argv: run.argv };
     return { ...named(summary(run.cmd ?? '')), ...common, cmd: run.cmd ?? '' };
   }
+  if (raw.app !== undefined) {
+    const { action, timeout } = raw.app;
+    return { ...named(`app ${action}`), kind: 'app', action, timeoutMs: timeout ?? stepTimeoutMs };
+  }
   if (raw.upload !== undefined) {
     const { from, to, mode } = raw.upload;
     return { ...named(`upload ${to}`), kind: 'upload', from, to, ...(mode === undefined ? {} : { mode: Number.parseInt(mode, 8) }) };

@@ -161,18 +161,45 @@ export const sshUsersAreSet: Rule = (raw) => {
   return missing.map(({ path }) => ({ path, message: 'no SSH user for this host', hint: 'set ssh.user, or ssh: { user: ... } on the host' }));
 };
 
-export const jumpHostsAreValid: Rule = (raw) => {
-  const places: Array<{ path: PathSegment[]; ssh: RawRecord | undefined }> = [
+/** Every `ssh` block: the cluster's and each host's, with its path. */
+function sshBlocks(raw: unknown): Array<{ path: PathSegment[]; ssh: RawRecord | undefined }> {
+  return [
     { path: ['ssh'], ssh: recordAt(raw, 'ssh') },
     ...(['directors', 'realServers'] as const).flatMap((list) => recordsAt(raw, list).map(({ index, item }) => ({ path: [list, index, 'ssh'], ssh: recordAt(item, 'ssh') }))),
   ];
-  return places.flatMap(({ path, ssh }): Finding[] => {
+}
+
+export const jumpHostsAreValid: Rule = (raw) =>
+  sshBlocks(raw).flatMap(({ path, ssh }): Finding[] => {
     const jump = stringAt(ssh, 'jumpHost');
     if (jump === undefined || jump.startsWith('-')) return [];
     const parsed = parseJumpHost(jump);
     return parsed.ok ? [] : [{ path: [...path, 'jumpHost'], message: parsed.message, hint: parsed.hint }];
   });
-};
+
+// NOTE: a value that is not a variable name is most likely the passphrase itself: never echo it.
+export const passphraseEnvIsAName: Rule = (raw) =>
+  sshBlocks(raw).flatMap(({ path, ssh }): Finding[] => {
+    const name = stringAt(ssh, 'passphraseEnv');
+    if (name === undefined || /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
+    return [{ path: [...path, 'passphraseEnv'], message: 'not an environment variable name (the value is not shown)', hint: 'write the name of an environment variable that holds the passphrase, e.g. DEPLOY_KEY_PASSPHRASE, never the passphrase itself' }];
+  });
+
+/** Every app block: the cluster's and each real server's, with its path. */
+function appBlocks(raw: unknown): Array<{ path: PathSegment[]; app: RawRecord | undefined }> {
+  return [{ path: ['app'], app: recordAt(raw, 'app') }, ...recordsAt(raw, 'realServers').map(({ index, item }) => ({ path: ['realServers', index, 'app'], app: recordAt(item, 'app') }))];
+}
+
+// app.restart/app.reload are the operator's commands, run as written: a {{placeholder}} would reach the
+// shell unreplaced, so it is refused rather than silently sent.
+export const appCommandsAreNotTemplates: Rule = (raw) =>
+  appBlocks(raw).flatMap(({ path, app }) =>
+    (['restart', 'reload'] as const).flatMap((key): Finding[] => {
+      const command = stringAt(app, key);
+      if (command === undefined || !command.includes('{{')) return [];
+      return [{ path: [...path, key], message: `app.${key} is run as written, not templated: "{{" would reach the shell as it is`, hint: `write the command in full; a server that needs its own sets realServers[].app.${key}` }];
+    }),
+  );
 
 /** Every rule of the cluster file, in reporting order. */
 export const clusterRules: readonly Rule[] = [
@@ -188,5 +215,7 @@ export const clusterRules: readonly Rule[] = [
   serverFamiliesMatchServices,
   sshUsersAreSet,
   jumpHostsAreValid,
+  passphraseEnvIsAName,
+  appCommandsAreNotTemplates,
   ...windowRules,
 ];

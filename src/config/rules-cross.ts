@@ -1,9 +1,11 @@
 // Rules that need both files: the pipeline's variables and drain method against the cluster's app settings.
 
-import type { Finding, PathSegment } from './problems.ts';
-import { recordAt, recordsAt, stringAt } from './raw.ts';
-import { templatesOf } from './rules-pipeline.ts';
 import { parseTemplate } from '../shell/template-parse.ts';
+import { formatPath } from './problems.ts';
+import type { Finding, PathSegment } from './problems.ts';
+import { isRecord, recordAt, recordsAt, stringAt } from './raw.ts';
+import { stepsOf, templatesOf } from './rules-pipeline.ts';
+import { APP_ACTIONS, type AppAction } from './schema.ts';
 
 export interface CrossFindings {
   cluster: Finding[];
@@ -19,8 +21,10 @@ function usedVariables(pipeline: unknown): Set<string> {
   return names;
 }
 
+type AppKey = 'root' | 'healthFile' | AppAction;
+
 /** Servers with no value for app.<key> (neither their own nor the cluster's). */
-function serversMissing(cluster: unknown, key: 'root' | 'healthFile'): Array<{ index: number }> {
+function serversMissing(cluster: unknown, key: AppKey): Array<{ index: number }> {
   if (stringAt(recordAt(cluster, 'app'), key) !== undefined) return [];
   return recordsAt(cluster, 'realServers').filter(({ item }) => stringAt(recordAt(item, 'app'), key) === undefined);
 }
@@ -67,4 +71,38 @@ export const keepalivedPrefersHealthfile: CrossRule = (cluster, pipeline) => {
   };
 };
 
-export const crossRules: readonly CrossRule[] = [appSettingsCoverPipeline, keepalivedPrefersHealthfile];
+/** Paths of the steps `app: <action>` (or `app: { action }`), by action. */
+function appStepsOf(pipeline: unknown): Map<AppAction, PathSegment[][]> {
+  const steps = new Map<AppAction, PathSegment[][]>();
+  for (const { path, step } of stepsOf(pipeline)) {
+    const app = step['app'];
+    const action = isRecord(app) ? app['action'] : app;
+    const known = APP_ACTIONS.find((name) => name === action);
+    if (known) steps.set(known, [...(steps.get(known) ?? []), [...path, 'app']]);
+  }
+  return steps;
+}
+
+const VERBS: Record<AppAction, string> = { restart: 'restarts', reload: 'reloads' };
+
+// The restart/reload command is the operator's (systemctl, supervisorctl, a script...): a fact of the
+// cluster, so a shipped pipeline never carries one. Said once per missing key, naming every step.
+export const appCommandsCoverPipeline: CrossRule = (cluster, pipeline) => {
+  const name = stringAt(pipeline, 'name');
+  const findings = [...appStepsOf(pipeline)].flatMap(([action, paths]): Finding[] => {
+    const missing = serversMissing(cluster, action);
+    if (missing.length === 0) return [];
+    const where = paths.map(formatPath).join(' and ');
+    const who = name === undefined ? 'the pipeline' : `pipeline "${name}"`;
+    const why = `${who} ${VERBS[action]} the app at ${where}`;
+    if (missing.length === recordsAt(cluster, 'realServers').length) {
+      const hint = `add app.${action} to the cluster file: the command that ${VERBS[action]} the app on a server, run as written, e.g. app: { ${action}: "sudo -n systemctl ${action} shop" }`;
+      return [{ path: [recordAt(cluster, 'app') ? 'app' : 'realServers'], message: `app.${action} is not set, but ${why}`, hint }];
+    }
+    const hint = `set app.${action} for every server: once in the cluster's app, or in this server's app`;
+    return missing.map(({ index }) => ({ path: ['realServers', index], message: `app.${action} is not set for this server, but ${why}`, hint }));
+  });
+  return { cluster: findings, pipeline: [] };
+};
+
+export const crossRules: readonly CrossRule[] = [appSettingsCoverPipeline, appCommandsCoverPipeline, keepalivedPrefersHealthfile];

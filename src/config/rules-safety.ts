@@ -29,8 +29,9 @@ function sshFields(base: Pattern): Pattern[] {
   return ['user', 'identityFile', 'knownHosts', 'jumpHost'].map((key) => [...base, key]);
 }
 
+// restart/reload: the login shell runs a command as `sh -c COMMAND`, where a leading "-" is an option.
 function appFields(base: Pattern): Pattern[] {
-  return [[...base, 'root'], [...base, 'healthFile'], [...base, 'smoke', 'host']];
+  return [[...base, 'root'], [...base, 'healthFile'], [...base, 'restart'], [...base, 'reload'], [...base, 'smoke', 'host']];
 }
 
 /** The string values at a pattern ('*' = every list entry), with their concrete paths. */

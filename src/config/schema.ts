@@ -22,6 +22,7 @@ const hostSsh = z.strictObject({
   user: z.string().optional(),
   port: port.optional(),
   identityFile: z.string().optional(),
+  passphraseEnv: z.string().optional(),
   knownHosts: z.string().optional(),
   jumpHost: z.string().optional(),
   sudo: z.boolean().optional(),
@@ -39,6 +40,8 @@ const smoke = z.strictObject({
 const app = z.strictObject({
   root: z.string().optional(),
   healthFile: z.string().optional(),
+  restart: z.string().optional(),
+  reload: z.string().optional(),
   smoke: smoke.optional(),
 });
 
@@ -154,9 +157,20 @@ const http = z.strictObject({
   host: z.string().optional(),
 });
 
+/** What an `app` step asks of the cluster file's app settings: app.restart or app.reload. */
+export const APP_ACTIONS = ['restart', 'reload'] as const;
+export type AppAction = (typeof APP_ACTIONS)[number];
+
+// `app: restart` is short for `app: { action: restart }` (one shape, so a typo gets a did-you-mean).
+const appStep = z.preprocess(
+  (value) => (typeof value === 'string' ? { action: value } : value),
+  z.strictObject({ action: z.enum(APP_ACTIONS), timeout: durationSchema.optional() }),
+);
+
 const step = z.strictObject({
   name: z.string().optional(),
   run: z.union([z.string(), runObject]).optional(),
+  app: appStep.optional(),
   upload: upload.optional(),
   http: http.optional(),
 });

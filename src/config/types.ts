@@ -2,9 +2,9 @@
 
 import type { Endpoint, Family, ServiceKey } from '../ipvs/model.ts';
 import type { PeakWindowsPolicy } from '../windows/types.ts';
-import type { PhaseName } from './schema.ts';
+import type { AppAction, PhaseName } from './schema.ts';
 
-export type { PhaseName } from './schema.ts';
+export type { AppAction, PhaseName } from './schema.ts';
 
 export interface JumpHost {
   host: string;
@@ -18,6 +18,8 @@ export interface SshSettings {
   port: number;
   /** Absolute; absent = use the agent (SSH_AUTH_SOCK). */
   identityFile?: string;
+  /** NAME of the environment variable holding identityFile's passphrase (never the passphrase). */
+  passphraseEnv?: string;
   /** Absolute; strict checking, always. */
   knownHosts: string;
   jumpHost?: JumpHost;
@@ -58,6 +60,10 @@ export interface AppSettings {
   root?: string;
   /** The health-check file ({{healthFile}}), as written. */
   healthFile?: string;
+  /** The operator's command that restarts the app (`app: restart` steps); a trusted shell command, run as written. */
+  restart?: string;
+  /** The operator's command that reloads the app (`app: reload` steps); run as written. */
+  reload?: string;
   smoke: SmokeSettings;
 }
 
@@ -106,6 +112,13 @@ export type RunStep = StepBase & { kind: 'run'; timeoutMs: number; sudo: boolean
     | { argv: string[]; cmd?: undefined }
   );
 
+/** The cluster file's app.restart / app.reload of the server the step runs on (not a template). */
+export interface AppStep extends StepBase {
+  kind: 'app';
+  action: AppAction;
+  timeoutMs: number;
+}
+
 /** SFTP upload; `from` (local) and `to` (remote) are plain templates (renderTemplate). */
 export interface UploadStep extends StepBase {
   kind: 'upload';
@@ -115,7 +128,7 @@ export interface UploadStep extends StepBase {
   mode?: number;
 }
 
-/** Smoke check against the server's own address; strings are plain templates. */
+/** Smoke check against the server's own address; every string but the header names is a template. */
 export interface HttpStep extends StepBase {
   kind: 'http';
   /** Starts with '/'. */
@@ -124,22 +137,22 @@ export interface HttpStep extends StepBase {
   expect: {
     /** The expected status (redirects are not followed). */
     status: number;
-    /** The body must contain this text (a plain template). */
+    /** The body must contain this text (a template). */
     body?: string;
-    /** The body must match this regular expression (JavaScript syntax). */
+    /** The body must match this regular expression (JavaScript syntax; a template whose values match literally). */
     bodyPattern?: string;
-    /** Each header (name case-insensitive) must be present and contain the value (a plain template). */
+    /** Each header (name case-insensitive) must be present and contain the value (a template). */
     header?: Record<string, string>;
   };
   timeoutMs: number;
   /** Attempts after the first. */
   retries: number;
   intervalMs: number;
-  /** Host header override for this step (default: the cluster's app.smoke.host). */
+  /** Host header override for this step, a template (default: the cluster's app.smoke.host). */
   host?: string;
 }
 
-export type Step = RunStep | UploadStep | HttpStep;
+export type Step = RunStep | AppStep | UploadStep | HttpStep;
 
 export interface RampSettings {
   /** Fractions of the original weight, increasing, the last 1. */

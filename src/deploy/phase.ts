@@ -1,14 +1,15 @@
 // Runs one pipeline phase on one server: `run` steps over SSH (every value quoted by the
-// template renderer), `upload` over SFTP with progress, `http` smoke checks against the
-// server's own address. Each step is journaled; the first failure stops the phase.
+// template renderer), `app` steps (the cluster file's restart/reload command of that server),
+// `upload` over SFTP with progress, `http` smoke checks against the server's own address (every
+// field rendered by the same engine). Each step is journaled; the first failure stops the phase.
 import { pipelineTemplateVars } from '../config/pipeline-vars.ts';
-import type { Cluster, HttpStep, Pipeline, RunStep, Step, UploadStep } from '../config/types.ts';
+import type { AppStep, Cluster, HttpStep, Pipeline, RunStep, Step, UploadStep } from '../config/types.ts';
 import type { Clock } from '../core/clock.ts';
 import { isReleaseError } from '../core/errors.ts';
 import type { Emit, Phase } from '../events/types.ts';
 import type { PhaseResult, RunServer } from '../runner/types.ts';
 import { renderArgv, renderShellTemplate, renderTemplate, type TemplateVars } from '../shell/template.ts';
-import { runHttpCheck } from '../smoke/http.ts';
+import { prepareHttpCheck, runHttpCheck, type HttpCheckOptions } from '../smoke/http.ts';
 
 export interface PhaseDeps {
   cluster: Cluster;
@@ -21,23 +22,33 @@ export interface PhaseDeps {
 
 type StepOutcome = { ok: true; detail?: string } | { ok: false; detail: string };
 
-async function runStep(step: RunStep, server: RunServer, vars: TemplateVars, signal: AbortSignal): Promise<StepOutcome> {
-  // Both forms render to one command line in which every inserted value is quoted.
-  const command = { script: step.cmd !== undefined ? renderShellTemplate(step.cmd, vars) : renderArgv(step.argv, vars) };
-  const result = await server.session.exec(
-    { ...command, mutates: true, sudo: step.sudo, timeoutMs: step.timeoutMs, label: step.name },
-    { signal },
-  );
+/** Runs one remote command as a step; a failure says why in one line (exit status, end of stderr). */
+async function execStep(script: string, options: { sudo: boolean; timeoutMs: number; label: string }, server: RunServer, signal: AbortSignal): Promise<StepOutcome> {
+  const result = await server.session.exec({ script, mutates: true, ...options }, { signal });
   if (result.ok) return { ok: true };
   const why = result.connectionLost
     ? 'the SSH connection was lost (the outcome is unknown)'
     : result.timedOut
-      ? `timed out after ${Math.round(step.timeoutMs / 1000)}s`
+      ? `timed out after ${Math.round(options.timeoutMs / 1000)}s`
       : result.aborted
         ? 'aborted'
         : `exit ${result.exitCode ?? result.signal}`;
   const stderr = result.stderr.trim().split('\n').slice(-3).join(' | ');
   return { ok: false, detail: `${why}${stderr ? `: ${stderr}` : ''}` };
+}
+
+async function runStep(step: RunStep, server: RunServer, vars: TemplateVars, signal: AbortSignal): Promise<StepOutcome> {
+  // Both forms render to one command line in which every inserted value is quoted.
+  const script = step.cmd !== undefined ? renderShellTemplate(step.cmd, vars) : renderArgv(step.argv, vars);
+  return execStep(script, { sudo: step.sudo, timeoutMs: step.timeoutMs, label: step.name }, server, signal);
+}
+
+// The operator's own command from the cluster file (app.restart / app.reload, per server): trusted
+// and run as written, never templated; validate makes sure every server has it.
+async function appStep(step: AppStep, server: RunServer, signal: AbortSignal): Promise<StepOutcome> {
+  const command = server.config.app[step.action];
+  if (command === undefined) return { ok: false, detail: `app.${step.action} is not set for ${server.name} in the cluster file` };
+  return execStep(command, { sudo: false, timeoutMs: step.timeoutMs, label: step.name }, server, signal);
 }
 
 async function uploadStep(step: UploadStep, server: RunServer, vars: TemplateVars, signal: AbortSignal, deps: PhaseDeps): Promise<StepOutcome> {
@@ -65,34 +76,31 @@ async function uploadStep(step: UploadStep, server: RunServer, vars: TemplateVar
 async function httpStep(step: HttpStep, server: RunServer, vars: TemplateVars, signal: AbortSignal, deps: PhaseDeps): Promise<StepOutcome> {
   const smoke = server.config.app.smoke;
   const address = server.config.family === 'inet6' ? `[${server.config.address}]` : server.config.address;
-  const hostHeader = step.host ?? smoke.host;
-  const check = {
-    path: renderTemplate(step.path, vars),
-    method: step.method,
-    expect: {
-      status: step.expect.status,
-      ...(step.expect.body !== undefined ? { body: renderTemplate(step.expect.body, vars) } : {}),
-      ...(step.expect.bodyPattern !== undefined ? { bodyPattern: step.expect.bodyPattern } : {}),
-      ...(step.expect.header
-        ? { header: Object.fromEntries(Object.entries(step.expect.header).map(([k, v]) => [k, renderTemplate(v, vars)])) }
-        : {}),
+  const options: HttpCheckOptions = {
+    check: {
+      path: step.path,
+      method: step.method,
+      expect: step.expect,
+      ...(step.host !== undefined ? { host: step.host } : {}),
+      timeoutMs: step.timeoutMs,
+      retries: step.retries,
+      intervalMs: step.intervalMs,
     },
-    timeoutMs: step.timeoutMs,
-    retries: step.retries,
-    intervalMs: step.intervalMs,
-  };
-  if (deps.dryRun) {
-    deps.emit({ type: 'command', host: server.name, command: `[dry run] ${check.method} ${smoke.scheme}://${address}:${smoke.port}${check.path}`, mutates: false, dryRun: true });
-    return { ok: true, detail: 'dry run: not checked' };
-  }
-  const result = await runHttpCheck({
-    check,
     baseUrl: `${smoke.scheme}://${address}:${smoke.port}`,
-    ...(hostHeader ? { hostHeader: renderTemplate(hostHeader, vars) } : {}),
+    ...(smoke.host !== undefined ? { hostHeader: smoke.host } : {}),
     emit: deps.emit,
     server: server.name,
     signal,
-  });
+    vars,
+  };
+  if (deps.dryRun) {
+    // Rendered like the real check, so a dry run refuses what the release would refuse.
+    const prepared = prepareHttpCheck(options);
+    if (!prepared.ok) return { ok: false, detail: prepared.detail };
+    deps.emit({ type: 'command', host: server.name, command: `[dry run] ${prepared.value.method} ${prepared.value.url}`, mutates: false, dryRun: true });
+    return { ok: true, detail: 'dry run: not checked' };
+  }
+  const result = await runHttpCheck(options);
   return result.ok ? { ok: true, detail: `${result.status}` } : { ok: false, detail: result.detail };
 }
 
@@ -121,9 +129,11 @@ export function createPhaseRunner(deps: PhaseDeps) {
         outcome =
           step.kind === 'run'
             ? await runStep(step, server, vars, signal)
-            : step.kind === 'upload'
-              ? await uploadStep(step, server, vars, signal, deps)
-              : await httpStep(step, server, vars, signal, deps);
+            : step.kind === 'app'
+              ? await appStep(step, server, signal)
+              : step.kind === 'upload'
+                ? await uploadStep(step, server, vars, signal, deps)
+                : await httpStep(step, server, vars, signal, deps);
       } catch (error) {
         outcome = { ok: false, detail: describeError(error) };
       }

@@ -48,7 +48,8 @@ export function renderLabClusterFile(input: LabClusterFile): string {
     services: [{ vip: `127.0.0.1:${input.vipPort}`, protocol: 'tcp' }],
     realServers: input.servers.map((s) => ({ host: '127.0.0.1', name: s.name, address: '127.0.0.1', port: s.http, ssh: { port: s.port } })),
     ssh: { user: input.user, identityFile: './id_ed25519', knownHosts: './known_hosts', sudo: false, connectTimeout: '10s', concurrency: 16 },
-    app: { root: 'app', healthFile: 'app/shared/health/ready.html' },
+    // The lab's service manager: real clusters name their own (e.g. sudo -n systemctl restart shop).
+    app: { root: 'app', healthFile: 'app/shared/health/ready.html', restart: 'app-ctl restart' },
     pipeline: input.pipeline,
     journal: { dir: './journal' },
   };

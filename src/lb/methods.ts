@@ -98,7 +98,7 @@ async function confirmOut(server: LbServer, saved: readonly SavedSlot[], ctx: Lb
     if (still.length === 0) return;
     if (ctx.clock.now().getTime() >= deadline) {
       throw new ReleaseError('RELEASE_FAILED', `${server.name}: the directors still route to it ${Math.round(ctx.confirmTimeoutMs / 1000)}s after its health file was removed (${still.map((s) => `${s.director} ${s.label}`).join(', ')}).`, {
-        hint: 'Check that keepalived checks app.healthFile on every director, and raise drain.confirmTimeout above its delay_loop + retry × delay_before_retry.',
+        hint: 'Check that keepalived checks app.healthFile on every director, and raise drain.timeout (the wait is the larger of drain.timeout and 60s) above its delay_loop + retry × delay_before_retry.',
       });
     }
     await ctx.clock.sleep(ctx.pollMs, ctx.signal);

@@ -1,5 +1,7 @@
-// {{placeholders}} in pipeline steps. Values reaching a shell are always quoted by shellQuote;
-// anything that cannot be inserted safely is refused, never patched up.
+// The one template engine of a pipeline: {{placeholders}} in every templated field (run, argv,
+// upload paths, a smoke check's path, host, body, headers and body pattern), each value escaped for
+// where it lands. Values reaching a shell are always quoted by shellQuote; anything that cannot be
+// inserted safely is refused, never patched up. The loader validates with the same parser and rules.
 
 import { ReleaseError } from '../core/errors.ts';
 import { shellQuote } from './quote.ts';
@@ -7,6 +9,20 @@ import { parseTemplate, shellContexts } from './template-parse.ts';
 import type { ShellContext, TemplatePart, TemplateProblem, VarPart } from './template-parse.ts';
 
 export type { TemplateProblem } from './template-parse.ts';
+
+/** Where a template's values land: a shell command, an argv element, or a smoke check's text,
+ * URL path or body pattern. The last three are render contexts of renderTemplate. */
+export type TemplateContext = 'shell' | 'argv' | RenderContext;
+export type RenderContext = 'text' | 'url-path' | 'pattern';
+
+/** How a value is written into each render context (after the checks every value passes). */
+const ESCAPES: Record<RenderContext, (value: string) => string> = {
+  text: (value) => value,
+  // NOTE: one value is one path component: a "/" or "?" in a value cannot change the URL's shape.
+  'url-path': (value) => encodeURIComponent(value),
+  // A value matches itself literally: "v2.1" does not match "v2x1".
+  pattern: (value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+};
 
 export type TemplateValue = string | number;
 /** Variables by name; nested objects give dotted names ({ server: { host } } → {{server.host}}). */
@@ -31,17 +47,31 @@ function unknownProblem(part: VarPart, known: readonly string[]): TemplateProble
   return { message: `unknown variable {{${part.name}}}`, hint: `use one of ${known.map((name) => `{{${name}}}`).join(', ')}`, index: part.index };
 }
 
-/** Problems a template has whatever the values: unknown names, malformed or quoted placeholders. For the loader. */
-export function validateTemplate(template: string, knownVars: Iterable<string>, options: { shell?: boolean } = {}): TemplateProblem[] {
+/** The body pattern with every placeholder as some value, to tell whether it compiles. */
+function patternProblem(parts: readonly TemplatePart[]): TemplateProblem[] {
+  const source = parts.map((part) => (part.kind === 'text' ? part.text : 'x')).join('');
+  try {
+    new RegExp(source);
+    return [];
+  } catch (error) {
+    return [{ message: `not a regular expression: ${(error as Error).message}`, hint: 'write a JavaScript regular expression without slashes; {{values}} in it match literally', index: 0 }];
+  }
+}
+
+/** Problems a template has whatever the values: unknown names, malformed or quoted placeholders, a
+ * pattern that cannot compile. For the loader; the renderers below refuse the same names and placeholders. */
+export function validateTemplate(template: string, knownVars: Iterable<string>, options: { context?: TemplateContext } = {}): TemplateProblem[] {
   const known = [...knownVars];
+  const context = options.context ?? 'text';
   const { parts, problems } = parseTemplate(template);
-  const contexts = options.shell ? shellContexts(parts) : new Map<VarPart, ShellContext>();
+  const shell = context === 'shell' ? shellContexts(parts) : new Map<VarPart, ShellContext>();
   for (const part of parts) {
     if (part.kind !== 'var') continue;
     if (!known.includes(part.name)) problems.push(unknownProblem(part, known));
-    const contextProblem = CONTEXT_PROBLEMS[contexts.get(part) ?? 'in-word'];
+    const contextProblem = CONTEXT_PROBLEMS[shell.get(part) ?? 'in-word'];
     if (contextProblem) problems.push({ ...contextProblem(part.name), index: part.index });
   }
+  if (context === 'pattern' && problems.length === 0) problems.push(...patternProblem(parts));
   return problems.sort((a, b) => a.index - b.index);
 }
 
@@ -89,10 +119,12 @@ function parsed(template: string): TemplatePart[] {
   return parts;
 }
 
-/** Plain substitution, for paths and URLs (upload, http): no quoting, but no line breaks or NUL. */
-export function renderTemplate(template: string, vars: TemplateVars): string {
+/** Substitution outside a shell: upload paths and smoke checks. Each value is escaped for the context
+ * (text as is, url-path URL-encoded, pattern regex-escaped); line breaks and NUL are refused in all. */
+export function renderTemplate(template: string, vars: TemplateVars, context: RenderContext = 'text'): string {
+  const escape = ESCAPES[context];
   return parsed(template)
-    .map((part) => (part.kind === 'text' ? part.text : valueOf(part, vars)))
+    .map((part) => (part.kind === 'text' ? part.text : escape(valueOf(part, vars))))
     .join('');
 }
 

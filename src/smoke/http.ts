@@ -1,13 +1,16 @@
 // An HTTP smoke check against one server's own address: got makes one attempt, p-retry is the one
 // retry layer, and every wait shows up as a `retry` event. A failed check is a value, never a throw.
+// Every field of a check is a template of the one engine (shell/template.ts), given every variable
+// of the pipeline: the path URL-encoded, the pattern regex-escaped, the body and headers as text.
 
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import got, { RequestError } from 'got';
 import pRetry from 'p-retry';
+import { isReleaseError } from '../core/errors.ts';
 import type { Emit } from '../events/types.ts';
+import { renderTemplate, type RenderContext, type TemplateVars } from '../shell/template.ts';
 import { describeMismatch, type HttpExpect } from './expect.ts';
-import { fillVars } from './vars.ts';
 
 export type { HttpExpect } from './expect.ts';
 
@@ -16,7 +19,10 @@ export interface HttpCheck {
   path: string;
   /** Default GET. */
   method?: string;
+  /** Templates: `body` and `header` values as text, `bodyPattern` with its values regex-escaped. */
   expect: HttpExpect;
+  /** Host header of this check (a template); default `hostHeader` of the options. */
+  host?: string;
   /** Per attempt. */
   timeoutMs: number;
   /** Attempts after the first. */
@@ -29,13 +35,14 @@ export interface HttpCheckOptions {
   check: HttpCheck;
   /** The server's own address, e.g. `http://192.168.1.179:80`. */
   baseUrl: string;
-  /** Sent as `Host:` (the site's name), since the request goes to the server's address. */
+  /** Sent as `Host:` (the site's name), since the request goes to the server's address. Not a template. */
   hostHeader?: string;
   emit: Emit;
   /** Server name, for the events. */
   server: string;
   signal?: AbortSignal;
-  vars?: Readonly<Record<string, string>>;
+  /** The pipeline's variables for this server ({{release}}, {{server.name}} ...). */
+  vars?: TemplateVars;
   /** Default false: a redirect is a response like any other. */
   followRedirects?: boolean;
 }
@@ -56,54 +63,55 @@ class AttemptFailed extends Error {
   }
 }
 
-interface Prepared {
+export interface PreparedCheck {
   url: string;
   method: string;
   expect: HttpExpect;
   pattern?: RegExp;
+  hostHeader?: string;
 }
 
-/** The request as it will be sent: vars filled, URL resolved, pattern compiled; or why it cannot be. */
-function prepare(options: HttpCheckOptions): { ok: true; value: Prepared } | { ok: false; url: string; detail: string } {
+export type PrepareResult = { ok: true; value: PreparedCheck } | { ok: false; url: string; detail: string };
+
+/** The request as it will be sent: every template rendered, URL resolved, pattern compiled; or why it cannot be. */
+export function prepareHttpCheck(options: HttpCheckOptions): PrepareResult {
   const { check } = options;
   const vars = options.vars ?? {};
-  const method = (check.method ?? 'GET').toUpperCase();
-  const path = fillVars(check.path, vars, 'path');
-  const fallbackUrl = `${options.baseUrl.replace(/\/+$/, '')}${check.path}`;
-  if (!path.ok) return { ok: false, url: fallbackUrl, detail: path.detail };
-  if (!path.value.startsWith('/')) return { ok: false, url: fallbackUrl, detail: `path must start with "/": ${check.path}` };
-  let url: string;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const render = (template: string, context: RenderContext) => renderTemplate(template, vars, context);
+  let path: string;
+  let expect: HttpExpect;
+  let hostHeader: string | undefined;
   try {
-    const base = new URL(options.baseUrl);
-    url = new URL(path.value, base).toString();
+    path = render(check.path, 'url-path');
+    expect = {
+      status: check.expect.status,
+      ...(check.expect.body === undefined ? {} : { body: render(check.expect.body, 'text') }),
+      ...(check.expect.bodyPattern === undefined ? {} : { bodyPattern: render(check.expect.bodyPattern, 'pattern') }),
+      ...(check.expect.header === undefined ? {} : { header: Object.fromEntries(Object.entries(check.expect.header).map(([name, value]) => [name, render(value, 'text')])) }),
+    };
+    hostHeader = check.host === undefined ? options.hostHeader : render(check.host, 'text');
+  } catch (error) {
+    if (!isReleaseError(error)) throw error;
+    return { ok: false, url: `${base}${check.path}`, detail: `${error.code}: ${error.message}` };
+  }
+  const url = `${base}${path}`;
+  if (!path.startsWith('/')) return { ok: false, url, detail: `path must start with "/": ${check.path}` };
+  try {
+    new URL(url);
   } catch {
-    return { ok: false, url: fallbackUrl, detail: `invalid base URL ${options.baseUrl}` };
-  }
-  const expect: HttpExpect = { status: check.expect.status };
-  if (check.expect.body !== undefined) {
-    const body = fillVars(check.expect.body, vars, 'text');
-    if (!body.ok) return { ok: false, url, detail: body.detail };
-    expect.body = body.value;
-  }
-  if (check.expect.header !== undefined) {
-    expect.header = {};
-    for (const [name, template] of Object.entries(check.expect.header)) {
-      const value = fillVars(template, vars, 'text');
-      if (!value.ok) return { ok: false, url, detail: value.detail };
-      expect.header[name] = value.value;
-    }
+    return { ok: false, url, detail: `invalid URL ${url}` };
   }
   let pattern: RegExp | undefined;
-  if (check.expect.bodyPattern !== undefined) {
-    const source = fillVars(check.expect.bodyPattern, vars, 'pattern');
-    if (!source.ok) return { ok: false, url, detail: source.detail };
+  if (expect.bodyPattern !== undefined) {
     try {
-      pattern = new RegExp(source.value);
+      pattern = new RegExp(expect.bodyPattern);
     } catch (error) {
-      return { ok: false, url, detail: `invalid bodyPattern /${source.value}/: ${(error as Error).message}` };
+      return { ok: false, url, detail: `invalid bodyPattern /${expect.bodyPattern}/: ${(error as Error).message}` };
     }
   }
-  return { ok: true, value: { url, method, expect, ...(pattern ? { pattern } : {}) } };
+  const method = (check.method ?? 'GET').toUpperCase();
+  return { ok: true, value: { url, method, expect, ...(pattern ? { pattern } : {}), ...(hostHeader ? { hostHeader } : {}) } };
 }
 
 /** A transport failure in words: refused, timed out, reset... */
@@ -118,12 +126,12 @@ function describeRequestError(error: unknown, timeoutMs: number): string {
 }
 
 /** One request, one verdict; throws only when the signal aborted it. */
-async function attemptOnce(prepared: Prepared, options: HttpCheckOptions, agent: Agent): Promise<Attempt> {
+async function attemptOnce(prepared: PreparedCheck, options: HttpCheckOptions, agent: Agent): Promise<Attempt> {
   const started = performance.now();
   try {
     const response = await got(prepared.url, {
       method: prepared.method as 'GET',
-      headers: { 'user-agent': 'lvs-release smoke', ...(options.hostHeader ? { host: options.hostHeader } : {}) },
+      headers: { 'user-agent': 'lvs-release smoke', ...(prepared.hostHeader ? { host: prepared.hostHeader } : {}) },
       timeout: { request: options.check.timeoutMs },
       retry: { limit: 0 },
       followRedirect: options.followRedirects ?? false,
@@ -145,7 +153,7 @@ async function attemptOnce(prepared: Prepared, options: HttpCheckOptions, agent:
 /** Runs the check until it passes or its retries run out; emits `retry` per failed attempt and one `smoke`. */
 export async function runHttpCheck(options: HttpCheckOptions): Promise<HttpCheckResult> {
   const { check, emit, server, signal } = options;
-  const prepared = prepare(options);
+  const prepared = prepareHttpCheck(options);
   if (!prepared.ok) {
     emit({ type: 'smoke', server, ok: false, attempt: 0, url: prepared.url, detail: prepared.detail });
     return { ok: false, url: prepared.url, detail: prepared.detail, attempts: 0 };

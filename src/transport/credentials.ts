@@ -71,7 +71,7 @@ async function loadAuth(options: CredentialOptions, readFile: (path: string) => 
     throw new ReleaseError('CONFIG_INVALID', `Cannot use ssh.identityFile ${file}: ${reason}.`, {
       hint: options.passphraseEnv
         ? `Check the passphrase in $${options.passphraseEnv} and that the file is an OpenSSH/PEM private key.`
-        : 'If the key is encrypted, set ssh.passphraseEnv to the name of a variable holding its passphrase.',
+        : 'If the key is encrypted, set ssh.passphraseEnv in the cluster file to the name of an environment variable holding its passphrase.',
       details: { file },
     });
   }

@@ -19,7 +19,7 @@ describe('examples/broken/release.yaml', () => {
       'examples/broken/release.yaml:14 realServers[2].address',
       'examples/broken/release.yaml:15 realServers[3].name',
       'examples/broken/release.yaml:18 ssh.identitfile',
-      'examples/broken/release.yaml:22 peakWindows.timezone',
+      'examples/broken/release.yaml:23 peakWindows.timezone',
     ]);
     expect(formatProblems(result.problems)).toBe(
       [
@@ -27,7 +27,7 @@ describe('examples/broken/release.yaml', () => {
         'examples/broken/release.yaml:14:60 realServers[2].address: "10.0.2.x" is not an IP address. Fix: use the address exactly as ipvsadm -L -n lists it.',
         'examples/broken/release.yaml:15:45 realServers[3].name: same name as realServers[1]. Fix: give each host its own name (the name defaults to the host).',
         'examples/broken/release.yaml:18:3 ssh.identitfile: unknown key "identitfile". Fix: did you mean "identityFile"?',
-        'examples/broken/release.yaml:22:13 peakWindows.timezone: "Asia/Shangai" is not an IANA time zone. Fix: did you mean "Asia/Shanghai"?',
+        'examples/broken/release.yaml:23:13 peakWindows.timezone: "Asia/Shangai" is not an IANA time zone. Fix: did you mean "Asia/Shanghai"?',
       ].join('\n'),
     );
   });
@@ -58,6 +58,8 @@ describe('examples/two-directors-dr/release.yaml', () => {
     expect(pipeline.drain).toMatchObject({ method: 'healthfile', connections: 'server', timeoutMs: 600_000, ramp: { steps: [0.1, 0.5, 1], intervalMs: 15_000 } });
     expect(pipeline.phases.prepare[1]).toMatchObject({ kind: 'upload', mode: 0o640 });
     expect(pipeline.phases.verify[1]).toMatchObject({ kind: 'http', path: '/healthz', expect: { status: 200, body: '{{release}}', header: { 'X-Release': '{{release}}' } } });
+    expect(pipeline.phases.deploy[1]).toMatchObject({ kind: 'app', action: 'reload', timeoutMs: 60_000 });
+    expect(cluster.realServers.map((s) => s.app.reload)).toEqual(Array(6).fill('sudo -n systemctl reload php8.2-fpm'));
   });
 });
 
@@ -74,7 +76,7 @@ describe('shipped pipelines', () => {
   });
 
   it.each(SHIPPED_PIPELINES)('%s loads cleanly by name', async (name) => {
-    const text = fixture('minimal.yaml').replace('pipeline: pipeline.yaml', `pipeline: ${name}`).replace('root: app', 'root: app\n  healthFile: app/shared/health.html');
+    const text = fixture('minimal.yaml').replace('pipeline: pipeline.yaml', `pipeline: ${name}`).replace('root: app', 'root: app\n  healthFile: app/shared/health.html\n  restart: sudo -n systemctl restart shop');
     const fs = memoryFs({ '/cfg/release.yaml': text });
     const realFs = { readFile: (path: string) => (path.startsWith('/cfg/') ? fs.readFile(path) : import('node:fs/promises').then((m) => m.readFile(path, 'utf8'))) };
     const result = await loadCluster('/cfg/release.yaml', { ...OPTIONS, fs: realFs });

@@ -123,4 +123,20 @@ describe('loadCluster', () => {
     const problems = problemsOf(await load(clusterFiles((text) => text.replace('app:\n  root: app\n', ''))));
     expect(problems).toEqual([expect.objectContaining({ file: '/cfg/release.yaml', path: 'realServers', message: 'app.root is not set, but the pipeline uses {{root}}' })]);
   });
+
+  it('takes ssh.passphraseEnv (the NAME of the variable holding the key passphrase), per host too', async () => {
+    const result = await load(
+      clusterFiles((text) => text.replace('knownHosts: known_hosts', 'knownHosts: known_hosts\n  passphraseEnv: DEPLOY_KEY_PASS').replace('ssh: { port: 2212 }', 'ssh: { port: 2212, passphraseEnv: CANARY_KEY_PASS }')),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.cluster.directors[0]!.ssh.passphraseEnv).toBe('DEPLOY_KEY_PASS');
+    expect(result.cluster.realServers.map((s) => s.ssh.passphraseEnv)).toEqual(['DEPLOY_KEY_PASS', 'CANARY_KEY_PASS']);
+  });
+
+  it('refuses an ssh.passphraseEnv that is not a variable name, without echoing it (it may be the passphrase itself)', async () => {
+    const problems = problemsOf(await load(clusterFiles((text) => text.replace('knownHosts: known_hosts', 'knownHosts: known_hosts\n  passphraseEnv: "correct horse battery"'))));
+    expect(problems).toEqual([expect.objectContaining({ file: '/cfg/release.yaml', line: 15, path: 'ssh.passphraseEnv' })]);
+    expect(JSON.stringify(problems)).not.toContain('horse');
+    expect(problems[0]!.hint).toContain('name of an environment variable');
+  });
 });

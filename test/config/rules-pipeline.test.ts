@@ -17,8 +17,8 @@ const withSteps = (deploy: unknown[]) => ({ phases: { deploy } });
 
 describe('stepsHaveOneAction', () => {
   it('needs exactly one of run, upload, http, and one of cmd, argv', () => {
-    const deploy = [{ run: 'x' }, { name: 'nothing' }, { run: 'x', http: { path: '/' } }, { run: { timeout: '1s' } }, { run: { cmd: 'a', argv: ['b'] } }, { run: { argv: ['ls'] } }];
-    expect(paths(stepsHaveOneAction(withSteps(deploy)))).toEqual(['phases.deploy[1]', 'phases.deploy[2]', 'phases.deploy[3].run', 'phases.deploy[4].run']);
+    const deploy = [{ run: 'x' }, { name: 'nothing' }, { run: 'x', http: { path: '/' } }, { run: { timeout: '1s' } }, { run: { cmd: 'a', argv: ['b'] } }, { run: { argv: ['ls'] } }, { app: 'restart' }, { app: 'reload', run: 'x' }];
+    expect(paths(stepsHaveOneAction(withSteps(deploy)))).toEqual(['phases.deploy[1]', 'phases.deploy[2]', 'phases.deploy[3].run', 'phases.deploy[4].run', 'phases.deploy[7]']);
   });
 });
 
@@ -31,6 +31,10 @@ describe('templatesAreValid', () => {
       { run: { argv: ['echo', '{{nope}}'] } },
       { upload: { from: '{{artifact}}', to: '{{root}}/{{releas}}.tgz' } },
       { http: { path: '/{{x}}', host: '{{server.name}}', expect: { body: '{{release}}', header: { 'X-Release': '{{rel}}' } } } },
+      { http: { path: '/', host: '{{hots}}', expect: { body: '{{bdy}}', bodyPattern: '^v={{release}}$|{{relaese}}' } } },
+      { http: { path: '/', expect: { bodyPattern: '^v\\d+ {{release}}' } } },
+      { http: { path: '/', expect: { bodyPattern: '({{release}}' } } },
+      { app: 'restart' },
     ];
     const findings = templatesAreValid(withSteps(deploy));
     expect(findings.map((f) => [formatPath(f.path), f.message])).toEqual([
@@ -40,15 +44,19 @@ describe('templatesAreValid', () => {
       ['phases.deploy[4].upload.to', 'unknown variable {{releas}}'],
       ['phases.deploy[5].http.path', 'unknown variable {{x}}'],
       ['phases.deploy[5].http.expect.header.X-Release', 'unknown variable {{rel}}'],
+      ['phases.deploy[6].http.host', 'unknown variable {{hots}}'],
+      ['phases.deploy[6].http.expect.body', 'unknown variable {{bdy}}'],
+      ['phases.deploy[6].http.expect.bodyPattern', 'unknown variable {{relaese}}'],
+      ['phases.deploy[8].http.expect.bodyPattern', 'not a regular expression: Invalid regular expression: /(x/: Unterminated group'],
     ]);
     expect(findings[0]!.hint).toContain('{{release}}');
   });
 });
 
 describe('httpChecksAreValid', () => {
-  it('checks the path, the body pattern and the statuses', () => {
-    const deploy = [{ http: { path: '/ok', expect: { status: 204, bodyPattern: '^v\\d+' } } }, { http: { path: 'health' } }, { http: { path: '/', expect: { bodyPattern: '(' } } }, { http: { path: '/', expect: { status: 99 } } }];
-    expect(paths(httpChecksAreValid(withSteps(deploy)))).toEqual(['phases.deploy[1].http.path', 'phases.deploy[2].http.expect.bodyPattern', 'phases.deploy[3].http.expect.status']);
+  it('checks the path and the statuses', () => {
+    const deploy = [{ http: { path: '/ok', expect: { status: 204 } } }, { http: { path: 'health' } }, { http: { path: '{{release}}' } }, { http: { path: '/', expect: { status: 99 } } }];
+    expect(paths(httpChecksAreValid(withSteps(deploy)))).toEqual(['phases.deploy[1].http.path', 'phases.deploy[2].http.path', 'phases.deploy[3].http.expect.status']);
   });
 });
 

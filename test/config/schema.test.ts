@@ -69,6 +69,19 @@ describe('pipeline schema', () => {
     expect(allowedKeysAt(pipelineFileSchema, ['phases', 'verify', 3, 'http', 'expect'])).toEqual(['status', 'body', 'bodyPattern', 'header']);
   });
 
+  it('reads an app step as `app: restart` or `{ action, timeout }`, and names a misspelt action', () => {
+    const ok = checkSchema(pipelineFileSchema, { name: 'p', phases: { deploy: [{ app: 'restart' }, { app: { action: 'reload', timeout: '1m' } }] } });
+    expect(ok.ok && ok.value.phases.deploy?.map((step) => step.app)).toEqual([{ action: 'restart' }, { action: 'reload', timeout: 60_000 }]);
+    expect(findings({ name: 'p', phases: { deploy: [{ app: 'restrat' }] } }, pipelineFileSchema)).toEqual([
+      { path: 'phases.deploy[0].app.action', message: '"restrat" is not one of restart, reload', hint: 'did you mean "restart"?', onKey: undefined },
+    ]);
+  });
+
+  it('takes ssh.passphraseEnv and app.restart/app.reload in the cluster file, per host too', () => {
+    const data = { ...minimal, ssh: { user: 'u', passphraseEnv: 'KEY_PASS' }, app: { restart: 'r', reload: 'l' }, realServers: [{ host: '10.0.0.2', ssh: { passphraseEnv: 'OTHER' }, app: { restart: 'r2' } }] };
+    expect(findings(data)).toEqual([]);
+  });
+
   it('names a misspelt key inside a run object and a ramp', () => {
     const data = { name: 'p', drain: { ramp: { steps: ['10%', '100%'], intervl: '5s' } }, phases: { deploy: [{ run: { cmd: 'x', timout: '5s' } }] } };
     expect(findings(data, pipelineFileSchema).map((f) => [f.path, f.hint])).toEqual([

@@ -27,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(join(bin, 'app-ctl'), `#!/bin/sh\necho "$*" >> '${dir}/app-ctl.log'\n`);
   chmodSync(join(bin, 'app-ctl'), 0o755);
   env = { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
-  writeFileSync(join(dir, 'release.yaml'), fixture('minimal.yaml').replace('pipeline: pipeline.yaml', 'pipeline: symlink').replace('root: app', `root: "${root}"`));
+  writeFileSync(join(dir, 'release.yaml'), fixture('minimal.yaml').replace('pipeline: pipeline.yaml', 'pipeline: symlink').replace('root: app', `root: "${root}"\n  restart: app-ctl restart`));
   const result = await loadCluster(join(dir, 'release.yaml'), { home: dir });
   if (!result.ok) throw new Error(formatProblems(result.problems));
   ({ cluster, pipeline } = result);
@@ -44,13 +44,15 @@ function artifact(release: string): string {
   return file;
 }
 
-/** Run one phase as the engine would: shell steps through /bin/sh, uploads as a copy. */
+/** Run one phase as the engine would: shell steps through /bin/sh (app steps: the cluster's command as written), uploads as a copy. */
 function runPhase(phase: keyof Pipeline['phases'], release: string, previous?: string): void {
   const vars = pipelineTemplateVars({ cluster, pipeline, server: cluster.realServers[0]!, release, previous, artifact: join(dir, `${release}.tar.gz`) });
   for (const step of pipeline.phases[phase] as Step[]) {
     if (step.kind === 'run') {
       const command = step.cmd !== undefined ? renderShellTemplate(step.cmd, vars) : renderArgv(step.argv, vars);
       execFileSync('/bin/sh', ['-c', command], { env, cwd: dir, stdio: 'pipe' });
+    } else if (step.kind === 'app') {
+      execFileSync('/bin/sh', ['-c', cluster.realServers[0]!.app[step.action]!], { env, cwd: dir, stdio: 'pipe' });
     } else if (step.kind === 'upload') {
       copyFileSync(renderTemplate(step.from, vars), renderTemplate(step.to, vars));
     }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Pipeline, Step } from '../../src/config/types.ts';
+import type { AppSettings, Pipeline, Step } from '../../src/config/types.ts';
 import { createPhaseRunner } from '../../src/deploy/phase.ts';
 import { poolServerOf } from '../../src/runner/preflight.ts';
 import type { RunServer } from '../../src/runner/types.ts';
@@ -9,10 +9,11 @@ import { createFakeCluster, type FakeCluster } from '../helpers/fake-cluster.ts'
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { aPipeline, aRunStep } from '../runner/builders.ts';
 
-function setup(options: { root?: string; address?: string; smokePort?: number } = {}) {
+function setup(options: { root?: string; address?: string; smokePort?: number; app?: Partial<AppSettings> } = {}) {
   const fc = createFakeCluster({ clock: fakeClock(), servers: [{ name: 'web1', address: options.address ?? '10.0.1.11' }], ...(options.root ? { root: options.root } : {}) });
-  const config = fc.cluster.realServers[0];
-  if (!config) throw new Error('no server');
+  const found = fc.cluster.realServers[0];
+  if (!found) throw new Error('no server');
+  const config = { ...found, app: { ...found.app, ...options.app } };
   const withSmoke = options.smokePort ? { ...config, app: { ...config.app, smoke: { ...config.app.smoke, port: options.smokePort, host: 'www.example.com' } } } : config;
   const server: RunServer = { ...poolServerOf(withSmoke), config: withSmoke, session: fc.session('web1'), releaseBefore: 'r1' };
   return { fc, server };
@@ -101,6 +102,35 @@ describe('createPhaseRunner', () => {
     expect(lines(fc)).toEqual([]);
   });
 
+  describe('app steps', () => {
+    const appStep = (action: 'restart' | 'reload'): Step => ({ kind: 'app', name: `app ${action}`, source: 'pipeline.yaml:7', action, timeoutMs: 60_000 });
+
+    it("runs the server's own app.restart / app.reload as written (the operator's command, not a template)", async () => {
+      const { fc, server } = setup({ app: { restart: 'sudo -n systemctl restart shop@{{x}}', reload: 'sudo -n systemctl reload shop' } });
+      const run = runner(fc, withDeploy([appStep('restart'), appStep('reload')]));
+      expect(await run('deploy', server, { release: 'r2', previous: 'r1' }, signal)).toEqual({ ok: true });
+      expect(lines(fc)).toEqual(['sudo -n systemctl restart shop@{{x}}', 'sudo -n systemctl reload shop']);
+      expect(fc.execs('web1').map((e) => [e.mutates, e.sudo, e.label])).toEqual([
+        [true, false, 'app restart'],
+        [true, false, 'app reload'],
+      ]);
+    });
+
+    it('fails the step, running nothing, when the server has no such command', async () => {
+      const { fc, server } = setup();
+      const result = await runner(fc, withDeploy([appStep('restart')]))('deploy', server, { release: 'r2', previous: 'r1' }, signal);
+      expect(result).toMatchObject({ ok: false, step: 'app restart (pipeline.yaml:7)', detail: expect.stringContaining('app.restart') });
+      expect(lines(fc)).toEqual([]);
+    });
+
+    it('reports a failed command like a run step', async () => {
+      const { fc, server } = setup({ app: { restart: 'app-ctl restart' } });
+      fc.on('web1', /^app-ctl/, { exitCode: 1, stderr: 'failed to start\n' });
+      const result = await runner(fc, withDeploy([appStep('restart')]))('deploy', server, { release: 'r2', previous: 'r1' }, signal);
+      expect(result).toMatchObject({ ok: false, detail: 'exit 1: failed to start' });
+    });
+  });
+
   it('uploads the artifact to the rendered remote path', async () => {
     const { fc, server } = setup();
     const pipeline = aPipeline({ phases: { prepare: [{ kind: 'upload', name: 'upload', source: 'pipeline.yaml:1', from: '{{artifact}}', to: '{{root}}/releases/{{release}}.tar.gz' }] } });
@@ -140,6 +170,21 @@ describe('createPhaseRunner', () => {
       expect(await run('verify', server, { release: 'r2', previous: 'r1' }, signal)).toEqual({ ok: true });
       expect(app.seen).toMatchObject([{ url: '/health', headers: { host: 'www.example.com' } }]);
       expect(await run('verify', server, { release: 'r3', previous: 'r2' }, signal)).toMatchObject({ ok: false, step: 'smoke (pipeline.yaml:9)' });
+    });
+
+    it('renders {{release}} into bodyPattern (regex-escaped), path and headers, and the check passes', async () => {
+      const app = await startApp((path) => ({ status: 200, body: `version=v2.1 path=${path}` }));
+      const { fc, server } = setup({ address: '127.0.0.1', smokePort: app.port });
+      const step: Step = {
+        kind: 'http', name: 'version', source: 'pipeline.yaml:9', path: '/v/{{release}}', method: 'GET',
+        expect: { status: 200, bodyPattern: '^version={{release}} path=/v/{{release}}$', header: { 'content-type': 'text/plain' } },
+        timeoutMs: 2000, retries: 0, intervalMs: 10,
+      };
+      const run = runner(fc, aPipeline({ phases: { verify: [step] } }));
+      expect(await run('verify', server, { release: 'v2.1', previous: 'v1' }, signal)).toEqual({ ok: true });
+      expect(app.seen.map((s) => s.url)).toEqual(['/v/v2.1']);
+      // "." in the release is literal: v2x1 does not match version=v2.1.
+      expect(await run('verify', server, { release: 'v2x1', previous: 'v1' }, signal)).toMatchObject({ ok: false, detail: expect.stringContaining('body does not match') });
     });
 
     it('makes no request in a dry run, and reports what it would check', async () => {

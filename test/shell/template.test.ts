@@ -118,17 +118,61 @@ describe('validateTemplate', () => {
   });
 
   it('reports quoted placeholders only for shell templates', () => {
-    expect(validateTemplate('echo "{{release}}"', known, { shell: true })).toHaveLength(1);
+    expect(validateTemplate('echo "{{release}}"', known, { context: 'shell' })).toHaveLength(1);
     expect(validateTemplate('"{{release}}"', known)).toEqual([]);
   });
 
   it('accepts a clean template', () => {
-    expect(validateTemplate('ln -sfn releases/{{release}} {{root}}/.current.tmp', known, { shell: true })).toEqual([]);
+    expect(validateTemplate('ln -sfn releases/{{release}} {{root}}/.current.tmp', known, { context: 'shell' })).toEqual([]);
   });
 });
 
 describe('templateVarNames', () => {
   it('flattens nested variables to dotted names', () => {
     expect(templateVarNames({ a: '1', server: { host: 'h', port: 1 } })).toEqual(['a', 'server.host', 'server.port']);
+  });
+});
+
+describe('render contexts (the escaping of a smoke check: URL path, regular expression, text)', () => {
+  const values: TemplateVars = { release: 'r1 (hotfix)/a.b', server: { host: 'web1', name: 'web1' } };
+
+  it('url-path encodes each value as one path component; the literal text stays', () => {
+    expect(renderTemplate('/v/{{release}}?h={{ server.host }}', values, 'url-path')).toBe('/v/r1%20(hotfix)%2Fa.b?h=web1');
+  });
+
+  it('pattern escapes each value so it matches itself literally', () => {
+    const source = renderTemplate('^version={{release}} host={{server.name}}$', values, 'pattern');
+    expect(new RegExp(source).test('version=r1 (hotfix)/a.b host=web1')).toBe(true);
+    expect(new RegExp(source).test('version=r1 (hotfix)/aXb host=web1')).toBe(false);
+    expect(renderTemplate('{{v}}', { v: '.*+?^${}()|[]\\/' }, 'pattern')).toBe('\\.\\*\\+\\?\\^\\$\\{\\}\\(\\)\\|\\[\\]\\\\/');
+  });
+
+  it('text inserts values as they are (bodies and headers)', () => {
+    expect(renderTemplate('{{release}}', values, 'text')).toBe('r1 (hotfix)/a.b');
+    expect(renderTemplate('{{release}}', values)).toBe('r1 (hotfix)/a.b');
+  });
+
+  it('refuses line breaks, unknown names and values missing here in every context', () => {
+    for (const context of ['text', 'url-path', 'pattern'] as const) {
+      expect(thrown(() => renderTemplate('/{{v}}', { v: 'a\nb' }, context)).code).toBe('TEMPLATE_UNSAFE');
+      const unknown = thrown(() => renderTemplate('/{{nope}}', values, context));
+      expect([unknown.code, unknown.message]).toEqual(['CONFIG_INVALID', 'unknown variable {{nope}}']);
+      expect(thrown(() => renderTemplate('/{{previous}}', { ...values, previous: undefined }, context)).message).toContain('has no value');
+    }
+  });
+});
+
+describe('validateTemplate by context', () => {
+  const known = ['release', 'root'];
+
+  it('checks a regular expression with its placeholders filled', () => {
+    expect(validateTemplate('^v={{release}}+$', known, { context: 'pattern' })).toEqual([]);
+    const [problem] = validateTemplate('v=({{release}}', known, { context: 'pattern' });
+    expect(problem?.message).toMatch(/^not a regular expression: /);
+  });
+
+  it('applies the shell rules to shell commands only', () => {
+    expect(validateTemplate('echo "{{release}}"', known, { context: 'shell' })).toHaveLength(1);
+    for (const context of ['argv', 'text', 'url-path', 'pattern'] as const) expect(validateTemplate('"{{release}}"', known, { context })).toEqual([]);
   });
 });

@@ -180,11 +180,27 @@ describe('runHttpCheck', () => {
     expect(state.hits).toBe(1);
   });
 
+  it('gives every field the pipeline variables, each escaped for where it lands (path, header, body, pattern)', async () => {
+    const { baseUrl, state } = await serve((req, res) => {
+      res.setHeader('x-release', 'v2.1 (rc)');
+      res.end(`version=v2.1 (rc) host=web1 url=${req.url}`);
+    });
+    const vars = { release: 'v2.1 (rc)', server: { name: 'web1', host: 'web1.example.net' } };
+    const expectAll = { status: 200, body: '{{release}}', bodyPattern: '^version={{release}} host={{server.name}} ', header: { 'X-Release': '{{release}}' } };
+    const rec = recorder();
+    const passed = await runHttpCheck({ check: check({ path: '/v/{{release}}', expect: expectAll }), baseUrl, emit: rec.emit, server: 'web1', vars });
+    expect(passed).toMatchObject({ ok: true, url: `${baseUrl}/v/v2.1%20(rc)` });
+    // The value is matched literally: "." is not "any character", "(rc)" is not a group.
+    const literal = await runHttpCheck({ check: check({ expect: { status: 200, bodyPattern: 'version={{release}}' } }), baseUrl, emit: rec.emit, server: 'web1', vars: { release: 'v2x1 (rc)' } });
+    expect(literal).toMatchObject({ ok: false, attempts: 1, detail: expect.stringContaining('body does not match /version=v2x1 \\(rc\\)/') });
+    expect(state.hits).toBe(2);
+  });
+
   it('refuses a check it cannot send, without a request', async () => {
     const { baseUrl, state } = await serve((_req, res) => res.end());
     const rec = recorder();
     const unknownVar = await runHttpCheck({ check: check({ path: '/{{nope}}' }), baseUrl, emit: rec.emit, server: 'web1', vars: {} });
-    expect(unknownVar).toMatchObject({ ok: false, attempts: 0, detail: 'unknown template variable {{nope}}' });
+    expect(unknownVar).toMatchObject({ ok: false, attempts: 0, detail: 'CONFIG_INVALID: unknown variable {{nope}}' });
     const badPattern = await runHttpCheck({ check: check({ expect: { status: 200, bodyPattern: '(' } }), baseUrl, emit: () => {}, server: 'web1' });
     expect(badPattern).toMatchObject({ ok: false, attempts: 0 });
     expect(badPattern.ok === false && badPattern.detail).toMatch(/^invalid bodyPattern \/\(\/: /);
