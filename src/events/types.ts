@@ -51,6 +51,9 @@ export type ReleaseEvent = EventBase &
         continues?: string;
         /** rollback/abort: the release each server is to end on. */
         targets?: Record<string, string>;
+        /** recover: it started from the essentials copy on this director (this machine's journal
+         * was older or empty), whose state (a journal SerializedState) this journal adopts. */
+        adopted?: { from: string; state: unknown };
       }
     | { type: 'plan'; plan: unknown }
     | { type: 'warning'; code: string; message: string; server?: string; director?: string }

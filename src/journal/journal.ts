@@ -1,8 +1,13 @@
 // The crash journal: an append-only NDJSON file of the run's events. Each line is written and
 // fsync'd before emit() returns, so an intent is on disk before its mutation starts.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ReleaseEvent } from '../events/types.ts';
+
+/** `<journal.dir>/<cluster>.journal.ndjson`: where a cluster's journal lives on this machine. */
+export function journalPath(journalDir: string, cluster: string): string {
+  return join(journalDir, `${cluster}.journal.ndjson`);
+}
 
 export interface JournalWriter {
   readonly path: string;

@@ -2,6 +2,18 @@
 // `promote` and `abort` start from this.
 import type { ReleaseEvent, SavedSlotRecord, ServerOutcome } from '../events/types.ts';
 
+/** A server out of the pool by our hand: owed its weights back, whatever runs come after. */
+export interface DrainedRecord {
+  method: string;
+  /** What restore puts back: read before the first drain, kept until the server is restored. */
+  saved: SavedSlotRecord[];
+  /** The run that drained it first, and that run's release (absent in copies from older versions). */
+  runId?: string;
+  release?: string | null;
+  /** The release recover puts it on, decided by that run (absent in copies from older versions). */
+  target?: string | null;
+}
+
 export interface ServerJournalState {
   server: string;
   /** Release before this run touched it (first recorded). */
@@ -11,7 +23,7 @@ export interface ServerJournalState {
   /** A switch was started but not confirmed: `current` may be either. */
   switchInFlight: { from: string | null; to: string } | null;
   /** Out of the pool by our hand, with what to restore; null when in the pool. */
-  drained: { method: string; saved: SavedSlotRecord[] } | null;
+  drained: DrainedRecord | null;
   outcome: ServerOutcome | null;
   /** Finished its release (new code verified and back in the pool). */
   released: boolean;
@@ -34,6 +46,24 @@ export interface RunJournalState {
   plan: unknown;
   badReleases: string[];
   servers: Map<string, ServerJournalState>;
+  /** When the state last changed (the `at` of the last event that changed it); null: never. */
+  updatedAt?: string | null;
+}
+
+/** Events that change the state (and so the copy on the directors). */
+export const STATE_EVENTS: readonly ReleaseEvent['type'][] = [
+  'run-started', 'preflight', 'plan', 'server-draining', 'server-restored', 'release-switch', 'server-finished', 'marked-bad', 'paused', 'run-finished',
+];
+
+/** Events that show a run changed something: a run refused without any of them changed nothing. */
+const CHANGE_EVENTS: readonly ReleaseEvent['type'][] = [
+  'batch-started', 'step-started', 'upload-progress', 'director-action', 'server-draining', 'release-switch', 'server-restored', 'server-finished', 'paused',
+];
+
+export function emptyState(): RunJournalState {
+  return {
+    runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, command: null, targets: {}, firstRun: null, plan: null, badReleases: [], servers: new Map(), updatedAt: null,
+  };
 }
 
 function serverState(state: RunJournalState, name: string): ServerJournalState {
@@ -45,22 +75,70 @@ function serverState(state: RunJournalState, name: string): ServerJournalState {
   return s;
 }
 
-/** Folds events into the state of the last run they describe. */
+function cloneState(state: RunJournalState): RunJournalState {
+  return structuredClone(state);
+}
+
+/** Servers still owed their weights (drained by a run, not yet restored), whatever ran since. */
+export function owedServers(state: RunJournalState): ServerJournalState[] {
+  return [...state.servers.values()].filter((s) => s.drained !== null);
+}
+
+/**
+ * Which release a server should end on, from the run it belongs to. A rollback or abort is
+ * finished: every server goes to its recorded target. A release that completed keeps the new
+ * release; a paused canary keeps it on the servers it reached; anything else (a crash, a failure)
+ * goes back to what ran before. A server owed by an earlier run keeps that run's decision.
+ */
+export function recoveryTarget(state: RunJournalState, server: string): string | null {
+  const s = state.servers.get(server);
+  if (s?.drained && s.drained.target !== undefined) return s.drained.target;
+  return targetByLastRun(state, s, server);
+}
+
+function targetByLastRun(state: RunJournalState, s: ServerJournalState | undefined, server: string): string | null {
+  if (state.command === 'rollback' || state.command === 'abort') return state.targets[server] ?? s?.current ?? null;
+  if (!s) return null;
+  if (state.finished && state.outcome === 'released') return state.release;
+  if (state.paused?.reason === 'canary' && s.released) return state.release;
+  return s.releaseBefore ?? s.current;
+}
+
+/** A new release starts afresh, except for the servers earlier runs still owe. */
+function carryOwed(state: RunJournalState): Map<string, ServerJournalState> {
+  return new Map(
+    owedServers(state).map((s) => [
+      s.server,
+      { server: s.server, releaseBefore: null, current: s.current, switchInFlight: s.switchInFlight, drained: s.drained, outcome: null, released: false },
+    ]),
+  );
+}
+
+/** Folds events into the state of the last run they describe, and of every server still owed. */
 export function replay(events: readonly ReleaseEvent[]): RunJournalState {
-  const state: RunJournalState = {
-    runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, command: null, targets: {}, firstRun: null, plan: null, badReleases: [], servers: new Map(),
-  };
+  let state = emptyState();
   let repairing = false;
+  // The state before the current run, while that run has changed nothing: a run refused at its
+  // preflight or plan must change nothing that recover needs (or the crash before it is forgotten).
+  let untouched: RunJournalState | null = null;
   for (const event of events) {
+    if (untouched && CHANGE_EVENTS.includes(event.type)) untouched = null;
     switch (event.type) {
       case 'run-started':
         // NOTE: a recover run repairs; it must not change what the release's own outcome was,
         // or a second recover would pick a different target than the first.
         repairing = event.command === 'recover';
-        if (repairing) break;
+        untouched = null;
+        if (repairing) {
+          // Recover started from the copy on the directors (another machine ran last): from here
+          // on that is this journal's state too, so the copy this machine writes keeps what it owes.
+          if (event.adopted) state = adopt(state, event.adopted.state as SerializedState);
+          break;
+        }
+        untouched = cloneState(state);
         // A new release starts afresh; promote/resume/abort runs of the same release continue it.
         if (event.release !== state.release) {
-          state.servers = new Map();
+          state.servers = carryOwed(state);
           state.firstRun = event;
           state.plan = null;
         }
@@ -71,6 +149,7 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
         state.cluster = event.cluster;
         state.started = true;
         state.finished = false;
+        state.outcome = null;
         state.paused = null;
         break;
       case 'plan':
@@ -83,9 +162,15 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
           s.current = p.release ?? s.current;
         }
         break;
-      case 'server-draining':
-        serverState(state, event.server).drained = { method: event.method, saved: event.saved };
+      case 'server-draining': {
+        const s = serverState(state, event.server);
+        // NOTE: drained again while owed (recover repairing it): keep the first saved weights and
+        // where it came from; a second read of the tables would save weight 0.
+        s.drained = s.drained
+          ? { ...s.drained, method: event.method }
+          : { method: event.method, saved: event.saved, runId: event.runId, release: state.release, target: targetByLastRun(state, s, event.server) };
         break;
+      }
       case 'server-restored':
         serverState(state, event.server).drained = null;
         break;
@@ -113,12 +198,37 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
         break;
       case 'run-finished':
         if (repairing) break;
+        if (event.outcome === 'refused' && untouched) {
+          // Refused before changing anything: as if it never ran (what it marked bad stays bad).
+          const bad = state.badReleases;
+          state = untouched;
+          for (const r of bad) if (!state.badReleases.includes(r)) state.badReleases.push(r);
+          untouched = null;
+          continue;
+        }
         state.finished = true;
         state.outcome = event.outcome;
         break;
       default:
         break;
     }
+    if (STATE_EVENTS.includes(event.type)) state.updatedAt = event.at;
   }
   return state;
+}
+
+function adopt(state: RunJournalState, data: SerializedState): RunJournalState {
+  const adopted = deserializeState(structuredClone(data));
+  return { ...adopted, badReleases: [...new Set([...state.badReleases, ...adopted.badReleases])] };
+}
+
+/** The state as JSON-safe data (the copy on the directors, a recover's `adopted`). */
+export type SerializedState = Omit<RunJournalState, 'servers'> & { servers: ServerJournalState[] };
+
+export function serializeState(state: RunJournalState): SerializedState {
+  return { ...state, servers: [...state.servers.values()] };
+}
+
+export function deserializeState(data: SerializedState): RunJournalState {
+  return { ...emptyState(), ...data, servers: new Map(data.servers.map((s) => [s.server, s])) };
 }

@@ -83,12 +83,33 @@ export function describeOwner(owner: Partial<LockOwner> | null): string {
   return `${owner.user ?? '?'}@${owner.host ?? '?'} pid ${owner.pid ?? '?'}${owner.ciJob ? ` CI job ${owner.ciJob}` : ''} (${owner.command ?? 'release'} since ${owner.startedAt ?? '?'})`;
 }
 
+/** A lock removed to take ours: `stale` broken as asked (--break-lock), `holder-gone` taken over
+ * because its holder provably died (this host, pid not alive). */
+export interface BrokenLock {
+  director: string;
+  owner: Partial<LockOwner> | null;
+  heartbeatAgeMs: number;
+  reason: 'stale' | 'holder-gone';
+}
+
 export interface HeldLock {
   owner: LockOwner;
-  /** Broken stale locks, for the record. */
-  broken: { director: string; owner: Partial<LockOwner> | null; heartbeatAgeMs: number }[];
+  /** Broken or taken-over locks, for the record. */
+  broken: BrokenLock[];
   release(): Promise<void>;
 }
+
+type HeldProbe = Extract<LockProbe, { state: 'held' }>;
+
+/** The hint of a refusal: it names only a command that does not refuse in the same state. */
+function lockHint(held: HeldProbe, stale: boolean, gone: boolean, takesOverGone: boolean): string {
+  if (!stale) return 'Wait for it to finish (`release status` shows the holder and its heartbeat); one release per cluster at a time.';
+  const where = held.owner?.host ? ` (it ran on ${held.owner.host})` : '';
+  if (takesOverGone) return `Check that the holder is really gone${where}, then run \`release recover --break-lock\` (recorded).`;
+  if (gone) return 'Its process is gone from this host: run `release recover` (it takes the lock over, recorded, and repairs what that run left), or pass --break-lock (recorded).';
+  return `Check that the holder is really gone${where}; if it crashed, run \`release recover --break-lock\` (recorded), or pass --break-lock here.`;
+}
+
 
 const runOn = async (d: DirectorHandle, script: string, signal?: AbortSignal) =>
   d.session.exec({ script, mutates: true, timeoutMs: 15_000, label: 'cluster lock' }, signal ? { signal } : {});
@@ -98,13 +119,16 @@ export async function acquireLock(input: {
   directors: readonly DirectorHandle[];
   settings: LockSettings;
   owner: LockOwner;
+  /** --break-lock: break a stale lock (heartbeat too old, or its holder gone). */
   breakStale: boolean;
   /** A holder known to be gone (same host, process not alive) is stale at once. */
   isHolderGone?: (owner: Partial<LockOwner> | null) => boolean;
+  /** recover: take over, without --break-lock, a lock whose holder is known to be gone. */
+  takeOverGone?: boolean;
   signal?: AbortSignal;
 }): Promise<HeldLock> {
   const { directors, settings, owner } = input;
-  const broken: HeldLock['broken'] = [];
+  const broken: BrokenLock[] = [];
   const probe = async (d: DirectorHandle): Promise<LockProbe> => {
     const result = await runOn(d, acquireScript(settings.path, owner), input.signal);
     if (!result.ok) return { director: d.name, state: 'error', detail: result.stderr.trim() || result.error || `exit ${result.exitCode}` };
@@ -124,20 +148,19 @@ export async function acquireLock(input: {
     }
     return out;
   };
-  const isStale = (p: Extract<LockProbe, { state: 'held' }>) => p.heartbeatAgeMs > settings.staleAfterMs || (input.isHolderGone?.(p.owner) ?? false);
+  const isGone = (p: HeldProbe) => input.isHolderGone?.(p.owner) ?? false;
+  const isStale = (p: HeldProbe) => p.heartbeatAgeMs > settings.staleAfterMs || isGone(p);
+  const takeOver = (p: HeldProbe) => (input.takeOverGone ?? false) && isGone(p);
+  const breakable = (p: HeldProbe) => takeOver(p) || (input.breakStale && isStale(p));
   let probes = await probeInOrder();
-  const stale = probes.filter((p): p is Extract<LockProbe, { state: 'held' }> => p.state === 'held' && isStale(p));
-  if (stale.length > 0 && input.breakStale && probes.every((p) => p.state !== 'held' || isStale(p))) {
-    await Promise.all(stale.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, breakScript(settings.path), input.signal)));
-    broken.push(...stale.map((p) => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs })));
+  // The probe stops at the first lock it cannot take: break that one if allowed and go on, at
+  // most once per director.
+  for (let round = 0; round < ordered.length; round++) {
+    const held = probes.filter((p): p is HeldProbe => p.state === 'held');
+    if (held.length === 0 || !held.every(breakable)) break;
+    await Promise.all(held.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, breakScript(settings.path), input.signal)));
+    broken.push(...held.map((p): BrokenLock => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs, reason: takeOver(p) ? 'holder-gone' : 'stale' })));
     probes = await probeInOrder();
-    // A stale lock further along (not probed before) is broken too, once.
-    const later = probes.filter((p): p is Extract<LockProbe, { state: 'held' }> => p.state === 'held' && isStale(p));
-    if (later.length > 0) {
-      await Promise.all(later.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, breakScript(settings.path), input.signal)));
-      broken.push(...later.map((p) => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs })));
-      probes = await probeInOrder();
-    }
   }
   const release = async () => {
     await Promise.allSettled(directors.map((d) => runOn(d, releaseScript(settings.path, owner))));
@@ -146,16 +169,14 @@ export async function acquireLock(input: {
   if (failed.length === 0) return { owner, broken, release };
   // Give back what we took before refusing: nothing else was touched.
   await Promise.allSettled(probes.filter((p) => p.state === 'acquired').map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, releaseScript(settings.path, owner))));
-  const held = failed.find((p): p is Extract<LockProbe, { state: 'held' }> => p.state === 'held');
+  const held = failed.find((p): p is HeldProbe => p.state === 'held');
   if (held) {
     const stale = isStale(held);
     const age = Math.round(held.heartbeatAgeMs / 1000);
     throw new ReleaseError(stale ? 'LOCK_STALE' : 'LOCK_HELD', stale
-      ? `The cluster lock on ${held.director} (${settings.path}) is stale: held by ${describeOwner(held.owner)}, last heartbeat ${age}s ago.`
+      ? `The cluster lock on ${held.director} (${settings.path}) is stale: held by ${describeOwner(held.owner)}, last heartbeat ${age}s ago${isGone(held) ? ', and that process is gone from this host' : ''}.`
       : `Another run holds the cluster lock on ${held.director} (${settings.path}): ${describeOwner(held.owner)}, heartbeat ${age}s ago.`, {
-      hint: stale
-        ? 'Check that the holder is really gone, run `release recover` if it crashed, or pass --break-lock (recorded).'
-        : 'Wait for it to finish; one release per cluster at a time.',
+      hint: lockHint(held, stale, isGone(held), input.takeOverGone ?? false),
       details: { director: held.director, owner: held.owner, heartbeatAgeMs: held.heartbeatAgeMs },
     });
   }

@@ -57,7 +57,8 @@ function blockedBy(skipped: readonly SkippedServer[], budget: number, element: s
     reason:
       `${out} server${out === 1 ? ' is' : 's are'} already out of the pool (${namesOf(skipped)}) ` +
       `and batch size ${element} allows ${budget} out at a time, so no server can be drained`,
-    hint: 'Put the servers back into the pool first (release status shows them), or pass a larger --batch.',
+    // NOTE: servers a crashed run left drained never get here: the run refuses earlier, naming them and `release recover`.
+    hint: 'See them with `release status` and put them back into the pool, or pass a larger --batch.',
   };
 }
 
@@ -98,7 +99,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
   if (eligible.length === 0) {
     return emptyPlan(input, skipped, {
       reason: `every real server is out of the pool (${namesOf(skipped)})`,
-      hint: 'Put the servers back into the pool first (release status shows them), or run release recover.',
+      hint: 'See them with `release status` and put them back into the pool first.',
     });
   }
 

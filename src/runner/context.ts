@@ -14,6 +14,7 @@ import type { HostSession } from '../transport/types.ts';
 import { poolServerOf, runPreflight, savedSlotsOf, type Preflight } from './preflight.ts';
 import type { FlowContext, RunServer } from './types.ts';
 import { acquireLock, describeOwner, newLockOwner, readLockHolders, startHeartbeat, type HeldLock, type LockOwner } from '../lock/lock.ts';
+import { loadJournalState, owedRefusal, type LoadedJournal } from './journal-state.ts';
 
 export interface ContextDeps {
   /** Opens one session per host; throws a ReleaseError when any host fails (nothing changed yet). */
@@ -26,6 +27,8 @@ export interface ContextDeps {
   breakLock?: boolean;
   /** A lock holder known to be gone (same host, dead pid) counts as stale at once. */
   isLockHolderGone?: (owner: Partial<LockOwner> | null) => boolean;
+  /** This machine's journal so far (default: read from `<journal.dir>/<cluster>.journal.ndjson`). */
+  journalEvents?: () => readonly ReleaseEvent[];
   ciJob?: string;
 }
 
@@ -35,6 +38,8 @@ export interface RunContext {
   preflight: Preflight;
   servers: Map<string, RunServer>;
   flow: FlowContext;
+  /** What the journal (or the directors' copy) says, read once the lock was held. */
+  journal: LoadedJournal;
   /** Releases the cluster lock and stops its heartbeat; call once, at the end. */
   close(): Promise<void>;
 }
@@ -87,11 +92,18 @@ export async function openRunContext(input: {
       owner: newLockOwner({ cluster: cluster.name, command: input.command ?? 'release', ...whoAmI(), ...(deps.ciJob ? { ciJob: deps.ciJob } : {}), startedAt: deps.clock.now().toISOString() }),
       breakStale: deps.breakLock ?? false,
       ...(deps.isLockHolderGone ? { isHolderGone: deps.isLockHolderGone } : {}),
+      // recover is the command for the moment after a crash: a holder that provably died needs no --break-lock.
+      takeOverGone: input.command === 'recover',
       signal: deps.stop,
     });
     stopHeartbeat = startHeartbeat(directors, cluster.lock, lock.owner);
     for (const b of lock.broken) {
-      emit({ type: 'warning', code: 'LOCK_BROKEN', director: b.director, message: `broke a stale lock held by ${describeOwner(b.owner)} (heartbeat ${Math.round(b.heartbeatAgeMs / 1000)}s old), as asked with --break-lock` });
+      const age = Math.round(b.heartbeatAgeMs / 1000);
+      emit(
+        b.reason === 'holder-gone'
+          ? { type: 'warning', code: 'LOCK_TAKEN_OVER', director: b.director, message: `took over the lock held by ${describeOwner(b.owner)} (heartbeat ${age}s old): that process is gone from this host` }
+          : { type: 'warning', code: 'LOCK_BROKEN', director: b.director, message: `broke a stale lock held by ${describeOwner(b.owner)} (heartbeat ${age}s old), as asked with --break-lock` },
+      );
     }
   }
   if (input.dryRun) {
@@ -119,6 +131,11 @@ export async function openRunContext(input: {
       hint: 'Every configured service must exist on every director; fix the tables or the cluster file. Nothing was changed.',
     });
   }
+  // Servers a run left drained are owed their weights before anything else runs: only recover
+  // may start (it puts them back). Refused here, nothing is recorded, so nothing recover needs changes.
+  const journal = await loadJournalState({ cluster, directors, ...(deps.journalEvents ? { events: deps.journalEvents } : {}), signal: deps.stop });
+  const owed = input.command === 'recover' ? undefined : owedRefusal(journal);
+  if (owed) throw owed;
   const servers = new Map<string, RunServer>(
     cluster.realServers.map((config) => [
       config.name,
@@ -174,7 +191,7 @@ export async function openRunContext(input: {
     never: NEVER,
     dryRun: input.dryRun,
   };
-  return { runId, emit, preflight, servers, flow, close };
+  return { runId, emit, preflight, servers, flow, journal, close };
   } catch (error) {
     await close();
     throw error;

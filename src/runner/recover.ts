@@ -1,21 +1,26 @@
 // `release recover`: after a crash, kill -9 or a lost run, bring every server the journal
 // touched to one consistent release and back into the pool with its recorded weights, verifying
 // each with its smoke checks first. Idempotent: on a healthy cluster it changes nothing.
+// Decided per server: a server some run left drained (whatever ran after it) goes back to what
+// that run decided, with the weights saved before its first drain.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Pipeline } from '../config/types.ts';
 import { EXIT } from '../core/errors.ts';
 import type { RunOutcome, SavedSlotRecord } from '../events/types.ts';
-import type { RunJournalState } from '../journal/replay.ts';
+import { serializeState, owedServers, recoveryTarget, type RunJournalState } from '../journal/replay.ts';
 import type { SavedSlot } from '../lb/types.ts';
 import { emitFinished } from './batches.ts';
 import { openRunContext, preflightEvent, whoAmI, type ContextDeps, type RunContext } from './context.ts';
 import { restoreServer, rollbackServer } from './flow.ts';
 import type { RunServer, ServerResult } from './types.ts';
 
+export { recoveryTarget } from '../journal/replay.ts';
+
 export interface RecoverRequest {
   cluster: Cluster;
   pipeline: Pipeline;
-  journal: RunJournalState;
+  /** The journal state to recover from; default: what the run context read (local, or the directors' copy). */
+  journal?: RunJournalState;
 }
 
 export interface RecoverResult {
@@ -30,32 +35,15 @@ export function slotsFromRecords(records: readonly SavedSlotRecord[]): SavedSlot
   return records.map((r) => ({ ...r, dest: { ...r.dest, activeConns: 0, inactiveConns: 0, persistConns: 0 } }));
 }
 
-/**
- * Which release each server should end on. A rollback or abort is finished: every server goes to
- * its recorded target. A release that completed keeps the new release; a paused canary keeps it
- * on the servers it reached; anything else (a crash, a failure) goes back to what ran before.
- */
-export function recoveryTarget(journal: RunJournalState, server: string): string | null {
-  const s = journal.servers.get(server);
-  if (journal.command === 'rollback' || journal.command === 'abort') return journal.targets[server] ?? s?.current ?? null;
-  if (!s) return null;
-  if (journal.finished && journal.outcome === 'released') return journal.release;
-  if (journal.paused?.reason === 'canary' && s.released) return journal.release;
-  return s.releaseBefore ?? s.current;
-}
-
 export async function runRecover(request: RecoverRequest, deps: ContextDeps): Promise<RecoverResult> {
   const runId = `recover-${randomUUID().slice(0, 8)}`;
-  const journal = request.journal;
-  const releasesBefore = new Map([...journal.servers.values()].map((s) => [s.server, s.releaseBefore]));
   const ctx = await openRunContext({
     runId,
     cluster: request.cluster,
     pipeline: request.pipeline,
-    release: journal.release ?? 'recover',
+    release: request.journal?.release ?? 'recover',
     dryRun: false,
     command: 'recover',
-    releasesBefore,
     deps,
   });
   try {
@@ -67,16 +55,20 @@ export async function runRecover(request: RecoverRequest, deps: ContextDeps): Pr
 
 async function recoverWith(ctx: RunContext, request: RecoverRequest): Promise<RecoverResult> {
   const { emit, preflight, flow } = ctx;
-  const journal = request.journal;
-  emit({ type: 'run-started', cluster: request.cluster.name, release: journal.release ?? 'recover', command: 'recover', ...(journal.runId ? { continues: journal.runId } : {}), trigger: 'manual', dryRun: false, ...whoAmI() });
+  const journal = request.journal ?? ctx.journal.state;
+  // Another machine ran last (or this one has no journal): adopt the directors' copy, recorded,
+  // so this machine's journal (and the copy it writes) keeps what is still owed.
+  const adopted = !request.journal && ctx.journal.from !== 'local' ? { from: ctx.journal.from, state: serializeState(journal) } : undefined;
+  emit({ type: 'run-started', cluster: request.cluster.name, release: journal.release ?? 'recover', command: 'recover', ...(journal.runId ? { continues: journal.runId } : {}), trigger: 'manual', dryRun: false, ...whoAmI(), ...(adopted ? { adopted } : {}) });
+  if (adopted) emit({ type: 'warning', code: 'JOURNAL_FROM_DIRECTOR', director: adopted.from, message: `this machine's journal is older or empty: recovering from the copy on ${adopted.from} (run ${journal.runId ?? '?'}, release ${journal.release ?? '?'})` });
   emit(preflightEvent(preflight));
   const results: ServerResult[] = [];
   const untouched: string[] = [];
   const inPool = new Map(preflight.pool.servers.map((s) => [s.server, s.inPool]));
 
-  // First the servers our run left out of the pool: they are out already, so fixing them
-  // drains nobody new. Then in-pool servers on the wrong release, one at a time.
-  const drainedByUs = [...journal.servers.values()].filter((s) => s.drained);
+  // First the servers a run left out of the pool (this one or any before it): they are out
+  // already, so fixing them drains nobody new. Then in-pool servers on the wrong release, one at a time.
+  const drainedByUs = owedServers(journal);
   for (const entry of drainedByUs) {
     const server = ctx.servers.get(entry.server) as RunServer | undefined;
     if (!server || !entry.drained) continue;

@@ -1,11 +1,13 @@
 // SPEC invariant 8 on the lab, under load through the VIP: `kill -9` of the release process at
-// points spread over every step, then `release recover --break-lock` (the dead holder's lock is
-// stale at once) brings every server to one release, in the pool on both directors, with no
-// failed request and never more than the batch out; a second, plain `recover` changes nothing.
+// points spread over every step, then a plain `release recover` (it takes over the lock of a
+// holder that died on this host, and records it) brings every server to one release, in the pool
+// on both directors, with no failed request and never more than the batch out; a second
+// `recover` changes nothing.
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from './child.ts';
 import {
-  appIds, currentReleases, failuresOf, isMutatingIpvsadm, lockHeld, recordDirectors, saveListings, startCheckedLab, type E2eLab,
+  appIds, currentReleases, eventsOf, failuresOf, isMutatingIpvsadm, lockDirOf, lockHeld, recordDirectors, saveListings, startCheckedLab, type E2eLab,
 } from './harness.ts';
 
 const SERVERS = 4;
@@ -93,8 +95,16 @@ describe.concurrent('kill -9 of a release (--batch 2 on 4 servers), then recover
         // The last point may see the process end on its own first (it only releases the lock).
         if (killed.signal !== 'SIGKILL') expect(killed.code, killed.stdout).toBe(0);
 
-        const recover = await e.cli(['recover', '-c', e.config, '--break-lock']);
+        const lockLeft = e.lab.directors.filter((d) => existsSync(lockDirOf(e, d.name))).map((d) => d.name);
+        const takenBefore = eventsOf(e, 'warning').filter((w) => w.code === 'LOCK_TAKEN_OVER').length;
+        const recover = await e.cli(['recover', '-c', e.config]);
         expect(recover.code, recover.stdout + recover.stderr).toBe(0);
+        // Killed while holding the lock: recover took it over from the dead pid, where it was held, recorded.
+        const taken = eventsOf(e, 'warning').filter((w) => w.code === 'LOCK_TAKEN_OVER').slice(takenBefore);
+        if (lockLeft.length > 0) {
+          expect(taken.map((w) => w.director).sort()).toEqual(lockLeft.sort());
+          for (const w of taken) expect(w.message).toContain(`pid ${release.pid}`);
+        }
         expectAllInPool(e);
         const after = await theOneRelease(e);
         expect([before, id]).toContain(after);

@@ -101,6 +101,29 @@ describe('the cluster lock on the lab', () => {
     expect(await lockHeld(e)).toBe(false);
   }, 120_000);
 
+  it('recover takes over, without --break-lock, a lock whose holder died on this host (recorded); another host\'s stale lock still needs --break-lock', async () => {
+    const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 }));
+    const gone = deadPid();
+    await plantLock(e, { user: 'deploy', host: hostname(), pid: gone }, 0);
+    const recover = await e.cli(['recover', '-c', e.config]);
+    expect(recover.code, recover.stdout + recover.stderr).toBe(0);
+    const taken = eventsOf(e, 'warning').filter((w) => w.code === 'LOCK_TAKEN_OVER');
+    expect(taken.map((w) => w.director).sort()).toEqual(['lvs1', 'lvs2']);
+    for (const w of taken) expect(w.message).toContain(`pid ${gone}`);
+    expect(await lockHeld(e)).toBe(false);
+
+    await plantLock(e, { user: 'deploy', host: 'ci-runner-7', pid: 4242 }, 3_600_000);
+    const refused = await e.cli(['recover', '-c', e.config]);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(3);
+    expect(refused.stderr).toMatch(/LOCK_STALE/);
+    expect(refused.stderr).toContain('`release recover --break-lock`');
+    expect(await lockHeld(e)).toBe(true);
+    const broken = await e.cli(['recover', '-c', e.config, '--break-lock']);
+    expect(broken.code, broken.stdout + broken.stderr).toBe(0);
+    expect(eventsOf(e, 'warning').filter((w) => w.code === 'LOCK_BROKEN')).toHaveLength(2);
+    await expectAllOn(e, 'v1');
+  }, 120_000);
+
   it('rollback, recover, abort and promote take the same lock: a held lock refuses each with exit 3 naming its holder, and changes nothing', async () => {
     const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 }));
     const artifact = await e.artifact('v2');

@@ -7,8 +7,7 @@ import { runRecover } from '../../runner/recover.ts';
 import { runRollback, type RollbackTarget } from '../../runner/rollback.ts';
 import type { ResumeState } from '../../runner/run.ts';
 import { withHarness } from '../harness.ts';
-import { writeLine, type CliIo } from '../io.ts';
-import { copyPath, fromCopy, readCopy } from '../../journal/director-copy.ts';
+import type { CliIo } from '../io.ts';
 import { loadConfigOrThrow } from './config.ts';
 import { releaseCommand } from './release.ts';
 import { journalPath } from './status.ts';
@@ -53,7 +52,7 @@ async function continueRun(io: CliIo, options: ContinueOptions, command: 'promot
   if (!state.paused || !reasons.includes(state.paused.reason) || state.finished === false) {
     const what = command === 'promote' ? 'a canary paused for promote/abort' : 'a run stopped by a peak window or an interruption';
     throw new ReleaseError('USAGE', `Nothing to ${command}: the journal's last run${state.release ? ` (release ${state.release}, ${state.outcome ?? 'unfinished'})` : ''} is not ${what}.`, {
-      hint: state.finished === false ? 'The last run did not finish (a crash?): run `release recover`.' : 'Start a release with `release --canary N`.',
+      hint: state.started && !state.finished ? 'The last run did not finish (a crash?): run `release recover`.' : 'Start a release with `release --canary N`.',
     });
   }
   const first = state.firstRun;
@@ -145,26 +144,13 @@ export async function rollbackCommand(io: CliIo, options: ContinueOptions & { to
 }
 
 
-/** Repairs after a crash: every server the journal touched ends on one release, in the pool. */
+/** Repairs after a crash: every server the journal touched ends on one release, in the pool.
+ * The run context reads the journal, or the copy on the directors when it is newer (another
+ * machine ran last) or this machine has none. */
 export async function recoverCommand(io: CliIo, options: ContinueOptions): Promise<number> {
   const { cluster, pipeline } = await loadConfigOrThrow(io, options.config);
-  const local = await lastRun(io, options.config);
   return withHarness(io, cluster, options, async ({ deps }) => {
-    // Another machine's crash: no local journal, so start from the copy on the directors.
-    let journal = local;
-    if (!local.runId) {
-      const sessions = await deps.openSessions(deps.stop);
-      for (const director of cluster.directors) {
-        const session = sessions.get(director.name);
-        const copy = session ? await readCopy(session, copyPath(cluster.lock.path)) : undefined;
-        if (copy) {
-          journal = fromCopy(copy);
-          writeLine(io.stderr, `recover: no local journal; using the copy on ${director.name} (run ${journal.runId ?? '?'}, release ${journal.release ?? '?'})`);
-          break;
-        }
-      }
-    }
-    const result = await runRecover({ cluster, pipeline, journal }, deps);
+    const result = await runRecover({ cluster, pipeline }, deps);
     return result.exitCode;
   });
 }
