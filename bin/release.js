@@ -1,10 +1,29 @@
 #!/usr/bin/env node
 // Entry point. In a checkout, Node runs the TypeScript sources directly (type stripping);
 // an installed package runs the compiled `dist/` (Node refuses to strip types under node_modules).
-import { existsSync } from 'node:fs';
+// NOTE: written so that an old Node (any that runs ES modules) can parse it and run the version
+// check: no static import (it would load before any line runs), no top-level await.
 
-const source = new URL('../src/cli.ts', import.meta.url);
-const compiled = new URL('../dist/cli.js', import.meta.url);
-const useSource = existsSync(source) && process.features.typescript;
-const { main } = await import(useSource ? source.href : compiled.href);
-await main(process.argv.slice(2));
+var NEEDED = [22, 13];
+
+/** Whether a `process.versions.node` string is at least NEEDED. */
+function isSupportedNode(version) {
+  var parts = String(version).split('.').map(Number);
+  return parts[0] > NEEDED[0] || (parts[0] === NEEDED[0] && parts[1] >= NEEDED[1]);
+}
+
+if (!isSupportedNode(process.versions.node)) {
+  process.stderr.write('release: lvs-release needs Node.js ' + NEEDED.join('.') + ' or newer; this is Node.js ' + process.versions.node + ' (' + process.execPath + ').\n');
+  process.exitCode = 2;
+} else {
+  import('node:fs')
+    .then(function (fs) {
+      const source = new URL('../src/cli.ts', import.meta.url);
+      const compiled = new URL('../dist/cli.js', import.meta.url);
+      const useSource = fs.existsSync(source) && process.features.typescript;
+      return import(useSource ? source.href : compiled.href);
+    })
+    .then(function (cli) {
+      return cli.main(process.argv.slice(2));
+    });
+}

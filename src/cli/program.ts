@@ -13,6 +13,8 @@ import { statusCommand } from './commands/status.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { abortCommand, promoteCommand, recoverCommand, resumeCommand, rollbackCommand, type ContinueOptions } from './commands/continue.ts';
 import { labCommand, labArtifactCommand, labLoadCommand, labSettings, labStatusCommand, type LabCliOptions } from './commands/lab.ts';
+import { parseSchemaKind, schemaCommand, type SchemaKind } from './commands/schema.ts';
+import { VERSION } from '../version.ts';
 
 /** A parsed command line: the command's path under `release` ('' for a release) and its options. */
 export interface Invocation {
@@ -147,7 +149,7 @@ function addHelpCommand(parent: Command, dispatch: Dispatch): void {
 export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
   const program = new Command('release')
     .description('Rolling code releases on web farms behind LVS (IPVS) directors.')
-    .version('0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .showHelpAfterError('(run release --help for usage)')
     .enablePositionalOptions()
     .exitOverride()
@@ -262,6 +264,12 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     .option('--concurrency <n>', 'parallel clients', '8')
     .option('--keepalive', 'reuse connections instead of one per request')
     .action(act(dispatch, (options: Parameters<typeof labLoadCommand>[1]) => labLoadCommand(io, options)));
+  program
+    .command('schema')
+    .description('print the JSON Schema of the cluster file (default) or the pipeline, for editors')
+    .argument('[file]', 'cluster or pipeline', parseSchemaKind, 'cluster')
+    .action((kind: SchemaKind, _options: unknown, command: Command) => act(dispatch, () => schemaCommand(io, kind))(command));
+
   addHelpCommand(lab, dispatch);
   addHelpCommand(program, dispatch);
 

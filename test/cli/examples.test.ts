@@ -36,7 +36,7 @@ describe('the extraction itself', () => {
     expect(where).toMatch(/examples\/ci\/gitlab-ci\.yml \(nightly-release\.script\[0\]\)/);
     expect(where).toMatch(/examples\/ci\/gitlab-ci\.yml \(\.release\.before_script\[\d\]\)/);
     expect(where).toMatch(/examples\/cron\/release\.service:\d+/);
-    expect(where).toMatch(/examples\/two-directors-dr\/release\.yaml:3 \(comment\)/);
+    expect(where).toMatch(/examples\/two-directors-dr\/release\.yaml:4 \(comment\)/);
     expect(cases.length).toBeGreaterThanOrEqual(12);
     // The GitHub release step, with and without a canary.
     const github = cases.filter((c) => c.where.includes('github-actions') && c.argv.includes('--artifact'));

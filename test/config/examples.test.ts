@@ -15,19 +15,19 @@ describe('examples/broken/release.yaml', () => {
     const result = await loadCluster('examples/broken/release.yaml', OPTIONS);
     if (result.ok) throw new Error('the broken example loaded');
     expect(result.problems.map((p) => `${p.file}:${p.line} ${p.path}`)).toEqual([
-      'examples/broken/release.yaml:10 services[1].vip',
-      'examples/broken/release.yaml:14 realServers[2].address',
-      'examples/broken/release.yaml:15 realServers[3].name',
-      'examples/broken/release.yaml:18 ssh.identitfile',
-      'examples/broken/release.yaml:23 peakWindows.timezone',
+      'examples/broken/release.yaml:11 services[1].vip',
+      'examples/broken/release.yaml:15 realServers[2].address',
+      'examples/broken/release.yaml:16 realServers[3].name',
+      'examples/broken/release.yaml:19 ssh.identitfile',
+      'examples/broken/release.yaml:24 peakWindows.timezone',
     ]);
     expect(formatProblems(result.problems)).toBe(
       [
-        'examples/broken/release.yaml:10:10 services[1].vip: "192.0.2.80" has no port. Fix: write the VIP as ipvsadm -L -n lists it: 192.168.1.181:80, or [2001:db8::1]:80 for IPv6.',
-        'examples/broken/release.yaml:14:60 realServers[2].address: "10.0.2.x" is not an IP address. Fix: use the address exactly as ipvsadm -L -n lists it.',
-        'examples/broken/release.yaml:15:45 realServers[3].name: same name as realServers[1]. Fix: give each host its own name (the name defaults to the host).',
-        'examples/broken/release.yaml:18:3 ssh.identitfile: unknown key "identitfile". Fix: did you mean "identityFile"?',
-        'examples/broken/release.yaml:23:13 peakWindows.timezone: "Asia/Shangai" is not an IANA time zone. Fix: did you mean "Asia/Shanghai"?',
+        'examples/broken/release.yaml:11:10 services[1].vip: "192.0.2.80" has no port. Fix: write the VIP as ipvsadm -L -n lists it: 192.168.1.181:80, or [2001:db8::1]:80 for IPv6.',
+        'examples/broken/release.yaml:15:60 realServers[2].address: "10.0.2.x" is not an IP address. Fix: use the address exactly as ipvsadm -L -n lists it.',
+        'examples/broken/release.yaml:16:45 realServers[3].name: same name as realServers[1]. Fix: give each host its own name (the name defaults to the host).',
+        'examples/broken/release.yaml:19:3 ssh.identitfile: unknown key "identitfile". Fix: did you mean "identityFile"?',
+        'examples/broken/release.yaml:24:13 peakWindows.timezone: "Asia/Shangai" is not an IANA time zone. Fix: did you mean "Asia/Shanghai"?',
       ].join('\n'),
     );
   });

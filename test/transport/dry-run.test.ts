@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRunSession, dryRunTransport, type DryRunReport } from '../../src/transport/dry-run.ts';
-import { createFakeSession, createFakeTransport } from '../../src/transport/fake.ts';
+import { createFakeSession, createFakeTransport } from '../helpers/fake-transport.ts';
 import { startSshd, type Sshd } from '../helpers/sshd.ts';
 import { targetOf, transportFor } from './support.ts';
 

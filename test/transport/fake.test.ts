@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReleaseError } from '../../src/core/errors.ts';
-import { createFakeSession, createFakeTransport } from '../../src/transport/fake.ts';
+import { createFakeSession, createFakeTransport } from '../helpers/fake-transport.ts';
 
 describe('createFakeSession', () => {
   it('answers by argv prefix, RegExp or predicate, first rule first, and records calls', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReleaseError } from '../../src/core/errors.ts';
-import { createFakeSession } from '../../src/transport/fake.ts';
+import { createFakeSession } from '../helpers/fake-transport.ts';
 import { createLimiter } from '../../src/transport/limit.ts';
 import { openSessions } from '../../src/transport/open.ts';
 import type { HostSession, HostTarget } from '../../src/transport/types.ts';

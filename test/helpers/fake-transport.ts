@@ -1,9 +1,9 @@
 // A scripted HostSession for unit tests of the code that decides what to run: answers by rules,
 // records every call, can lose its connection on demand. No network, no timers.
-import { ReleaseError } from '../core/errors.ts';
-import { buildCommandLine } from './command.ts';
-import { openSessions } from './open.ts';
-import type { ExecOptions, ExecResult, HostSession, HostTarget, RemoteCommand, Transport, UploadRequest, UploadResult } from './types.ts';
+import { ReleaseError } from '../../src/core/errors.ts';
+import { buildCommandLine } from '../../src/transport/command.ts';
+import { openSessions } from '../../src/transport/open.ts';
+import type { ExecOptions, ExecResult, HostSession, HostTarget, RemoteCommand, Transport, UploadRequest, UploadResult } from '../../src/transport/types.ts';
 
 /** What a scripted command answers; unset fields mean a clean exit 0 with no output. */
 export interface FakeResponse {
