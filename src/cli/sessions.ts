@@ -49,9 +49,9 @@ export async function openClusterSessions(
     [...groups.values()].map(async ({ ssh, targets }) => {
       const transport = createSshTransport({
         knownHostsFile: ssh.knownHosts,
-        ...(ssh.identityFile ? { identityFile: ssh.identityFile } : {}),
-        ...(ssh.passphraseEnv ? { passphraseEnv: ssh.passphraseEnv } : {}),
-        ...(ssh.jumpHost ? { jumpHost: ssh.jumpHost } : {}),
+        identityFile: ssh.identityFile,
+        passphraseEnv: ssh.passphraseEnv,
+        jumpHost: ssh.jumpHost,
         env,
         connectTimeoutMs: ssh.connectTimeoutMs,
       });

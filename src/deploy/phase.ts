@@ -9,7 +9,7 @@ import { isReleaseError } from '../core/errors.ts';
 import type { Emit, Phase } from '../events/types.ts';
 import type { PhaseResult, RunServer } from '../runner/types.ts';
 import { renderArgv, renderShellTemplate, renderTemplate, type TemplateVars } from '../shell/template.ts';
-import { prepareHttpCheck, runHttpCheck, type HttpCheckOptions } from '../smoke/http.ts';
+import { runHttpCheck, type HttpChecker, type HttpCheckOptions } from '../smoke/http.ts';
 
 export interface PhaseDeps {
   cluster: Cluster;
@@ -17,7 +17,8 @@ export interface PhaseDeps {
   artifact?: string;
   emit: Emit;
   clock: Clock;
-  dryRun: boolean;
+  /** Runs the smoke checks (default runHttpCheck; a dry run reports them instead). */
+  httpCheck?: HttpChecker;
 }
 
 type StepOutcome = { ok: true; detail?: string } | { ok: false; detail: string };
@@ -58,7 +59,7 @@ async function uploadStep(step: UploadStep, server: RunServer, vars: TemplateVar
   const result = await server.session.upload({
     localPath,
     remotePath,
-    ...(step.mode !== undefined ? { mode: step.mode } : {}),
+    mode: step.mode,
     timeoutMs: deps.pipeline.stepTimeoutMs,
     signal,
     onProgress: (sent, total) => {
@@ -81,26 +82,19 @@ async function httpStep(step: HttpStep, server: RunServer, vars: TemplateVars, s
       path: step.path,
       method: step.method,
       expect: step.expect,
-      ...(step.host !== undefined ? { host: step.host } : {}),
+      host: step.host,
       timeoutMs: step.timeoutMs,
       retries: step.retries,
       intervalMs: step.intervalMs,
     },
     baseUrl: `${smoke.scheme}://${address}:${smoke.port}`,
-    ...(smoke.host !== undefined ? { hostHeader: smoke.host } : {}),
+    hostHeader: smoke.host,
     emit: deps.emit,
     server: server.name,
     signal,
     vars,
   };
-  if (deps.dryRun) {
-    // Rendered like the real check, so a dry run refuses what the release would refuse.
-    const prepared = prepareHttpCheck(options);
-    if (!prepared.ok) return { ok: false, detail: prepared.detail };
-    deps.emit({ type: 'command', host: server.name, command: `[dry run] ${prepared.value.method} ${prepared.value.url}`, mutates: false, dryRun: true });
-    return { ok: true, detail: 'dry run: not checked' };
-  }
-  const result = await runHttpCheck(options);
+  const result = await (deps.httpCheck ?? runHttpCheck)(options);
   return result.ok ? { ok: true, detail: `${result.status}` } : { ok: false, detail: result.detail };
 }
 
@@ -118,8 +112,8 @@ export function createPhaseRunner(deps: PhaseDeps) {
       pipeline: deps.pipeline,
       server: server.config,
       release: release.release,
-      ...(release.previous ? { previous: release.previous } : {}),
-      ...(deps.artifact ? { artifact: deps.artifact } : {}),
+      previous: release.previous ?? undefined,
+      artifact: deps.artifact,
     });
     for (const [index, step] of steps.entries()) {
       const started = deps.clock.now().getTime();
@@ -145,7 +139,7 @@ export function createPhaseRunner(deps: PhaseDeps) {
         label: step.name,
         ok: outcome.ok,
         durationMs: deps.clock.now().getTime() - started,
-        ...(outcome.detail ? { detail: outcome.detail } : {}),
+        detail: outcome.detail,
       });
       if (!outcome.ok) return { ok: false, step: `${step.name} (${step.source})`, detail: outcome.detail };
     }

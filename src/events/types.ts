@@ -1,6 +1,8 @@
 // Every event of a run: one discriminated union feeds the UI, the CI log, --json, the audit
 // log and the crash journal. `replay(events)` (src/journal/replay.ts) rebuilds state from them.
+import type { WarningCode } from '../core/warnings.ts';
 import type { Destination, ServiceKey } from '../ipvs/model.ts';
+import type { Plan } from '../plan/types.ts';
 
 export type Phase = 'prepare' | 'deploy' | 'verify' | 'rollback' | 'cleanup';
 export type ServerOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'skipped' | 'unchanged' | 'interrupted' | 'restored' | 'restore-failed';
@@ -37,7 +39,8 @@ export type ReleaseEvent = EventBase &
         release: string;
         command: 'release' | 'rollback' | 'recover' | 'resume' | 'promote' | 'abort';
         trigger: string;
-        dryRun: boolean;
+        /** Set on the events of a dry run (plan / --dry-run) by its event decorator; absent otherwise. */
+        dryRun?: boolean;
         forcedWindow?: { reason: string; blockers: string[] };
         user: string;
         host: string;
@@ -55,8 +58,8 @@ export type ReleaseEvent = EventBase &
          * was older or empty), whose state (a journal SerializedState) this journal adopts. */
         adopted?: { from: string; state: unknown };
       }
-    | { type: 'plan'; plan: unknown }
-    | { type: 'warning'; code: string; message: string; server?: string; director?: string }
+    | { type: 'plan'; plan: Plan }
+    | { type: 'warning'; code: WarningCode; message: string; server?: string; director?: string }
     | { type: 'preflight'; servers: { name: string; inPool: boolean; reason?: string; release?: string }[] }
     | { type: 'batch-started'; index: number; servers: string[]; purpose: 'release' | 'rollback' }
     | { type: 'step-started'; server: string; phase: Phase; step: number; label: string }
@@ -117,3 +120,6 @@ export type EventOf<T extends EventType> = Extract<ReleaseEvent, { type: T }>;
 export type EventInput = ReleaseEvent extends infer E ? (E extends ReleaseEvent ? Omit<E, 'at' | 'runId'> : never) : never;
 
 export type Emit = (event: EventInput) => void;
+
+/** One server's result in a run: the `server-finished` event is the source of this shape. */
+export type ServerResult = Omit<EventOf<'server-finished'>, 'type' | 'at' | 'runId'>;

@@ -2,6 +2,7 @@
 // fsync'd before emit() returns, so an intent is on disk before its mutation starts.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { eventProblem } from '../events/schema.ts';
 import type { ReleaseEvent } from '../events/types.ts';
 
 /** `<journal.dir>/<cluster>.journal.ndjson`: where a cluster's journal lives on this machine. */
@@ -35,17 +36,41 @@ export function openJournal(path: string): JournalWriter {
   };
 }
 
-/** Reads a journal; a torn last line (a crash mid-write) is ignored, never fatal. */
-export function readJournal(path: string): ReleaseEvent[] {
-  if (!existsSync(path)) return [];
+/** A line of the journal that is not an event (a torn write, a hand edit, another version). */
+export interface InvalidLine {
+  line: number;
+  problem: string;
+}
+
+/**
+ * Reads a journal, checking every line against the event schema: replay trusts only what
+ * passes. A torn last line (a crash mid-write) is expected and skipped silently; any other
+ * line that is not an event is skipped and returned, so the caller can say so.
+ */
+export function readJournalChecked(path: string): { events: ReleaseEvent[]; invalid: InvalidLine[] } {
+  if (!existsSync(path)) return { events: [], invalid: [] };
   const events: ReleaseEvent[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
+  const invalid: InvalidLine[] = [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const last = lines.findLastIndex((l) => l.trim() !== '');
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    let value: unknown;
     try {
-      events.push(JSON.parse(line) as ReleaseEvent);
+      value = JSON.parse(line);
     } catch {
-      // NOTE: only the last line can be torn by a crash; skip it.
+      // NOTE: only the last line can be torn by a crash.
+      if (index !== last) invalid.push({ line: index + 1, problem: 'not JSON' });
+      return;
     }
-  }
-  return events;
+    const problem = eventProblem(value);
+    if (problem) invalid.push({ line: index + 1, problem });
+    else events.push(value as ReleaseEvent);
+  });
+  return { events, invalid };
+}
+
+/** The events of a journal (lines that are not events are skipped; see readJournalChecked). */
+export function readJournal(path: string): ReleaseEvent[] {
+  return readJournalChecked(path).events;
 }

@@ -1,6 +1,7 @@
 // Pure: the state of every server from a run's events. `status`, `resume`, `recover`,
 // `promote` and `abort` start from this.
 import type { ReleaseEvent, SavedSlotRecord, ServerOutcome } from '../events/types.ts';
+import type { Plan } from '../plan/types.ts';
 
 /** A server out of the pool by our hand: owed its weights back, whatever runs come after. */
 export interface DrainedRecord {
@@ -43,7 +44,7 @@ export interface RunJournalState {
   targets: Record<string, string>;
   /** The first run of this release (promote/resume runs continue it). */
   firstRun: Extract<ReleaseEvent, { type: 'run-started' }> | null;
-  plan: unknown;
+  plan: Plan | null;
   badReleases: string[];
   servers: Map<string, ServerJournalState>;
   /** When the state last changed (the `at` of the last event that changed it); null: never. */

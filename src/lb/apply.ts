@@ -1,126 +1,110 @@
 // Changing destinations on every director: compute each command from the table as it is now
 // (so a repeat is harmless), journal intent and outcome, then confirm by reading every table back.
-import { ReleaseError } from '../core/errors.ts';
 import { formatEndpoint } from '../ipvs/address.ts';
 import { addDestCommand, deleteDestCommand, editDestCommand, type IpvsCommand } from '../ipvs/commands.ts';
 import type { Destination, IpvsTable } from '../ipvs/model.ts';
-import { execIpvsadm } from './directors.ts';
 import { findDest, findService, type PoolServer } from './pool.ts';
-import type { LbContext, LbServer, SavedSlot } from './types.ts';
-
-/** What one slot should look like: a weight, or absent (null). */
-export interface SlotTarget {
-  slot: SavedSlot;
-  weight: number | null;
-}
+import type { LbContext, LbServer, LbStep, SavedSlot, SlotTarget, SlotWant, UnmetTarget } from './types.ts';
 
 type Action = 'quiesce' | 'delete' | 'add' | 'edit';
 
-function currentDest(tables: ReadonlyMap<string, IpvsTable>, slot: SavedSlot, server: LbServer): Destination | null {
+/** The destination of `server` in the slot's service on the slot's director, or null. */
+export function currentDest(tables: ReadonlyMap<string, IpvsTable>, slot: SavedSlot, server: PoolServer): Destination | null {
   const table = tables.get(slot.director);
   const service = table && findService(table, slot.service);
   return (service && findDest(service, server)) ?? null;
 }
 
-function isSatisfied(current: Destination | null, target: SlotTarget): boolean {
+export function isSatisfied(current: Destination | null, target: SlotTarget): boolean {
+  if (target.weight === 'out') return current === null || current.weight === 0;
   if (target.weight === null) return current === null;
   return current !== null && current.weight === target.weight && current.forward === target.slot.dest.forward;
 }
 
-function commandFor(current: Destination | null, target: SlotTarget): { command: IpvsCommand; action: Action } | undefined {
+/** The targets not yet shown by `tables`, with what each director shows. */
+export function unmetTargets(tables: ReadonlyMap<string, IpvsTable>, server: PoolServer, targets: readonly SlotTarget[]): UnmetTarget[] {
+  return targets.flatMap((target) => {
+    const shown = currentDest(tables, target.slot, server);
+    return isSatisfied(shown, target) ? [] : [{ target, shown }];
+  });
+}
+
+function describeWant(want: SlotWant): string {
+  return want === null ? 'absent' : want === 'out' ? 'weight 0 or absent' : `weight ${want}`;
+}
+
+/** `lvs2 TCP 10.0.0.100:80 10.0.1.11:80: weight 100, wanted weight 0` for each unmet target. */
+export function describeUnmet(unmet: readonly UnmetTarget[]): string {
+  return unmet
+    .map(({ target, shown }) => `${target.slot.director} ${target.slot.label} ${formatEndpoint(target.slot.dest)}: ${shown ? `weight ${shown.weight}` : 'absent'}, wanted ${describeWant(target.weight)}`)
+    .join('; ');
+}
+
+/** The ipvsadm command that brings one slot from `current` to its target; none when it is there. */
+export function commandFor(current: Destination | null, target: SlotTarget): { command: IpvsCommand; action: Action } | undefined {
   if (isSatisfied(current, target)) return undefined;
   const { slot } = target;
-  if (target.weight === null) return { command: deleteDestCommand(slot.service, current ?? slot.dest), action: 'delete' };
-  if (current === null) return { command: addDestCommand(slot.service, slot.dest, { weight: target.weight }), action: 'add' };
-  return {
-    command: editDestCommand(slot.service, slot.dest, { weight: target.weight }),
-    action: target.weight === 0 ? 'quiesce' : 'edit',
-  };
+  const weight = target.weight === 'out' ? 0 : target.weight;
+  if (weight === null) return { command: deleteDestCommand(slot.service, current ?? slot.dest), action: 'delete' };
+  if (current === null) return { command: addDestCommand(slot.service, slot.dest, { weight }), action: 'add' };
+  return { command: editDestCommand(slot.service, slot.dest, { weight }), action: weight === 0 ? 'quiesce' : 'edit' };
 }
 
 /** Sends the commands that bring every slot to its target (nothing for slots already there). */
-export async function applyTargets(server: LbServer, targets: readonly SlotTarget[], ctx: LbContext): Promise<void> {
-  const tables = await ctx.readTables(ctx.signal);
+export async function applyTargets(server: LbServer, targets: readonly SlotTarget[], ctx: LbContext): Promise<LbStep> {
+  const before = await ctx.tables.read(ctx.signal);
+  if (!before.ok) return { ok: false, error: `${server.name}: ${before.error}` };
+  const steps = targets.flatMap((target) => {
+    const current = currentDest(before.tables, target.slot, server);
+    const step = commandFor(current, target);
+    if (!step) return [];
+    const record = {
+      server: server.name,
+      director: target.slot.director,
+      service: target.slot.label,
+      action: step.action,
+      weightBefore: current?.weight ?? null,
+      weightAfter: target.weight === 'out' ? 0 : target.weight,
+      forward: step.command.argv.find((a) => a === '-g' || a === '-m' || a === '-i'),
+      connections: current ? current.activeConns + current.inactiveConns : 0,
+    } as const;
+    return [{ director: target.slot.director, command: step.command, record }];
+  });
+  if (steps.length === 0) return { ok: true };
+  // NOTE: every intent is journaled before any command is sent: a crash in between loses nothing.
+  for (const s of steps) ctx.emit({ type: 'director-action', stage: 'intent', ...s.record });
+  const outcomes = await ctx.tables.apply(steps, ctx.signal);
   const failures: string[] = [];
-  await Promise.all(
-    targets.map(async (target) => {
-      const director = ctx.directors.find((d) => d.name === target.slot.director);
-      if (!director) throw new ReleaseError('INTERNAL', `unknown director ${target.slot.director}`);
-      const current = currentDest(tables, target.slot, server);
-      const step = commandFor(current, target);
-      if (!step) return;
-      const base = {
-        server: server.name,
-        director: director.name,
-        service: target.slot.label,
-        action: step.action,
-        weightBefore: current?.weight ?? null,
-        weightAfter: target.weight,
-        forward: step.command.argv.find((a) => a === '-g' || a === '-m' || a === '-i'),
-        connections: current ? current.activeConns + current.inactiveConns : 0,
-      } as const;
-      ctx.emit({ type: 'director-action', stage: 'intent', ...base });
-      const result = await execIpvsadm(director, step.command, {
-        sudo: ctx.sudo,
-        timeoutMs: ctx.commandTimeoutMs,
-        signal: ctx.signal,
-      });
-      if (result.ok) {
-        ctx.onApplied?.(server, target.slot, target.weight);
-        ctx.emit({ type: 'director-action', stage: 'done', ...base });
-        return;
-      }
-      const detail = result.connectionLost ? 'SSH connection lost' : result.timedOut ? 'timed out' : `exit ${result.exitCode}: ${result.stderr.trim()}`;
-      ctx.emit({ type: 'director-action', stage: 'failed', ...base, detail });
-      failures.push(`${director.name}: ${result.command} (${detail})`);
-    }),
-  );
-  // A failed command may still have taken effect (lost connection): the tables decide.
-  if (failures.length > 0) {
-    const after = await ctx.readTables(ctx.signal);
-    const unmet = targets.filter((t) => !isSatisfied(currentDest(after, t.slot, server), t));
-    if (unmet.length > 0) {
-      throw new ReleaseError('RELEASE_FAILED', `Could not change ${server.name} on every director: ${failures.join('; ')}`, {
-        hint: 'Check the director named above; the release puts the server back where it can.',
-        details: { server: server.name, failures },
-      });
+  steps.forEach((s, i) => {
+    const outcome = outcomes[i];
+    if (outcome?.ok) {
+      ctx.emit({ type: 'director-action', stage: 'done', ...s.record });
+      return;
     }
-  }
+    const detail = outcome ? outcome.detail : 'no outcome was reported';
+    ctx.emit({ type: 'director-action', stage: 'failed', ...s.record, detail });
+    failures.push(`${s.director}: ${outcome?.command ?? s.command.argv.join(' ')} (${detail})`);
+  });
+  if (failures.length === 0) return { ok: true };
+  // A failed command may still have taken effect (lost connection): the tables decide.
+  const after = await ctx.tables.read(ctx.signal);
+  if (after.ok && unmetTargets(after.tables, server, targets).length === 0) return { ok: true };
+  return { ok: false, error: `could not change ${server.name} on every director: ${failures.join('; ')}` };
 }
 
-/** Polls every director until each slot shows its target, or fails after confirmTimeoutMs. */
-export async function confirmTargets(
-  server: LbServer,
-  targets: readonly SlotTarget[],
-  ctx: LbContext,
-  what: string,
-): Promise<void> {
-  if (ctx.dryRun) return;
-  const deadline = ctx.clock.now().getTime() + ctx.confirmTimeoutMs;
-  for (;;) {
-    const tables = await ctx.readTables(ctx.signal);
-    const unmet = targets.filter((t) => !isSatisfied(currentDest(tables, t.slot, server), t));
-    if (unmet.length === 0) return;
-    if (ctx.clock.now().getTime() >= deadline) {
-      const list = unmet
-        .map((t) => {
-          const cur = currentDest(tables, t.slot, server);
-          return `${t.slot.director} ${t.slot.label} ${formatEndpoint(t.slot.dest)}: ${cur ? `weight ${cur.weight}` : 'absent'}, wanted ${t.weight ?? 'absent'}`;
-        })
-        .join('; ');
-      throw new ReleaseError('RELEASE_FAILED', `${server.name}: directors did not show ${what} within ${Math.round(ctx.confirmTimeoutMs / 1000)}s (${list}).`, {
-        hint: 'Something else manages these tables (keepalived?) or a director is lagging; see `release doctor`.',
-        details: { server: server.name },
-      });
-    }
-    await ctx.clock.sleep(ctx.pollMs, ctx.signal);
-  }
+/** Waits until every director shows the targets; a value saying which did not, and what they show. */
+export async function confirmTargets(server: LbServer, targets: readonly SlotTarget[], ctx: LbContext, what: string): Promise<LbStep> {
+  const confirmed = await ctx.tables.confirm(server, targets, { timeoutMs: ctx.confirmTimeoutMs, signal: ctx.signal });
+  if (confirmed.ok) return confirmed;
+  const shown = confirmed.unmet.length > 0 ? describeUnmet(confirmed.unmet) : (confirmed.error ?? 'the tables could not be read');
+  return { ok: false, error: `${server.name}: the directors did not show ${what} within ${Math.round(ctx.confirmTimeoutMs / 1000)}s (${shown})` };
 }
 
 /** Apply, then confirm on every director. */
-export async function setAndConfirm(server: LbServer, targets: readonly SlotTarget[], ctx: LbContext, what: string): Promise<void> {
-  await applyTargets(server, targets, ctx);
-  await confirmTargets(server, targets, ctx, what);
+export async function setAndConfirm(server: LbServer, targets: readonly SlotTarget[], ctx: LbContext, what: string): Promise<LbStep> {
+  const applied = await applyTargets(server, targets, ctx);
+  if (!applied.ok) return applied;
+  return confirmTargets(server, targets, ctx, what);
 }
 
 /** The weights to restore in ramp steps: fractions of each slot's saved weight, at least 1. */
@@ -129,29 +113,4 @@ export function rampTargets(saved: readonly SavedSlot[], fraction: number): Slot
     slot,
     weight: slot.dest.weight === 0 ? 0 : Math.min(slot.dest.weight, Math.max(1, Math.floor(slot.dest.weight * fraction))),
   }));
-}
-
-/** The tables as they would be after the changes a dry run reported: real tables + overrides. */
-export function simulateTables(
-  real: ReadonlyMap<string, IpvsTable>,
-  overrides: ReadonlyArray<{ server: PoolServer; slot: SavedSlot; weight: number | null }>,
-): Map<string, IpvsTable> {
-  const out = new Map<string, IpvsTable>();
-  for (const [director, table] of real) {
-    out.set(director, {
-      ...table,
-      services: table.services.map((service) => {
-        let dests = service.dests;
-        for (const o of overrides) {
-          if (o.slot.director !== director || !findService({ ...table, services: [service] }, o.slot.service)) continue;
-          const current = findDest({ ...service, dests }, o.server);
-          if (o.weight === null) dests = dests.filter((d) => d !== current);
-          else if (current) dests = dests.map((d) => (d === current ? { ...d, weight: o.weight as number } : d));
-          else dests = [...dests, { ...o.slot.dest, weight: o.weight, activeConns: 0, inactiveConns: 0, persistConns: 0 }];
-        }
-        return { ...service, dests };
-      }),
-    });
-  }
-  return out;
 }

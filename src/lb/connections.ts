@@ -1,10 +1,8 @@
 // Counting a server's connections: from the directors' tables, or with `ss` on the server
 // itself (the accurate source in DR/TUN, where the director sees only inbound packets).
-import { ReleaseError } from '../core/errors.ts';
 import type { IpvsTable } from '../ipvs/model.ts';
-import { findDest, findService } from './pool.ts';
-import type { LbContext, LbServer, SavedSlot } from './types.ts';
-import type { ConnectionCount } from './wait-drained.ts';
+import { currentDest } from './apply.ts';
+import type { ConnectionCount, ConnectionCounter, CountResult, DirectorTables, LbServer, SavedSlot } from './types.ts';
 
 /** Sums the server's counters over every director and service. NOTE: InActConn counts only in
  * NAT (Masq), where the director sees both directions; in DR it is inferred noise (LVS.md §4.4). */
@@ -12,9 +10,7 @@ export function countFromTables(tables: ReadonlyMap<string, IpvsTable>, server: 
   let count = 0;
   let persist = 0;
   for (const slot of saved) {
-    const table = tables.get(slot.director);
-    const service = table && findService(table, slot.service);
-    const dest = service && findDest(service, server);
+    const dest = currentDest(tables, slot, server);
     if (!dest) continue;
     count += dest.activeConns + (dest.forward === 'Masq' ? dest.inactiveConns : 0);
     persist += dest.persistConns;
@@ -28,26 +24,32 @@ export function ssCommand(ports: readonly number[]): string[] {
   return ['ss', '-Htn', 'state', 'established', `( ${filter} )`];
 }
 
-export async function countFromServer(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<ConnectionCount> {
+async function countOnServer(server: LbServer, saved: readonly SavedSlot[], timeoutMs: number, signal: AbortSignal): Promise<CountResult> {
   const ports = [...new Set(saved.map((s) => s.dest.port).filter((p) => p > 0))];
-  const result = await server.session.exec(
-    { argv: ssCommand(ports), mutates: false, timeoutMs: ctx.commandTimeoutMs, label: 'ss' },
-    { signal: ctx.signal },
-  );
+  const result = await server.session.exec({ argv: ssCommand(ports), mutates: false, timeoutMs, label: 'ss' }, { signal });
   if (!result.ok) {
-    throw new ReleaseError('RELEASE_FAILED', `${server.name}: could not count connections with ss (${result.stderr.trim() || `exit ${result.exitCode}`}).`, {
-      hint: 'Install iproute2 on the server, or count on the directors (drain.connections: director).',
-    });
+    return {
+      ok: false,
+      error: `${server.name}: could not count connections with ss (${result.stderr.trim() || `exit ${result.exitCode}`}); install iproute2 there, or count on the directors (drain.connections: director)`,
+    };
   }
   const count = result.stdout.split('\n').filter((line) => line.trim() !== '').length;
-  return { count, persist: 0 };
+  return { ok: true, count, persist: 0 };
 }
 
-export async function countConnectionsOf(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<ConnectionCount> {
-  if (ctx.connectionSource === 'server') {
-    // Templates are only on the directors: read them too, for the progress display.
-    const [own, tables] = await Promise.all([countFromServer(server, saved, ctx), (ctx.readCounters ?? ctx.readTables)(ctx.signal)]);
-    return { count: own.count, persist: countFromTables(tables, server, saved).persist };
-  }
-  return countFromTables(await (ctx.readCounters ?? ctx.readTables)(ctx.signal), server, saved);
+/** The counter a pipeline asks for (`drain.connections`), reading through the directors' port. */
+export function createConnectionCounter(input: { source: 'director' | 'server'; tables: DirectorTables; commandTimeoutMs: number }): ConnectionCounter {
+  return {
+    async count(server, saved, signal) {
+      if (input.source === 'server') {
+        // Templates are only on the directors: read them too, for the progress display.
+        const [own, read] = await Promise.all([countOnServer(server, saved, input.commandTimeoutMs, signal), input.tables.readCounters(signal)]);
+        if (!own.ok) return own;
+        return { ok: true, count: own.count, persist: read.ok ? countFromTables(read.tables, server, saved).persist : 0 };
+      }
+      const read = await input.tables.readCounters(signal);
+      if (!read.ok) return { ok: false, error: `${server.name}: ${read.error}` };
+      return { ok: true, ...countFromTables(read.tables, server, saved) };
+    },
+  };
 }

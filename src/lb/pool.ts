@@ -118,7 +118,7 @@ function serverPool(
         label: describeServiceKey(key),
         dest: p.dest,
         scheduler: p.service?.scheduler ?? '',
-        ...(p.service?.persistent !== undefined ? { persistent: p.service.persistent } : {}),
+        persistent: p.service?.persistent,
         flags: p.service?.flags ?? [],
       });
     }

@@ -1,11 +1,11 @@
-// The load-balancer side of a release: drivers that satisfy one type, chosen by name.
+// The load-balancer side of a release: drivers that satisfy one type, chosen by name, acting
+// through two ports (the directors' tables, the connection counter). Expected outcomes are values.
 import type { Clock } from '../core/clock.ts';
 import type { Emit } from '../events/types.ts';
+import type { IpvsCommand } from '../ipvs/commands.ts';
 import type { Destination, IpvsTable, ServiceKey } from '../ipvs/model.ts';
 import type { HostSession } from '../transport/types.ts';
-import type { DirectorHandle } from './directors.ts';
 import type { PoolServer } from './pool.ts';
-import type { ConnectionCount } from './wait-drained.ts';
 
 export const DRAIN_METHODS = ['ipvsadm', 'quiesce', 'healthfile'] as const;
 export type DrainMethod = (typeof DRAIN_METHODS)[number];
@@ -25,39 +25,89 @@ export interface LbServer extends PoolServer {
   healthFile?: string;
 }
 
+/** Success, or why not in one line naming the server and director. */
+export type LbStep = { ok: true } | { ok: false; error: string };
+
+export type TablesRead = { ok: true; tables: Map<string, IpvsTable> } | { ok: false; error: string };
+
+/** One ipvsadm command for one director. */
+export interface DirectorCommand {
+  director: string;
+  command: IpvsCommand;
+}
+
+/** What became of one command: `detail` says why it failed (exit status and stderr, a lost connection). */
+export type CommandOutcome = { ok: true; command: string } | { ok: false; command: string; detail: string };
+
+/**
+ * What one slot should show: a weight, absent (null), or `out`: weight 0 or absent, whichever
+ * keepalived chooses (inhibit_on_failure or not).
+ */
+export type SlotWant = number | null | 'out';
+
+export interface SlotTarget {
+  slot: SavedSlot;
+  weight: SlotWant;
+}
+
+/** A target that did not show in time, and what its director showed instead (null: absent). */
+export interface UnmetTarget {
+  target: SlotTarget;
+  shown: Destination | null;
+}
+
+export type ConfirmResult = { ok: true } | { ok: false; unmet: UnmetTarget[]; error?: string };
+
+/**
+ * Every director's IPVS table, behind one port: a release reads and changes tables only through
+ * it, so a dry run swaps in a simulated one and the engine runs the same code.
+ */
+export interface DirectorTables {
+  readonly directors: readonly string[];
+  /** The command line a command runs as on its director (sudo included), for reports. */
+  commandLine(command: DirectorCommand): string;
+  /** Every director's table as it is now: methods, weights, thresholds, counters. */
+  read(signal: AbortSignal): Promise<TablesRead>;
+  /** Only what counting connections needs; the drain wait polls this. */
+  readCounters(signal: AbortSignal): Promise<TablesRead>;
+  /** Runs the commands (in order per director); one outcome per command, in the order given. */
+  apply(commands: readonly DirectorCommand[], signal: AbortSignal): Promise<CommandOutcome[]>;
+  /** Reads until every director shows each target for `server`, or `timeoutMs` passes. */
+  confirm(server: PoolServer, targets: readonly SlotTarget[], options: { timeoutMs: number; signal: AbortSignal }): Promise<ConfirmResult>;
+}
+
+/** Connections that keep the server busy, and persistence templates still pointing at it. */
+export interface ConnectionCount {
+  count: number;
+  persist: number;
+}
+
+export type CountResult = ({ ok: true } & ConnectionCount) | { ok: false; error: string };
+
+/** Counts a drained server's connections (on the directors, or with `ss` on the server). */
+export interface ConnectionCounter {
+  count(server: LbServer, saved: readonly SavedSlot[], signal: AbortSignal): Promise<CountResult>;
+}
+
 export interface LbContext {
-  directors: readonly DirectorHandle[];
-  services: readonly ServiceKey[];
-  sudo: boolean;
-  /** Timeout of one remote command. */
+  tables: DirectorTables;
+  connections: ConnectionCounter;
+  /** Timeout of one remote command on a server (the health-file move). */
   commandTimeoutMs: number;
   /** How long a change may take to show in every director's table (keepalived: its check cycle). */
   confirmTimeoutMs: number;
-  pollMs: number;
-  /** Count connections on the directors, or with `ss` on the server (DR/TUN). */
-  connectionSource: 'director' | 'server';
   ramp?: { steps: number[]; intervalMs: number };
   emit: Emit;
   clock: Clock;
   signal: AbortSignal;
-  /** Dry run: commands are reported, not run; confirmations are skipped. */
-  dryRun?: boolean;
-  /** Called for each slot change sent (dry run uses it to simulate the tables). */
-  onApplied?(server: PoolServer, slot: SavedSlot, weight: number | null): void;
-  /** Re-reads every director (used to confirm each change). */
-  readTables(signal: AbortSignal): Promise<Map<string, IpvsTable>>;
-  /** Reads only what counting connections needs (no thresholds): the drain wait polls this. */
-  readCounters?(signal: AbortSignal): Promise<Map<string, IpvsTable>>;
 }
 
 export interface LbDriver {
   readonly method: DrainMethod;
-  /** Stops new connections to the server on every director, confirmed. Returns what to restore. */
-  drain(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<void>;
-  /** The connections still on the server. */
-  countConnections(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<ConnectionCount>;
+  /** Stops new connections to the server on every director, confirmed. */
+  drain(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<LbStep>;
   /** After the connections are gone (ipvsadm: delete the destination). */
-  finishDrain(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<void>;
+  finishDrain(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<LbStep>;
   /** Puts the server back with its saved method and weight on every director, confirmed. */
-  restore(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<void>;
+  restore(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<LbStep>;
 }

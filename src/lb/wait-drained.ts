@@ -1,16 +1,10 @@
 // The drain wait: poll a connection count until it stays at or under a threshold for a settle
-// period, or a deadline passes. Effects (counting, sleeping) are injected.
+// period, or a deadline passes. Effects (counting, sleeping) are injected; the end is a value.
 import type { Clock } from '../core/clock.ts';
-
-export interface ConnectionCount {
-  /** Connections that keep the server busy (ActiveConn, + InActConn in NAT, or `ss`). */
-  count: number;
-  /** Persistence templates still pointing at the server (shown, not waited on). */
-  persist: number;
-}
+import type { ConnectionCount, CountResult } from './types.ts';
 
 export interface DrainWaitOptions {
-  count: (signal: AbortSignal) => Promise<ConnectionCount>;
+  count: (signal: AbortSignal) => Promise<CountResult>;
   threshold: number;
   settleMs: number;
   timeoutMs: number;
@@ -20,14 +14,20 @@ export interface DrainWaitOptions {
   onProgress?: (progress: { count: number; persist: number; remainingMs: number; settledMs: number }) => void;
 }
 
-export interface DrainWaitResult {
-  drained: boolean;
-  timedOut: boolean;
+interface WaitTimes {
   durationMs: number;
-  /** The count at the start and at the end of the wait. */
+  /** The count at the start and at the end of the wait (zeros when nothing was counted). */
   first: ConnectionCount;
   last: ConnectionCount;
 }
+
+export type DrainWaitResult =
+  | ({ kind: 'drained' } & WaitTimes)
+  | ({ kind: 'timed-out' } & WaitTimes)
+  | ({ kind: 'failed'; error: string } & WaitTimes)
+  | ({ kind: 'interrupted' } & WaitTimes);
+
+const NONE: ConnectionCount = { count: 0, persist: 0 };
 
 /** Waits until the count has been <= threshold for settleMs; never longer than timeoutMs. */
 export async function waitForDrain(options: DrainWaitOptions): Promise<DrainWaitResult> {
@@ -35,24 +35,25 @@ export async function waitForDrain(options: DrainWaitOptions): Promise<DrainWait
   const start = clock.now().getTime();
   let quietSince: number | undefined;
   let first: ConnectionCount | undefined;
+  let last: ConnectionCount = NONE;
+  const times = () => ({ durationMs: clock.now().getTime() - start, first: first ?? last, last });
   for (;;) {
-    signal.throwIfAborted();
-    const current = await options.count(signal);
-    first ??= current;
+    if (signal.aborted) return { kind: 'interrupted', ...times() };
+    const counted = await options.count(signal);
+    if (signal.aborted) return { kind: 'interrupted', ...times() };
+    if (!counted.ok) return { kind: 'failed', error: counted.error, ...times() };
+    last = { count: counted.count, persist: counted.persist };
+    first ??= last;
     const now = clock.now().getTime();
     const elapsed = now - start;
-    if (current.count <= options.threshold) quietSince ??= now;
+    if (last.count <= options.threshold) quietSince ??= now;
     else quietSince = undefined;
     const settledMs = quietSince === undefined ? 0 : now - quietSince;
     const remainingMs = Math.max(0, options.timeoutMs - elapsed);
-    options.onProgress?.({ count: current.count, persist: current.persist, remainingMs, settledMs });
-    if (quietSince !== undefined && settledMs >= options.settleMs) {
-      return { drained: true, timedOut: false, durationMs: elapsed, first, last: current };
-    }
-    if (elapsed >= options.timeoutMs) {
-      return { drained: false, timedOut: true, durationMs: elapsed, first, last: current };
-    }
+    options.onProgress?.({ count: last.count, persist: last.persist, remainingMs, settledMs });
+    if (quietSince !== undefined && settledMs >= options.settleMs) return { kind: 'drained', ...times() };
+    if (elapsed >= options.timeoutMs) return { kind: 'timed-out', ...times() };
     const untilSettled = quietSince === undefined ? options.pollMs : options.settleMs - settledMs;
-    await clock.sleep(Math.max(1, Math.min(options.pollMs, untilSettled, remainingMs)), signal);
+    await clock.sleep(Math.max(1, Math.min(options.pollMs, untilSettled, remainingMs)), signal).catch(() => undefined);
   }
 }

@@ -2,8 +2,9 @@
 // batch ahead, windows checked before every batch, and the failure policy (stop; with
 // `rollback: all`, roll finished servers back in batches with the same drain discipline).
 import type { Plan } from '../plan/types.ts';
-import { releaseServer, rollbackServer } from './flow.ts';
-import type { FlowContext, RunServer, ServerResult } from './types.ts';
+import { emitFinished, releaseServer } from './flow.ts';
+import { rollBackInBatches } from './rollback-batches.ts';
+import { isStuckOut, type FlowContext, type RunServer, type ServerResult } from './types.ts';
 
 export type BatchRunOutcome =
   | { kind: 'released' }
@@ -115,20 +116,6 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
   return { outcome: { kind: 'released' }, results };
 }
 
-export function emitFinished(ctx: FlowContext, r: ServerResult): void {
-  ctx.emit({
-    type: 'server-finished',
-    server: r.server,
-    outcome: r.outcome,
-    releaseBefore: r.releaseBefore,
-    releaseAfter: r.releaseAfter,
-    outOfPoolMs: r.outOfPoolMs,
-    drainMs: r.drainMs,
-    ...(r.failedStep ? { failedStep: r.failedStep } : {}),
-    ...(r.error ? { error: r.error } : {}),
-  });
-}
-
 /** After a failure: with `rollback: all`, roll back every server this release finished. */
 async function finishFailed(options: BatchRunOptions, ctx: FlowContext, results: ServerResult[]): Promise<BatchRunResult> {
   if (options.rollbackPolicy !== 'all') return { outcome: { kind: 'failed', rolledBack: false }, results };
@@ -136,7 +123,7 @@ async function finishFailed(options: BatchRunOptions, ctx: FlowContext, results:
     ...(options.previouslyReleased ?? []),
     ...results.filter((r) => r.outcome === 'released').map((r) => options.servers.get(r.server)),
   ].filter((s): s is RunServer => s !== undefined);
-  const stuckOut = results.filter((r) => r.outcome === 'rollback-failed' || r.outcome === 'restore-failed').length;
+  const stuckOut = results.filter(isStuckOut).length;
   // Invariant 1 holds during rollback too: servers left out count against every batch's budget.
   const room = Math.min(...options.plan.batches.map((b) => b.budget)) - options.plan.alreadyOut - stuckOut;
   if (released.length > 0 && room < 1) {
@@ -147,22 +134,13 @@ async function finishFailed(options: BatchRunOptions, ctx: FlowContext, results:
     });
     return { outcome: { kind: 'failed', rolledBack: false }, results };
   }
-  for (let i = 0; i < released.length; i += room) {
-    const batch = released.slice(i, i + room);
-    ctx.emit({ type: 'batch-started', index: i / room, servers: batch.map((s) => s.name), purpose: 'rollback' });
-    const rolled = await Promise.all(
-      // NOTE: a server with no recorded previous release is not "rolled back" onto the bad one:
-      // rollBackDrained leaves it out of the pool and names it.
-      batch.map((server) => rollbackServer(server, ctx, ctx.release, server.releaseBefore)),
-    );
-    for (const r of rolled) {
-      emitFinished(ctx, r);
-      const at = results.findIndex((x) => x.server === r.server);
-      if (at >= 0) results[at] = { ...r, releaseBefore: results[at]?.releaseBefore ?? r.releaseBefore };
-      else results.push(r);
-    }
-    ctx.emit({ type: 'batch-finished', index: i / room, ok: rolled.every((r) => r.outcome === 'rolled-back') });
-    if (rolled.some((r) => r.outcome !== 'rolled-back')) break;
+  // NOTE: a server with no recorded previous release is not "rolled back" onto the bad one:
+  // the flow leaves it out of the pool and names it.
+  const rolled = await rollBackInBatches({ targets: released.map((server) => ({ server, current: ctx.release, to: server.releaseBefore })), room }, ctx);
+  for (const r of rolled) {
+    const at = results.findIndex((x) => x.server === r.server);
+    if (at >= 0) results[at] = { ...r, releaseBefore: results[at]?.releaseBefore ?? r.releaseBefore };
+    else results.push(r);
   }
   return { outcome: { kind: 'failed', rolledBack: true }, results };
 }

@@ -1,15 +1,25 @@
 // One server's way through a batch: drain on every director → wait for zero connections →
 // deploy → verify → restore → cleanup; on failure, roll back to the recorded release, verify,
-// and restore, or stay out and be named. Outcomes are values; only bugs throw.
+// and restore, or stay out and be named. Outcomes are values; only bugs throw, and even a bug
+// in a drain step puts the server back rather than leave it out of the pool.
 import { isReleaseError } from '../core/errors.ts';
 import type { SavedSlotRecord } from '../events/types.ts';
-import type { SavedSlot } from '../lb/types.ts';
+import type { LbStep, SavedSlot } from '../lb/types.ts';
 import { waitForDrain } from '../lb/wait-drained.ts';
 import type { FlowContext, RunServer, ServerResult } from './types.ts';
 
 function message(error: unknown): string {
   if (isReleaseError(error)) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A driver step that threw (a bug) is a failed step, so the flow still puts the server back. */
+async function guarded(step: () => Promise<LbStep>): Promise<LbStep> {
+  try {
+    return await step();
+  } catch (error) {
+    return { ok: false, error: `internal error: ${message(error)}` };
+  }
 }
 
 export function slotRecords(saved: readonly SavedSlot[]): SavedSlotRecord[] {
@@ -25,12 +35,13 @@ export function slotRecords(saved: readonly SavedSlot[]): SavedSlotRecord[] {
       weight: dest.weight,
       upperThreshold: dest.upperThreshold,
       lowerThreshold: dest.lowerThreshold,
-      ...(dest.tunnelType ? { tunnelType: dest.tunnelType } : {}),
+      tunnelType: dest.tunnelType,
     },
   }));
 }
 
-interface Drained {
+/** A server out of the pool: what to put back, and since when. */
+export interface Drained {
   saved: SavedSlot[];
   startedAt: number;
   drainMs: number;
@@ -44,139 +55,95 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
   const startedAt = ctx.clock.now().getTime();
   ctx.emit({ type: 'server-draining', server: server.name, method: ctx.driver.method, purpose, saved: slotRecords(saved) });
   const base = { server: server.name, releaseBefore: server.releaseBefore, releaseAfter: server.releaseBefore };
-  const putBack = async (outcome: 'restored' | 'interrupted', failedStep: string, error: string): Promise<DrainOutcome> => {
-    const restored = await restoreServer(server, saved, startedAt, ctx);
+  const putBack = async (failedStep: string, error: string): Promise<DrainOutcome> => {
+    const interrupted = ctx.stop.aborted;
+    const restored = await restoreServer({ server, saved, startedAt }, ctx);
     const elapsed = ctx.clock.now().getTime() - startedAt;
-    if (!restored.ok) {
-      return { ok: false, result: { ...base, outcome: 'restore-failed', outOfPoolMs: elapsed, drainMs: elapsed, failedStep: 'restore', error: `${error}; then ${restored.error}` } };
-    }
-    return { ok: false, result: { ...base, outcome, outOfPoolMs: elapsed, drainMs: elapsed, failedStep, error } };
+    const times = { outOfPoolMs: elapsed, drainMs: elapsed };
+    if (!restored.ok) return { ok: false, result: { ...base, ...times, outcome: 'restore-failed', failedStep: 'restore', error: `${error}; then ${restored.error}` } };
+    if (interrupted) return { ok: false, result: { ...base, ...times, outcome: 'interrupted', failedStep, error: `interrupted during the ${failedStep}` } };
+    return { ok: false, result: { ...base, ...times, outcome: 'restored', failedStep, error } };
   };
-  const failed = (step: string, error: unknown) =>
-    ctx.stop.aborted ? putBack('interrupted', step, `interrupted during the ${step}`) : putBack('restored', step, message(error));
-  try {
-    await ctx.driver.drain(server, saved, ctx.lb);
-  } catch (error) {
-    return failed('drain', error);
+  const drained = await guarded(() => ctx.driver.drain(server, saved, ctx.lb));
+  if (!drained.ok) return putBack('drain', drained.error);
+  const wait = await waitForDrain({
+    ...ctx.drain,
+    clock: ctx.clock,
+    signal: ctx.stop,
+    count: (signal) => ctx.lb.connections.count(server, saved, signal),
+    onProgress: (p) => ctx.emit({ type: 'connections', server: server.name, ...p }),
+  });
+  if (wait.kind === 'interrupted') return putBack('wait', 'interrupted');
+  if (wait.kind === 'failed') return putBack('wait', wait.error);
+  ctx.emit({ type: 'server-drained', server: server.name, drainMs: wait.durationMs, connections: wait.last.count, timedOut: wait.kind === 'timed-out' });
+  if (wait.kind === 'timed-out' && ctx.drain.onTimeout === 'fail') {
+    return putBack('wait', `still ${wait.last.count} connection(s) after the ${Math.round(ctx.drain.timeoutMs / 1000)}s drain deadline`);
   }
-  if (ctx.dryRun) {
-    // Nothing to wait for in a dry run, but the delete must still be reported.
-    try {
-      await ctx.driver.finishDrain(server, saved, ctx.lb);
-    } catch (error) {
-      return failed('drain', error);
-    }
-    return { ok: true, drained: { saved, startedAt, drainMs: 0 } };
-  }
-  let wait;
-  try {
-    wait = await waitForDrain({
-      ...ctx.drain,
-      clock: ctx.clock,
-      signal: ctx.stop,
-      count: (signal) => ctx.driver.countConnections(server, saved, { ...ctx.lb, signal }),
-      onProgress: (p) => ctx.emit({ type: 'connections', server: server.name, ...p }),
-    });
-  } catch (error) {
-    return failed('wait', error);
-  }
-  ctx.emit({ type: 'server-drained', server: server.name, drainMs: wait.durationMs, connections: wait.last.count, timedOut: wait.timedOut });
-  if (wait.timedOut && ctx.drain.onTimeout === 'fail') {
-    return putBack('restored', 'wait', `still ${wait.last.count} connection(s) after the ${Math.round(ctx.drain.timeoutMs / 1000)}s drain deadline`);
-  }
-  try {
-    await ctx.driver.finishDrain(server, saved, ctx.lb);
-  } catch (error) {
-    return failed('drain', error);
-  }
+  const finished = await guarded(() => ctx.driver.finishDrain(server, saved, ctx.lb));
+  if (!finished.ok) return putBack('drain', finished.error);
   return { ok: true, drained: { saved, startedAt, drainMs: wait.durationMs } };
 }
 
 /** Puts the server back on every director; runs even when interrupted. */
-export async function restoreServer(
-  server: RunServer,
-  saved: SavedSlot[],
-  startedAt: number,
-  ctx: FlowContext,
-): Promise<{ ok: true } | { ok: false; error: string }> {
-  try {
-    // Restore is computed from the tables as they are, so one more try after a hiccup is safe.
-    await ctx.driver.restore(server, saved, { ...ctx.lb, signal: ctx.never }).catch((first: unknown) => {
-      ctx.emit({ type: 'retry', server: server.name, what: 'restore', attempt: 1, delayMs: 0, error: message(first) });
-      return ctx.driver.restore(server, saved, { ...ctx.lb, signal: ctx.never });
-    });
-  } catch (error) {
+export async function restoreServer(input: { server: RunServer; saved: SavedSlot[]; startedAt: number }, ctx: FlowContext): Promise<LbStep> {
+  const { server, saved } = input;
+  const lb = { ...ctx.lb, signal: ctx.never };
+  // Restore is computed from the tables as they are, so one more try after a hiccup is safe.
+  let restored = await guarded(() => ctx.driver.restore(server, saved, lb));
+  if (!restored.ok) {
+    ctx.emit({ type: 'retry', server: server.name, what: 'restore', attempt: 1, delayMs: 0, error: restored.error });
+    restored = await guarded(() => ctx.driver.restore(server, saved, lb));
+  }
+  if (!restored.ok) {
     // Half restored (back on one director, not the other) is the worst state: the directors
     // disagree. Take it back out where it got in; it stays out and is named (exit 4).
-    const retreat = await ctx.driver.drain(server, saved, { ...ctx.lb, signal: ctx.never }).then(
-      () => '; it was taken back out of the pool on every director',
-      (again) => `; taking it back out failed too (${message(again)}): check every director`,
-    );
-    return { ok: false, error: `could not restore ${server.name}: ${message(error)}${retreat}` };
+    const retreat = await guarded(() => ctx.driver.drain(server, saved, lb));
+    const after = retreat.ok ? 'it was taken back out of the pool on every director' : `taking it back out failed too (${retreat.error}): check every director`;
+    return { ok: false, error: `could not restore ${server.name}: ${restored.error}; ${after}` };
   }
-  const outOfPoolMs = ctx.clock.now().getTime() - startedAt;
   ctx.emit({
     type: 'server-restored',
     server: server.name,
-    outOfPoolMs,
+    outOfPoolMs: ctx.clock.now().getTime() - input.startedAt,
     weights: saved.map((s) => ({ director: s.director, service: s.label, weight: s.dest.weight })),
   });
   return { ok: true };
 }
 
-/** Runs a phase and records the release switch around `deploy`/`rollback`. */
-export async function switchRelease(
-  server: RunServer,
-  ctx: FlowContext,
-  phase: 'deploy' | 'rollback',
-  from: string | null,
-  to: string,
-  previous: string | null,
-) {
-  ctx.emit({ type: 'release-switch', stage: 'intent', server: server.name, from, to });
-  const result = await ctx.runPhase(phase, server, { release: phase === 'deploy' ? to : (from ?? to), previous }, ctx.never);
-  if (result.ok) ctx.emit({ type: 'release-switch', stage: 'done', server: server.name, from, to });
+/** Runs `deploy` or `rollback` and records the release switch around it. */
+export async function switchRelease(server: RunServer, ctx: FlowContext, change: { phase: 'deploy' | 'rollback'; from: string | null; to: string; previous: string | null }) {
+  ctx.emit({ type: 'release-switch', stage: 'intent', server: server.name, from: change.from, to: change.to });
+  const release = change.phase === 'deploy' ? change.to : (change.from ?? change.to);
+  const result = await ctx.runPhase(change.phase, server, { release, previous: change.previous }, ctx.never);
+  if (result.ok) ctx.emit({ type: 'release-switch', stage: 'done', server: server.name, from: change.from, to: change.to });
   return result;
 }
 
-/** Rolls a drained server back to `to`, verifies it, and restores it; or leaves it out, named. */
+/** Rolls a drained server back from `bad` to `to`, verifies it, and restores it; or leaves it out, named. */
 async function rollBackDrained(
-  server: RunServer,
+  input: { server: RunServer; drained: Drained; bad: string; to: string | null; cause?: { failedStep: string; error: string } },
   ctx: FlowContext,
-  drained: Drained,
-  bad: string,
-  to: string | null,
-  cause: { failedStep: string; error: string; outcome: 'rolled-back' },
 ): Promise<ServerResult> {
+  const { server, drained, bad, to, cause } = input;
   const elapsed = () => ctx.clock.now().getTime() - drained.startedAt;
-  const stuck = (step: string, detail: string): ServerResult => ({
-    server: server.name,
+  const base = { server: server.name, releaseBefore: server.releaseBefore, drainMs: drained.drainMs };
+  const stuck = (step: string, detail: string, releaseAfter: string): ServerResult => ({
+    ...base,
     outcome: 'rollback-failed',
-    releaseBefore: server.releaseBefore,
-    releaseAfter: bad,
+    releaseAfter,
     outOfPoolMs: elapsed(),
-    drainMs: drained.drainMs,
     failedStep: step,
-    error: `${cause.error}; rollback failed at ${step}: ${detail}`,
+    error: cause ? `${cause.error}; rollback failed at ${step}: ${detail}` : `rollback failed at ${step}: ${detail}`,
   });
-  if (to === null) return stuck('rollback', 'no previous release was recorded for this server');
-  const rolled = await switchRelease(server, ctx, 'rollback', bad, to, to);
-  if (!rolled.ok) return stuck(`rollback: ${rolled.step}`, rolled.detail);
+  if (to === null) return stuck('rollback', 'no previous release was recorded for this server', bad);
+  const rolled = await switchRelease(server, ctx, { phase: 'rollback', from: bad, to, previous: to });
+  if (!rolled.ok) return stuck(`rollback: ${rolled.step}`, rolled.detail, bad);
   const verified = await ctx.runPhase('verify', server, { release: to, previous: null }, ctx.never);
   // The switch back was done: the server runs `to`, though it failed its checks.
-  if (!verified.ok) return { ...stuck(`verify after rollback: ${verified.step}`, verified.detail), releaseAfter: to };
-  const restored = await restoreServer(server, drained.saved, drained.startedAt, ctx);
-  if (!restored.ok) return { ...stuck('restore', restored.error), releaseAfter: to, outcome: 'restore-failed' };
-  return {
-    server: server.name,
-    outcome: cause.outcome,
-    releaseBefore: server.releaseBefore,
-    releaseAfter: to,
-    outOfPoolMs: elapsed(),
-    drainMs: drained.drainMs,
-    failedStep: cause.failedStep,
-    error: cause.error,
-  };
+  if (!verified.ok) return stuck(`verify after rollback: ${verified.step}`, verified.detail, to);
+  const restored = await restoreServer({ server, saved: drained.saved, startedAt: drained.startedAt }, ctx);
+  if (!restored.ok) return { ...stuck('restore', restored.error, to), outcome: 'restore-failed' };
+  return { ...base, outcome: 'rolled-back', releaseAfter: to, outOfPoolMs: elapsed(), failedStep: cause?.failedStep, error: cause?.error };
 }
 
 /** Releases one server whose prepare phase has already run. */
@@ -186,13 +153,13 @@ export async function releaseServer(server: RunServer, ctx: FlowContext): Promis
   const { drained } = drainedOutcome;
   const fail = async (failedStep: string, error: string) => {
     ctx.emit({ type: 'marked-bad', server: server.name, release: ctx.release });
-    return rollBackDrained(server, ctx, drained, ctx.release, server.releaseBefore, { failedStep, error, outcome: 'rolled-back' });
+    return rollBackDrained({ server, drained, bad: ctx.release, to: server.releaseBefore, cause: { failedStep, error } }, ctx);
   };
-  const deployed = await switchRelease(server, ctx, 'deploy', server.releaseBefore, ctx.release, server.releaseBefore);
+  const deployed = await switchRelease(server, ctx, { phase: 'deploy', from: server.releaseBefore, to: ctx.release, previous: server.releaseBefore });
   if (!deployed.ok) return fail(`deploy: ${deployed.step}`, deployed.detail);
   const verified = await ctx.runPhase('verify', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never);
   if (!verified.ok) return fail(`verify: ${verified.step}`, verified.detail);
-  const restored = await restoreServer(server, drained.saved, drained.startedAt, ctx);
+  const restored = await restoreServer({ server, saved: drained.saved, startedAt: drained.startedAt }, ctx);
   const outOfPoolMs = ctx.clock.now().getTime() - drained.startedAt;
   const base = { server: server.name, releaseBefore: server.releaseBefore, releaseAfter: ctx.release, outOfPoolMs, drainMs: drained.drainMs };
   if (!restored.ok) return { ...base, outcome: 'restore-failed', failedStep: 'restore', error: restored.error };
@@ -203,15 +170,15 @@ export async function releaseServer(server: RunServer, ctx: FlowContext): Promis
   return { ...base, outcome: 'released' };
 }
 
-/** Rolls an in-pool server back to `to` with the same drain discipline (rollback: all, `release rollback`). */
-export async function rollbackServer(server: RunServer, ctx: FlowContext, current: string, to: string | null): Promise<ServerResult> {
+/** Rolls an in-pool server from `current` back to `to`, with the same drain discipline as a release. */
+export async function rollbackServer(input: { server: RunServer; current: string; to: string | null }, ctx: FlowContext): Promise<ServerResult> {
+  const server = { ...input.server, releaseBefore: input.current };
   const drainedOutcome = await drainServer(server, ctx, 'rollback');
-  if (!drainedOutcome.ok) return { ...drainedOutcome.result, releaseBefore: current, releaseAfter: current };
-  const result = await rollBackDrained({ ...server, releaseBefore: current }, ctx, drainedOutcome.drained, current, to, {
-    failedStep: '',
-    error: '',
-    outcome: 'rolled-back',
-  });
-  const { failedStep, error, ...rest } = result;
-  return result.outcome === 'rolled-back' ? rest : { ...rest, ...(failedStep ? { failedStep } : {}), ...(error ? { error: error.replace(/^; /, '') } : {}) };
+  if (!drainedOutcome.ok) return { ...drainedOutcome.result, releaseBefore: input.current, releaseAfter: input.current };
+  return rollBackDrained({ server, drained: drainedOutcome.drained, bad: input.current, to: input.to }, ctx);
+}
+
+/** The `server-finished` event of a result. */
+export function emitFinished(ctx: Pick<FlowContext, 'emit'>, r: ServerResult): void {
+  ctx.emit({ type: 'server-finished', ...r });
 }

@@ -2,6 +2,7 @@
 // the pool, and warn about the pitfalls of the chosen drain method. Reads only.
 import type { Cluster, Pipeline, RealServer } from '../config/types.ts';
 import { ReleaseError } from '../core/errors.ts';
+import type { WarningCode } from '../core/warnings.ts';
 import type { IpvsTable } from '../ipvs/model.ts';
 import { readAllTables, type DirectorHandle } from '../lb/directors.ts';
 import { buildPoolState, type PoolServer, type PoolState } from '../lb/pool.ts';
@@ -14,7 +15,7 @@ export interface Preflight {
   pool: PoolState;
   /** What `current` points to on each server (null: no release yet, or unreadable). */
   releases: Map<string, string | null>;
-  warnings: { code: string; message: string; server?: string; director?: string }[];
+  warnings: { code: WarningCode; message: string; server?: string; director?: string }[];
 }
 
 export function currentLinkPath(root: string | undefined): string {
@@ -99,7 +100,7 @@ export async function runPreflight(input: {
 }): Promise<Preflight> {
   const persistentConn = false;
   const [tables, releases] = await Promise.all([
-    readAllTables(input.directors, { sudo: input.sudo, timeoutMs: 15_000, persistentConn, ...(input.signal ? { signal: input.signal } : {}) }),
+    readAllTables(input.directors, { sudo: input.sudo, timeoutMs: 15_000, persistentConn, signal: input.signal }),
     Promise.all(input.servers.map(async (s) => [s.name, await readCurrentRelease(s.session, s.root, input.signal)] as const)),
   ]);
   const pool = buildPoolState({
@@ -109,7 +110,7 @@ export async function runPreflight(input: {
     tables,
   });
   const warnings = [
-    ...pool.warnings.map((message) => ({ code: 'DIRECTORS_DISAGREE', message })),
+    ...pool.warnings.map((message) => ({ code: 'DIRECTORS_DISAGREE' as const, message })),
     ...drainWarnings(pool, input.pipeline, input.keepalivedManaged),
   ];
   return { tables, pool, releases: new Map(releases), warnings };

@@ -1,9 +1,11 @@
 // What the runner works with: resolved servers, the driver, the phase runner, and the outcome
-// of each server as a value.
+// of each server as a value (the `server-finished` event's shape).
 import type { RealServer } from '../config/types.ts';
 import type { Clock } from '../core/clock.ts';
-import type { Emit, Phase, ServerOutcome } from '../events/types.ts';
+import type { Emit, Phase, ServerResult } from '../events/types.ts';
 import type { LbContext, LbDriver, LbServer, SavedSlot } from '../lb/types.ts';
+
+export type { ServerResult } from '../events/types.ts';
 
 /** A real server as the runner needs it. */
 export interface RunServer extends LbServer {
@@ -23,17 +25,7 @@ export type PhaseRunner = (
   signal: AbortSignal,
 ) => Promise<PhaseResult>;
 
-export interface ServerResult {
-  server: string;
-  outcome: ServerOutcome;
-  releaseBefore: string | null;
-  releaseAfter: string | null;
-  outOfPoolMs: number;
-  drainMs: number;
-  failedStep?: string;
-  error?: string;
-}
-
+/** Everything one server's way through a batch needs. */
 export interface FlowContext {
   release: string;
   driver: LbDriver;
@@ -43,10 +35,12 @@ export interface FlowContext {
   savedSlots(server: RunServer): SavedSlot[];
   drain: { threshold: number; settleMs: number; timeoutMs: number; pollMs: number; onTimeout: 'fail' | 'proceed' };
   emit: Emit;
+  /** The clock of the waits (a dry run's does not wait). */
   clock: Clock;
   /** Aborted on the first interrupt: stop waiting, restore, take no new work. */
   stop: AbortSignal;
   /** Never aborted: what must finish (restores) runs under it. */
   never: AbortSignal;
-  dryRun: boolean;
 }
+
+export const isStuckOut = (r: ServerResult): boolean => r.outcome === 'rollback-failed' || r.outcome === 'restore-failed';

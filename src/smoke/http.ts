@@ -51,6 +51,9 @@ export type HttpCheckResult =
   | { ok: true; url: string; status: number; durationMs: number; attempts: number }
   | { ok: false; url: string; status?: number; detail: string; attempts: number };
 
+/** Runs one smoke check: `runHttpCheck`, or a dry run's reporting stand-in. */
+export type HttpChecker = (options: HttpCheckOptions) => Promise<HttpCheckResult>;
+
 type Attempt = { ok: true; status: number; durationMs: number } | { ok: false; status?: number; detail: string };
 
 /** A failed attempt, thrown only inside p-retry so it retries. */
@@ -111,7 +114,7 @@ export function prepareHttpCheck(options: HttpCheckOptions): PrepareResult {
     }
   }
   const method = (check.method ?? 'GET').toUpperCase();
-  return { ok: true, value: { url, method, expect, ...(pattern ? { pattern } : {}), ...(hostHeader ? { hostHeader } : {}) } };
+  return { ok: true, value: { url, method, expect, pattern, hostHeader } };
 }
 
 /** A transport failure in words: refused, timed out, reset... */
@@ -138,7 +141,7 @@ async function attemptOnce(prepared: PreparedCheck, options: HttpCheckOptions, a
       throwHttpErrors: false,
       responseType: 'text',
       agent: { http: agent },
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     });
     const durationMs = Math.round(performance.now() - started);
     const mismatch = describeMismatch(prepared.expect, { status: response.statusCode, headers: response.headers, body: response.body }, prepared.pattern);
@@ -177,7 +180,7 @@ export async function runHttpCheck(options: HttpCheckOptions): Promise<HttpCheck
         minTimeout: Math.max(0, check.intervalMs),
         factor: 1,
         randomize: false,
-        ...(signal ? { signal } : {}),
+        signal,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft, retryDelay }) => {
           if (retriesLeft > 0) emit({ type: 'retry', server, what, attempt: attemptNumber, delayMs: retryDelay, error: error.message });
         },

@@ -44,3 +44,10 @@ export function redactDeep<T>(value: T, redact: Redact): T {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** Values of variables whose names say they are secret (tokens, passwords, passphrases): what the redactor masks. */
+export function secretsOf(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => /TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|API_?KEY/i.test(name) && value !== undefined && value.length >= 4)
+    .map(([, value]) => value as string);
+}

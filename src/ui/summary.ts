@@ -98,7 +98,7 @@ export function createSummaryBuilder(): SummaryBuilder {
     run.runId ??= event.runId;
     switch (event.type) {
       case 'run-started':
-        Object.assign(run, { cluster: event.cluster, release: event.release, command: event.command, trigger: event.trigger, dryRun: event.dryRun });
+        Object.assign(run, { cluster: event.cluster, release: event.release, command: event.command, trigger: event.trigger, dryRun: event.dryRun ?? false });
         run.startedAt ??= event.at;
         if (event.forcedWindow) run.forcedWindow = { reason: event.forcedWindow.reason, blockers: [...event.forcedWindow.blockers] };
         return;
@@ -112,7 +112,7 @@ export function createSummaryBuilder(): SummaryBuilder {
         }
         return;
       case 'warning':
-        run.warnings.push({ code: event.code, message: event.message, ...(event.server ? { server: event.server } : {}), ...(event.director ? { director: event.director } : {}) });
+        run.warnings.push({ code: event.code, message: event.message, server: event.server, director: event.director });
         return;
       case 'batch-started':
         batches.set(event.index, { index: event.index, purpose: event.purpose, servers: [...event.servers], ok: null, startedAt: event.at, finishedAt: null, durationMs: null });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppSettings, Pipeline, Step } from '../../src/config/types.ts';
 import { createPhaseRunner } from '../../src/deploy/phase.ts';
+import { dryRunHttpCheck } from '../../src/dry-run/http.ts';
 import { poolServerOf } from '../../src/runner/preflight.ts';
 import type { RunServer } from '../../src/runner/types.ts';
 import { createFakeCluster, type FakeCluster } from '../helpers/fake-cluster.ts';
@@ -20,7 +21,7 @@ function setup(options: { root?: string; address?: string; smokePort?: number; a
 }
 
 function runner(fc: FakeCluster, pipeline: Pipeline, extra: { artifact?: string; dryRun?: boolean } = {}) {
-  return createPhaseRunner({ cluster: fc.cluster, pipeline, emit: fc.emit, clock: fc.clock, dryRun: extra.dryRun ?? false, ...(extra.artifact ? { artifact: extra.artifact } : {}) });
+  return createPhaseRunner({ cluster: fc.cluster, pipeline, emit: fc.emit, clock: fc.clock, artifact: extra.artifact, httpCheck: extra.dryRun ? dryRunHttpCheck(fc.emit) : undefined });
 }
 
 const signal = new AbortController().signal;

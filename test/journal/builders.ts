@@ -23,7 +23,7 @@ export async function releaseEvents(fc: FakeCluster, release: string, batch = '2
   const events: ReleaseEvent[] = [];
   try {
     await runRelease(
-      { cluster: fc.cluster, pipeline: aPipeline(), batch: parseBatchSpec(batch), release, trigger: 'ci', dryRun: false },
+      { cluster: fc.cluster, pipeline: aPipeline(), batch: parseBatchSpec(batch), release, trigger: 'ci' },
       {
         openSessions: async () => fc.sessions,
         emit: (e) => void events.push(e),

@@ -1,33 +1,45 @@
 // Test data for the load-balancer drivers: an LbContext, LbServers and saved slots over a fake cluster.
+import { createConnectionCounter } from '../../src/lb/connections.ts';
+import { createDirectorTables } from '../../src/lb/director-tables.ts';
 import { readAllTables } from '../../src/lb/directors.ts';
 import { buildPoolState } from '../../src/lb/pool.ts';
+import type { Clock } from '../../src/core/clock.ts';
 import type { LbContext, LbServer, SavedSlot } from '../../src/lb/types.ts';
 import { poolServerOf, savedSlotsOf } from '../../src/runner/preflight.ts';
 import type { FakeCluster } from '../helpers/fake-cluster.ts';
 
-/** An LbContext that reads the fake directors for real; timings small, overridable. */
-export function anLbContext(fc: FakeCluster, overrides: Partial<LbContext> = {}): LbContext {
-  const sudo = overrides.sudo ?? fc.cluster.directors.some((d) => d.ssh.sudo);
+export interface LbContextOptions {
+  sudo?: boolean;
+  connectionSource?: 'director' | 'server';
+  /** Between two confirming reads. */
+  pollMs?: number;
+  confirmTimeoutMs?: number;
+  ramp?: LbContext['ramp'];
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+/** An LbContext that reads the fake directors for real through the real ports; timings small, overridable. */
+export function anLbContext(fc: FakeCluster, options: LbContextOptions = {}): LbContext {
+  const sudo = options.sudo ?? fc.cluster.directors.some((d) => d.ssh.sudo);
+  const clock = options.clock ?? fc.clock;
+  const tables = createDirectorTables({ directors: fc.directorHandles, sudo, commandTimeoutMs: 10_000, persistentConn: false, pollMs: options.pollMs ?? 1000, clock });
   return {
-    directors: fc.directorHandles,
-    services: fc.cluster.services.map((s) => s.key),
-    sudo,
+    tables,
+    connections: createConnectionCounter({ source: options.connectionSource ?? 'director', tables, commandTimeoutMs: 10_000 }),
     commandTimeoutMs: 10_000,
-    confirmTimeoutMs: 30_000,
-    pollMs: 1000,
-    connectionSource: 'director',
+    confirmTimeoutMs: options.confirmTimeoutMs ?? 30_000,
+    ramp: options.ramp,
     emit: fc.emit,
-    clock: fc.clock,
-    signal: new AbortController().signal,
-    readTables: (signal) => readAllTables(fc.directorHandles, { sudo, timeoutMs: 10_000, signal }),
-    ...overrides,
+    clock,
+    signal: options.signal ?? new AbortController().signal,
   };
 }
 
 export function anLbServer(fc: FakeCluster, name: string): LbServer {
   const config = fc.cluster.realServers.find((s) => s.name === name);
   if (!config) throw new Error(`no server ${name}`);
-  return { ...poolServerOf(config), session: fc.session(name), ...(config.app.healthFile ? { healthFile: config.app.healthFile } : {}) };
+  return { ...poolServerOf(config), session: fc.session(name), healthFile: config.app.healthFile };
 }
 
 /** What the engine would save before draining `name`: its slots as the directors show them now. */

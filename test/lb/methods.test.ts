@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isReleaseError } from '../../src/core/errors.ts';
 import { DRIVERS, healthFileAside } from '../../src/lb/methods.ts';
 import { waitForDrain } from '../../src/lb/wait-drained.ts';
 import { createFakeCluster, type FakeClusterSpec, type FakeServerSpec } from '../helpers/fake-cluster.ts';
@@ -25,10 +24,10 @@ describe('the ipvsadm driver', () => {
     const driver = DRIVERS.ipvsadm;
     await driver.drain(server, saved, ctx);
     const wait = await waitForDrain({
-      count: (signal) => driver.countConnections(server, saved, { ...ctx, signal }),
+      count: (signal) => ctx.connections.count(server, saved, signal),
       threshold: 0, settleMs: 1000, timeoutMs: 60_000, pollMs: 1000, clock: fc.clock, signal: ctx.signal,
     });
-    expect(wait).toMatchObject({ drained: true, first: { count: 3 }, last: { count: 0 } });
+    expect(wait).toMatchObject({ kind: 'drained', first: { count: 3 }, last: { count: 0 } });
     await driver.finishDrain(server, saved, ctx);
     const writes = fc.ipvsWrites();
     expect(writes.map((w) => `${w.host} ${w.argv[1]} ${weightArg(w.argv)}`)).toEqual([
@@ -44,14 +43,15 @@ describe('the ipvsadm driver', () => {
   it('counts ActiveConn from the directors (NAT: InActConn too)', async () => {
     const { fc, ctx, server, saved } = await setup();
     const before = fc.execs('lvs1').length;
-    expect(await DRIVERS.ipvsadm.countConnections(server, saved, ctx)).toEqual({ count: 3, persist: 0 });
-    expect(fc.execs('lvs1').slice(before).map((e) => e.line)).toEqual(['ipvsadm -L -n', 'ipvsadm -L -n --thresholds']);
+    expect(await ctx.connections.count(server, saved, ctx.signal)).toEqual({ ok: true, count: 3, persist: 0 });
+    // Counting needs no thresholds: one read per director.
+    expect(fc.execs('lvs1').slice(before).map((e) => e.line)).toEqual(['ipvsadm -L -n']);
   });
 
   it('counts with ss on the server when told to', async () => {
     const { fc, server, saved } = await setup();
     const ctx = anLbContext(fc, { connectionSource: 'server' });
-    expect(await DRIVERS.ipvsadm.countConnections(server, saved, ctx)).toEqual({ count: 3, persist: 0 });
+    expect(await ctx.connections.count(server, saved, ctx.signal)).toEqual({ ok: true, count: 3, persist: 0 });
     expect(fc.execs('web1').map((e) => e.argv)).toEqual([['ss', '-Htn', 'state', 'established', '( sport = :8080 )']]);
   });
 
@@ -153,23 +153,26 @@ describe('the healthfile driver', () => {
   it('is idempotent: a repeated move after the file already moved succeeds', async () => {
     const { fc, ctx, server, saved } = await setup({ keepalived });
     await DRIVERS.healthfile.drain(server, saved, ctx);
-    await expect(DRIVERS.healthfile.drain(server, saved, ctx)).resolves.toBeUndefined();
+    await expect(DRIVERS.healthfile.drain(server, saved, ctx)).resolves.toEqual({ ok: true });
     expect(fc.server('web1').files).toEqual(new Set([healthFileAside(HEALTH)]));
   });
 
   it('fails, naming the director, when keepalived never takes the server out', async () => {
     const { fc, server, saved } = await setup();
     const ctx = anLbContext(fc, { confirmTimeoutMs: 20_000 });
-    const error = await DRIVERS.healthfile.drain(server, saved, ctx).then(() => undefined, (e: unknown) => e);
-    expect(isReleaseError(error)).toBe(true);
-    expect((error as Error).message).toBe('web1: the directors still route to it 20s after its health file was removed (lvs1 TCP 10.0.0.100:80, lvs2 TCP 10.0.0.100:80).');
+    const step = await DRIVERS.healthfile.drain(server, saved, ctx);
+    expect(step).toEqual({
+      ok: false,
+      error:
+        'web1: the directors did not show it out of the pool after its health file was removed within 20s (lvs1 TCP 10.0.0.100:80 10.0.1.11:8080: weight 100, wanted weight 0 or absent; lvs2 TCP 10.0.0.100:80 10.0.1.11:8080: weight 100, wanted weight 0 or absent); check that keepalived checks app.healthFile on every director, and raise drain.timeout above its delay_loop + retry × delay_before_retry',
+    });
   });
 
-  it('fails with CONFIG_INVALID when the server has no health file configured', async () => {
+  it('fails, naming app.healthFile, when the server has no health file configured', async () => {
     const { fc, ctx, saved } = await setup({ keepalived });
     const server = { ...anLbServer(fc, 'web2') };
-    const error = await DRIVERS.healthfile.drain(server, saved, ctx).then(() => undefined, (e: unknown) => e);
-    expect(isReleaseError(error) && error.code).toBe('CONFIG_INVALID');
+    const step = await DRIVERS.healthfile.drain(server, saved, ctx);
+    expect(step).toEqual({ ok: false, error: 'web2: the healthfile drain method needs app.healthFile in the cluster file' });
     expect(fc.execs('web2')).toEqual([]);
   });
 });

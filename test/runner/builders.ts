@@ -58,8 +58,7 @@ export async function aHarness(
     cluster,
     pipeline,
     release: options.release ?? 'r2',
-    dryRun: false,
-    command: 'release',
+    kind: 'release',
     deps: {
       openSessions: async () => fc.sessions,
       emit: options.emit ?? fc.emit,

@@ -196,12 +196,15 @@ describe('releaseServer', () => {
     fc.on('lvs2', / -e .* -w 0 /, { exitCode: 0 }, { times: 1 });
     const stop = new AbortController();
     const h = await aHarness(fc, { stop: stop.signal });
-    const clock = h.flow.clock;
-    const sleep = async (ms: number, signal?: AbortSignal) => {
-      stop.abort(new Error('SIGINT'));
-      return clock.sleep(ms, signal);
+    const real = h.flow.lb.tables;
+    const tables: typeof real = {
+      ...real,
+      confirm: (server, targets, options) => {
+        stop.abort(new Error('SIGINT'));
+        return real.confirm(server, targets, options);
+      },
     };
-    const flow = { ...h.flow, clock: { ...clock, sleep }, lb: { ...h.flow.lb, clock: { ...clock, sleep } } };
+    const flow = { ...h.flow, lb: { ...h.flow.lb, tables } };
     const result = await releaseServer(h.server('web1'), flow);
     expect(result.outcome).toBe('interrupted');
     expectBackInPool(fc);

@@ -28,7 +28,7 @@ function cluster(): FakeCluster {
 async function eventsOf(fc: FakeCluster, batch = '1'): Promise<ReleaseEvent[]> {
   const events: ReleaseEvent[] = [];
   await runRelease(
-    { cluster: fc.cluster, pipeline: aPipeline(), batch: parseBatchSpec(batch), release: 'r2', trigger: 'ci', dryRun: false },
+    { cluster: fc.cluster, pipeline: aPipeline(), batch: parseBatchSpec(batch), release: 'r2', trigger: 'ci' },
     { openSessions: async () => fc.sessions, emit: (e) => void events.push(e), clock: fc.clock, stop: new AbortController().signal, confirmCanary: async () => true },
   );
   return events;

@@ -41,7 +41,7 @@ describe('runRecover', () => {
       ['web1', 'rolled-back', 'r1'],
       ['web2', 'rolled-back', 'r1'],
     ]);
-    expect(result.untouched).toEqual(['web3', 'web4']);
+    expect(result.extra?.untouched).toEqual(['web3', 'web4']);
     expect(weights(fc)).toEqual([[100, 100], [100, 100], [100, 100], [100, 100]]);
   });
 
@@ -53,7 +53,7 @@ describe('runRecover', () => {
     const writes = fc.ipvsWrites().length;
     const second = deps(fc, [...journal, ...first.events]);
     const again = await runRecover({ cluster: fc.cluster, pipeline: aPipeline() }, second.deps);
-    expect(again).toMatchObject({ exitCode: EXIT.ok, results: [], untouched: ['web1', 'web2', 'web3', 'web4'] });
+    expect(again).toMatchObject({ exitCode: EXIT.ok, results: [], extra: { untouched: ['web1', 'web2', 'web3', 'web4'] } });
     expect(fc.ipvsWrites()).toHaveLength(writes);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dryRunDeps } from '../../src/dry-run/seams.ts';
 import { EXIT, isReleaseError } from '../../src/core/errors.ts';
 import type { ReleaseEvent } from '../../src/events/types.ts';
 import { parseBatchSpec } from '../../src/plan/batch-spec.ts';
@@ -20,7 +21,7 @@ function threeServers(): FakeCluster {
 }
 
 function request(fc: FakeCluster, overrides: Partial<ReleaseRequest> = {}): ReleaseRequest {
-  return { cluster: fc.cluster, pipeline: aPipeline(), batch: parseBatchSpec('1'), release: 'r2', trigger: 'manual', dryRun: false, ...overrides };
+  return { cluster: fc.cluster, pipeline: aPipeline(), batch: parseBatchSpec('1'), release: 'r2', trigger: 'manual', ...overrides };
 }
 
 function deps(fc: FakeCluster, events: ReleaseEvent[], wrap: (s: HostSession) => HostSession = (s) => s): RunDeps {
@@ -108,14 +109,19 @@ describe('runRelease', () => {
       const fc = threeServers();
       const reports: DryRunReport[] = [];
       const events: ReleaseEvent[] = [];
-      const result = await runRelease(request(fc, { dryRun: true, pipeline }), deps(fc, events, (s) => dryRunSession(s, { report: (r) => reports.push(r) })));
-      const reported = (host: string) => reports.flatMap((r) => (r.kind === 'exec' && r.host === host ? [r.commandLine] : []));
+      const result = await runRelease(request(fc, { pipeline }), dryRunDeps(deps(fc, events, (s) => dryRunSession(s, { report: (r) => reports.push(r) }))));
+      // Servers' commands are reported by the session decorator, directors' by the simulated tables.
+      const reported = (host: string) => [
+        ...reports.flatMap((r) => (r.kind === 'exec' && r.host === host ? [r.commandLine] : [])),
+        ...events.flatMap((e) => (e.type === 'command' && e.host === host && e.mutates ? [e.command] : [])),
+      ];
       return { fc, result, reports, reported, events };
     }
 
     it('sends no mutating command to any host and changes no table', async () => {
-      const { fc, result } = await dryRun();
-      expect(result).toMatchObject({ exitCode: EXIT.ok, outcome: 'dry-run' });
+      const { fc, result, events } = await dryRun();
+      expect(result).toMatchObject({ exitCode: EXIT.ok });
+      expect(events.find((e) => e.type === 'run-finished')).toMatchObject({ outcome: 'dry-run', exitCode: EXIT.ok });
       expect(fc.execs().filter((e) => e.mutates)).toEqual([]);
       expect(fc.changes()).toEqual([]);
       expect(fc.timeline.filter((e) => e.kind === 'upload')).toEqual([]);

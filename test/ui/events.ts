@@ -1,6 +1,8 @@
 // Test data: one sample event per type, and a realistic run (two batches, web3 rolled back).
 
 import type { EventInput, EventType, ReleaseEvent } from '../../src/events/types.ts';
+import { parseBatchSpec } from '../../src/plan/batch-spec.ts';
+import { buildPlan } from '../../src/plan/build-plan.ts';
 
 const RUN = 'run-1';
 
@@ -27,7 +29,10 @@ export const SAMPLES: { [K in EventType]: Extract<EventInput, { type: K }> } = {
     type: 'run-started', cluster: 'web-prod', release: 'r2', command: 'release', trigger: 'ci', dryRun: false,
     forcedWindow: { reason: 'hotfix INC-42', blockers: ['weekday-morning'] }, user: 'deploy', host: 'runner1', pid: 4242, ciJob: '991',
   },
-  plan: { type: 'plan', plan: { batches: [{ servers: ['web1'] }, { servers: ['web2', 'web3'] }], skipped: [], blocked: null } },
+  plan: {
+    type: 'plan',
+    plan: buildPlan({ servers: ['web1', 'web2', 'web3'], state: { web1: { inPool: true }, web2: { inPool: true }, web3: { inPool: true } }, batch: parseBatchSpec('1,2') }),
+  },
   warning: { type: 'warning', code: 'KEEPALIVED_MANAGED', message: 'pool is managed by keepalived', director: 'lvs1' },
   preflight: { type: 'preflight', servers: [{ name: 'web1', inPool: true, release: 'r1' }, { name: 'web5', inPool: false, reason: 'weight 0 on lvs2' }] },
   'batch-started': { type: 'batch-started', index: 0, servers: ['web1', 'web2'], purpose: 'release' },
@@ -69,7 +74,7 @@ export function aRolledBackRun(secret = 'hunter2'): ReleaseEvent[] {
   return stamp([
     { type: 'run-started', cluster: 'web-prod', release: 'r2', command: 'release', trigger: 'ci', dryRun: false, user: 'deploy', host: 'runner1', pid: 4242 },
     { type: 'preflight', servers: ['web1', 'web2', 'web3', 'web4'].map((name) => ({ name, inPool: true, release: 'r1' })) },
-    { type: 'warning', code: 'PERSISTENT_SERVICE', message: `templates linger (token=${secret})` },
+    { type: 'warning', code: 'PERSISTENCE', message: `templates linger (token=${secret})` },
     { type: 'batch-started', index: 0, servers: ['web1', 'web2'], purpose: 'release' },
     ...drained('web1', 'release'),
     ...drained('web2', 'release'),

@@ -27,7 +27,7 @@ describe('buildSummary', () => {
     expect(summary.durationMs).toBeGreaterThan(0);
     expect(summary.batches.map((b) => [b.index, b.ok])).toEqual([[0, true], [1, false]]);
     expect(summary.batches.every((b) => (b.durationMs ?? 0) > 0)).toBe(true);
-    expect(summary.warnings.map((w) => w.code)).toEqual(['PERSISTENT_SERVICE']);
+    expect(summary.warnings.map((w) => w.code)).toEqual(['PERSISTENCE']);
     expect(summary.markedBad).toEqual([{ server: 'web3', release: 'r2' }]);
   });
 
@@ -76,7 +76,7 @@ describe('formatSummaryTable', () => {
     for (const row of rows) expect(row.slice(col)).toMatch(/^\d/);
     expect(rows[2]).toMatch(/^web3\s+rolled back\s+r1\s+r1\s+15s\s+4\.0s\s+verify #1 http GET \/: expected status 200, got 503$/);
     expect(text).toContain('batch 2: FAILED');
-    expect(text).toContain('PERSISTENT_SERVICE');
+    expect(text).toContain('PERSISTENCE');
   });
 });
 

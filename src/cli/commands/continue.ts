@@ -2,9 +2,8 @@
 import { ReleaseError } from "../../core/errors.ts";
 import { readJournal } from '../../journal/journal.ts';
 import { replay, type RunJournalState } from '../../journal/replay.ts';
-import type { Plan } from '../../plan/types.ts';
 import { runRecover } from '../../runner/recover.ts';
-import { runRollback, type RollbackTarget } from '../../runner/rollback.ts';
+import { runRollback, type RollbackWish } from '../../runner/rollback.ts';
 import type { ResumeState } from '../../runner/run.ts';
 import { withHarness } from '../harness.ts';
 import type { CliIo } from '../io.ts';
@@ -39,7 +38,7 @@ function resumeState(state: RunJournalState, command: 'promote' | 'resume'): Res
   return {
     command,
     continues: state.runId,
-    plan: state.plan as Plan,
+    plan: state.plan,
     fromBatch: state.paused.nextBatch,
     releasesBefore: releasesBefore(state),
     released: releasedServers(state),
@@ -61,15 +60,15 @@ async function continueRun(io: CliIo, options: ContinueOptions, command: 'promot
     {
       config: options.config,
       batch: first?.batch ?? '1',
-      ...(first?.artifact ? { artifact: first.artifact } : {}),
+      artifact: first?.artifact,
       releaseId: state.release ?? undefined,
-      ...(options.json ? { json: true } : {}),
-      ...(options.report ? { report: options.report } : {}),
-      ...(first?.trigger ? { trigger: first.trigger } : {}),
-      ...(options.breakLock ? { breakLock: true } : {}),
-      ...(options.forceWindow ? { forceWindow: true } : {}),
-      ...(options.reason ? { reason: options.reason } : {}),
-    } as Parameters<typeof releaseCommand>[1],
+      json: options.json,
+      report: options.report,
+      trigger: first?.trigger,
+      breakLock: options.breakLock,
+      forceWindow: options.forceWindow,
+      reason: options.reason,
+    },
     { planOnly: false, resume: resumeState(state, command) },
   );
 }
@@ -86,7 +85,7 @@ export async function abortCommand(io: CliIo, options: ContinueOptions): Promise
   }
   const before = releasesBefore(state);
   const release = state.release;
-  const plan = state.plan as Plan | null;
+  const plan = state.plan;
   return withHarness(io, cluster, options, async ({ deps }) => {
     const result = await runRollback(
       {
@@ -98,7 +97,7 @@ export async function abortCommand(io: CliIo, options: ContinueOptions): Promise
         markBad: release,
         releasesBefore: before,
         batchSize: plan?.batches[0]?.budget ?? 1,
-        targets: () => releasedServers(state).flatMap((server): RollbackTarget[] => {
+        targets: () => releasedServers(state).flatMap((server): RollbackWish[] => {
           const to = before.get(server);
           return to ? [{ server, to }] : [];
         }),
@@ -131,7 +130,7 @@ export async function rollbackCommand(io: CliIo, options: ContinueOptions & { to
         release: options.to ? `rollback-to-${options.to}` : (state.release as string),
         batchSize,
         targets: (servers, preflight) =>
-          [...servers.keys()].flatMap((server): RollbackTarget[] => {
+          [...servers.keys()].flatMap((server): RollbackWish[] => {
             if (options.to) return [{ server, to: options.to }];
             const to = before.get(server);
             return to && preflight.releases.get(server) === state.release ? [{ server, to }] : [];

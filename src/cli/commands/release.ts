@@ -83,7 +83,7 @@ export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode
   }
 
   const plain = canary !== undefined && Boolean(io.stdout.isTTY) && !options.json;
-  return withHarness(io, cluster, { ...(options.json ? { json: true } : {}), ...(options.report ? { report: options.report } : {}), dryRun, plain, ...(options.breakLock ? { breakLock: true } : {}) }, async ({ deps, reporter }) => {
+  return withHarness(io, cluster, { json: options.json, report: options.report, dryRun, plain, breakLock: options.breakLock }, async ({ deps, reporter }) => {
     if (options.waitForWindow && !options.forceWindow) await waitForWindow(io, cluster, trigger, deps.stop);
     const refusal = checkWindows({ cluster, trigger }, systemClock.now());
     if (refusal && !options.forceWindow) throw refusal;
@@ -93,19 +93,18 @@ export async function releaseCommand(io: CliIo, options: ReleaseCliOptions, mode
         cluster,
         pipeline,
         batch,
-        ...(canary !== undefined ? { canary } : {}),
-        ...(artifact ? { artifact } : {}),
+        canary,
+        artifact,
         release,
         trigger,
-        dryRun,
-        ...(options.forceWindow && options.reason ? { forceWindowReason: options.reason } : {}),
-        ...(deps.ciJob ? { ciJob: deps.ciJob } : {}),
-        ...(resume ? { resume } : {}),
+        forceWindowReason: options.forceWindow ? options.reason : undefined,
+        resume,
       },
       {
         ...deps,
+        // The plan is printed after a dry run even when the run refuses (it throws then).
         emit: (event) => {
-          if (event.type === 'plan') plan = event.plan as Plan;
+          if (event.type === 'plan') plan = event.plan;
           deps.emit(event);
         },
         confirmCanary: dryRun ? async () => true : () => promptCanary(io),
