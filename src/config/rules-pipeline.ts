@@ -130,6 +130,20 @@ export const phasesAreComplete: Rule = (raw) => {
   return findings;
 };
 
+/** `run: { cmd, sudo: true }` would be `sudo -n sh -c`: root for anything, so a sudoers line cannot narrow it. */
+export const sudoOnlyWithArgv: Rule = (raw) =>
+  stepsOf(raw).flatMap(({ path, step }): Finding[] => {
+    const run = recordAt(step, 'run');
+    if (run?.['sudo'] !== true || run['argv'] !== undefined) return [];
+    return [
+      {
+        path: [...path, 'run', 'sudo'],
+        message: 'a shell command (run.cmd) cannot run with sudo: true',
+        hint: 'use run.argv: [program, arg, ...] with sudo: true (sent as `sudo -n program arg ...`, which a sudoers line can name), or write `sudo -n` inside the command',
+      },
+    ];
+  });
+
 /** Line breaks are allowed only in shell commands (scripts); NUL nowhere. */
 export function noControlCharactersInPipeline(raw: unknown): Finding[] {
   return noControlCharacters(raw, (path) => path.at(-1) === 'run' || (path.at(-1) === 'cmd' && path.at(-2) === 'run'));
@@ -141,6 +155,7 @@ export const pipelineRules: readonly Rule[] = [
   templatesAreValid,
   httpChecksAreValid,
   uploadModesAreOctal,
+  sudoOnlyWithArgv,
   rampIsValid,
   phasesAreComplete,
 ];

@@ -8,7 +8,8 @@ import type { Clock } from '../core/clock.ts';
 import { isReleaseError } from '../core/errors.ts';
 import type { Emit, Phase } from '../events/types.ts';
 import type { PhaseResult, RunServer } from '../runner/types.ts';
-import { renderArgv, renderShellTemplate, renderTemplate, type TemplateVars } from '../shell/template.ts';
+import { renderArgvList, renderShellTemplate, renderTemplate, type TemplateVars } from '../shell/template.ts';
+import type { RemoteCommand } from '../transport/types.ts';
 import { runHttpCheck, type HttpChecker, type HttpCheckOptions } from '../smoke/http.ts';
 
 export interface PhaseDeps {
@@ -24,13 +25,13 @@ export interface PhaseDeps {
 type StepOutcome = { ok: true; detail?: string } | { ok: false; detail: string };
 
 /** Runs one remote command as a step; a failure says why in one line (exit status, end of stderr). */
-async function execStep(script: string, options: { sudo: boolean; timeoutMs: number; label: string }, server: RunServer, signal: AbortSignal): Promise<StepOutcome> {
-  const result = await server.session.exec({ script, mutates: true, ...options }, { signal });
+async function execStep(command: RemoteCommand & { timeoutMs: number }, server: RunServer, signal: AbortSignal): Promise<StepOutcome> {
+  const result = await server.session.exec(command, { signal });
   if (result.ok) return { ok: true };
   const why = result.connectionLost
     ? 'the SSH connection was lost (the outcome is unknown)'
     : result.timedOut
-      ? `timed out after ${Math.round(options.timeoutMs / 1000)}s`
+      ? `timed out after ${Math.round(command.timeoutMs / 1000)}s`
       : result.aborted
         ? 'aborted'
         : `exit ${result.exitCode ?? result.signal}`;
@@ -39,9 +40,14 @@ async function execStep(script: string, options: { sudo: boolean; timeoutMs: num
 }
 
 async function runStep(step: RunStep, server: RunServer, vars: TemplateVars, signal: AbortSignal): Promise<StepOutcome> {
-  // Both forms render to one command line in which every inserted value is quoted.
-  const script = step.cmd !== undefined ? renderShellTemplate(step.cmd, vars) : renderArgv(step.argv, vars);
-  return execStep(script, { sudo: step.sudo, timeoutMs: step.timeoutMs, label: step.name }, server, signal);
+  const base = { mutates: true, timeoutMs: step.timeoutMs, label: step.name } as const;
+  if (step.cmd !== undefined) {
+    // NOTE: never `sudo -n sh -c`: that needs root for anything (validate refuses it too).
+    if (step.sudo) return { ok: false, detail: 'a shell command (run.cmd) cannot run with sudo: true; use run.argv with sudo: true, or write `sudo -n` inside the command' };
+    // Every inserted value is quoted as one word by the renderer.
+    return execStep({ script: renderShellTemplate(step.cmd, vars), ...base }, server, signal);
+  }
+  return execStep({ argv: renderArgvList(step.argv, vars), sudo: step.sudo, ...base }, server, signal);
 }
 
 // The operator's own command from the cluster file (app.restart / app.reload, per server): trusted
@@ -49,7 +55,7 @@ async function runStep(step: RunStep, server: RunServer, vars: TemplateVars, sig
 async function appStep(step: AppStep, server: RunServer, signal: AbortSignal): Promise<StepOutcome> {
   const command = server.config.app[step.action];
   if (command === undefined) return { ok: false, detail: `app.${step.action} is not set for ${server.name} in the cluster file` };
-  return execStep(command, { sudo: false, timeoutMs: step.timeoutMs, label: step.name }, server, signal);
+  return execStep({ script: command, mutates: true, timeoutMs: step.timeoutMs, label: step.name }, server, signal);
 }
 
 async function uploadStep(step: UploadStep, server: RunServer, vars: TemplateVars, signal: AbortSignal, deps: PhaseDeps): Promise<StepOutcome> {

@@ -3,8 +3,9 @@
 // authority; the copy is written after the events that change what recover needs. It keeps every
 // server a run still owes (drained, not restored), whatever ran after that run.
 import type { ReleaseEvent } from '../events/types.ts';
-import { shellQuote as q } from '../shell/quote.ts';
-import type { HostSession } from '../transport/types.ts';
+import { posix } from 'node:path';
+import { sh, type ShellScript } from '../shell/script.ts';
+import type { HostSession, RemoteCommand } from '../transport/types.ts';
 import { deserializeState, serializeState, STATE_EVENTS, type RunJournalState, type SerializedState } from './replay.ts';
 
 export interface JournalCopy {
@@ -49,13 +50,29 @@ export function pickJournal(local: RunJournalState, copies: readonly { director:
   return best;
 }
 
-/** Writes atomically (temp file, then mv) on one director. */
-export function writeCopyScript(path: string, copy: JournalCopy): string {
-  return `mkdir -p "$(dirname ${q(path)})" && printf '%s\\n' ${q(JSON.stringify(copy))} > ${q(`${path}.tmp`)} && mv -f ${q(`${path}.tmp`)} ${q(path)}`;
+/** The copy's path with a leading `-` written `./-…`, so no command reads it as an option. */
+function safePath(path: string): string {
+  return path.startsWith('-') ? `./${path}` : path;
+}
+
+/** Writes what arrives on stdin atomically (a temp file, then `mv`): the one script of the copy. */
+export function writeCopyFromStdinScript(path: string): ShellScript {
+  const file = safePath(path);
+  return sh`mkdir -p -- ${posix.dirname(file)} && cat > ${`${file}.tmp`} && mv -f -- ${`${file}.tmp`} ${file}`;
+}
+
+/** The write on one director, the JSON on stdin (never in a command line, whatever its size). */
+export function writeCopyCommand(path: string, copy: JournalCopy): RemoteCommand {
+  return { script: writeCopyFromStdinScript(path).text, stdin: `${JSON.stringify(copy)}\n`, mutates: true, timeoutMs: 15_000, label: 'journal copy' };
+}
+
+/** `cat -- PATH`: read-only; a missing or unreadable copy is no copy. */
+export function readCopyCommand(path: string): RemoteCommand {
+  return { argv: ['cat', '--', safePath(path)], mutates: false, timeoutMs: 15_000, label: 'read journal copy' };
 }
 
 export async function readCopy(session: HostSession, path: string, signal?: AbortSignal): Promise<JournalCopy | undefined> {
-  const result = await session.exec({ script: `cat ${q(path)} 2>/dev/null || true`, mutates: false, timeoutMs: 15_000, label: 'read journal copy' }, signal ? { signal } : {});
+  const result = await session.exec(readCopyCommand(path), signal ? { signal } : {});
   if (!result.ok || result.stdout.trim() === '') return undefined;
   try {
     const copy = JSON.parse(result.stdout) as JournalCopy;

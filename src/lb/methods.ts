@@ -1,6 +1,6 @@
 // The three drain methods (SPEC "Drain methods"), each acting on every director and confirmed
 // by reading every director's table back. Each step returns a value; nothing here throws.
-import { shellQuote as shq } from '../shell/quote.ts';
+import { idempotentMoveScript } from '../shell/idempotent-move.ts';
 import { confirmTargets, rampTargets, setAndConfirm } from './apply.ts';
 import type { DrainMethod, LbContext, LbDriver, LbServer, LbStep, SavedSlot, SlotTarget } from './types.ts';
 
@@ -45,7 +45,7 @@ async function moveHealthFile(server: LbServer, from: string, to: string, ctx: L
   const record = { server: server.name, director: '*', service: '*', action, weightBefore: null, weightAfter: null, detail: `${from} -> ${to}` } as const;
   ctx.emit({ type: 'director-action', stage: 'intent', ...record });
   // Idempotent: if the file is already where it should be (a repeat after a lost connection), succeed.
-  const script = `if [ -e ${shq(from)} ]; then mv -f ${shq(from)} ${shq(to)}; elif [ -e ${shq(to)} ]; then :; else printf '%s\\n' ${shq(`neither ${from} nor ${to} exists`)} >&2; exit 1; fi`;
+  const script = idempotentMoveScript(from, to).text;
   const result = await server.session.exec({ script, mutates: true, timeoutMs: ctx.commandTimeoutMs, label: action }, { signal: ctx.signal });
   if (!result.ok) {
     const why = result.stderr.trim() || `exit ${result.exitCode}`;

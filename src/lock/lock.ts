@@ -4,18 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import { ReleaseError } from '../core/errors.ts';
 import type { DirectorHandle } from '../lb/directors.ts';
-import { shellQuote as q } from '../shell/quote.ts';
+import type { ExecResult, RemoteCommand } from '../transport/types.ts';
+import {
+  isOwnedBy, LOCK_HELD_EXIT, parseHeld, parseOwner, readLockCommand, readOwnerCommand, removeLockCommand, takeLockCommand, touchHeartbeatCommand,
+  type LockOwner,
+} from './commands.ts';
 
-export interface LockOwner {
-  token: string;
-  cluster: string;
-  command: string;
-  user: string;
-  host: string;
-  pid: number;
-  ciJob?: string;
-  startedAt: string;
-}
+export type { LockOwner } from './commands.ts';
 
 export interface LockSettings {
   path: string;
@@ -33,49 +28,17 @@ export function newLockOwner(input: Omit<LockOwner, 'token'>): LockOwner {
   return { ...input, token: randomBytes(8).toString('hex') };
 }
 
-/** POSIX sh: take the lock (mkdir is atomic) or report the holder and its heartbeat age. */
-export function acquireScript(path: string, owner: LockOwner): string {
-  const lock = q(path);
-  return [
-    `mkdir -p "$(dirname ${lock})" || exit 3`,
-    `if mkdir ${lock} 2>/dev/null; then`,
-    `  printf '%s\\n' ${q(JSON.stringify(owner))} > ${lock}/owner.json && touch ${lock}/heartbeat && echo ACQUIRED`,
-    'else',
-    `  now=$(date +%s); hb=$(stat -c %Y ${lock}/heartbeat 2>/dev/null || stat -c %Y ${lock})`,
-    '  echo "HELD $((now - hb))"',
-    `  cat ${lock}/owner.json 2>/dev/null || true`,
-    'fi',
-  ].join('\n');
-}
+const failure = (result: ExecResult) => result.stderr.trim() || result.error || `exit ${result.exitCode}`;
 
-/** Removes the lock only if we own it (the token matches). */
-export function releaseScript(path: string, owner: LockOwner): string {
-  const lock = q(path);
-  return `if grep -q ${q(`"token":"${owner.token}"`)} ${lock}/owner.json 2>/dev/null; then rm -rf ${lock}; fi`;
-}
-
-export function heartbeatScript(path: string, owner: LockOwner): string {
-  const lock = q(path);
-  return `grep -q ${q(`"token":"${owner.token}"`)} ${lock}/owner.json && touch ${lock}/heartbeat`;
-}
-
-export function breakScript(path: string): string {
-  return `rm -rf ${q(path)}`;
-}
-
-/** Parses the acquire script's answer. */
-export function parseProbe(director: string, stdout: string): LockProbe {
-  const [first = '', ...rest] = stdout.trim().split('\n');
-  if (first === 'ACQUIRED') return { director, state: 'acquired' };
-  const held = /^HELD (-?\d+)$/.exec(first);
-  if (!held) return { director, state: 'error', detail: `unexpected answer: ${first}` };
-  let owner: Partial<LockOwner> | null = null;
-  try {
-    owner = rest.length ? (JSON.parse(rest.join('\n')) as Partial<LockOwner>) : null;
-  } catch {
-    owner = null;
-  }
-  return { director, state: 'held', owner, heartbeatAgeMs: Number(held[1]) * 1000 };
+/** Reads the take command's answer: taken (exit 0), held (LOCK_HELD_EXIT, then the holder), or an error. */
+export function probeOf(director: string, result: ExecResult, owner: LockOwner): LockProbe {
+  if (result.ok) return { director, state: 'acquired' };
+  if (result.exitCode !== LOCK_HELD_EXIT) return { director, state: 'error', detail: failure(result) };
+  const held = parseHeld(result.stdout);
+  if (!held) return { director, state: 'error', detail: `unexpected answer: ${result.stdout.split('\n')[0] ?? ''}` };
+  // Ours already (a retry after breaking a stale lock elsewhere).
+  if (isOwnedBy(held.owner, owner)) return { director, state: 'acquired' };
+  return { director, state: 'held', ...held };
 }
 
 export function describeOwner(owner: Partial<LockOwner> | null): string {
@@ -111,8 +74,16 @@ function lockHint(held: HeldProbe, stale: boolean, gone: boolean, takesOverGone:
 }
 
 
-const runOn = async (d: DirectorHandle, script: string, signal?: AbortSignal) =>
-  d.session.exec({ script, mutates: true, timeoutMs: 15_000, label: 'cluster lock' }, signal ? { signal } : {});
+const runOn = (d: DirectorHandle, command: RemoteCommand, signal?: AbortSignal) => d.session.exec(command, signal ? { signal } : {});
+
+/** Runs `then` only when the owner file on `d` names `owner`: decided by parsing it here, never on the director. */
+async function whenOurs(d: DirectorHandle, settings: LockSettings, owner: LockOwner, then: RemoteCommand, signal?: AbortSignal): Promise<void> {
+  const read = await runOn(d, readOwnerCommand(settings.path), signal);
+  if (read.ok && isOwnedBy(parseOwner(read.stdout), owner)) await runOn(d, then, signal);
+}
+
+/** Removes the lock on `d` only if it is ours. */
+const releaseOn = (d: DirectorHandle, settings: LockSettings, owner: LockOwner) => whenOurs(d, settings, owner, removeLockCommand(settings.path));
 
 /** Takes the lock on every director, or refuses (exit 3) naming the holder. */
 export async function acquireLock(input: {
@@ -129,13 +100,7 @@ export async function acquireLock(input: {
 }): Promise<HeldLock> {
   const { directors, settings, owner } = input;
   const broken: BrokenLock[] = [];
-  const probe = async (d: DirectorHandle): Promise<LockProbe> => {
-    const result = await runOn(d, acquireScript(settings.path, owner), input.signal);
-    if (!result.ok) return { director: d.name, state: 'error', detail: result.stderr.trim() || result.error || `exit ${result.exitCode}` };
-    const parsed = parseProbe(d.name, result.stdout);
-    // Ours already (a retry after breaking a stale lock elsewhere).
-    return parsed.state === 'held' && parsed.owner?.token === owner.token ? { director: d.name, state: 'acquired' } : parsed;
-  };
+  const probe = async (d: DirectorHandle): Promise<LockProbe> => probeOf(d.name, await runOn(d, takeLockCommand(settings.path, owner), input.signal), owner);
   // NOTE: one director after the other, in name order, stopping at the first refusal: two runs
   // started at once cannot each take one director and both give up; the first to lvs1 wins.
   const ordered = [...directors].sort((a, b) => a.name.localeCompare(b.name));
@@ -158,17 +123,17 @@ export async function acquireLock(input: {
   for (let round = 0; round < ordered.length; round++) {
     const held = probes.filter((p): p is HeldProbe => p.state === 'held');
     if (held.length === 0 || !held.every(breakable)) break;
-    await Promise.all(held.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, breakScript(settings.path), input.signal)));
+    await Promise.all(held.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, removeLockCommand(settings.path), input.signal)));
     broken.push(...held.map((p): BrokenLock => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs, reason: takeOver(p) ? 'holder-gone' : 'stale' })));
     probes = await probeInOrder();
   }
   const release = async () => {
-    await Promise.allSettled(directors.map((d) => runOn(d, releaseScript(settings.path, owner))));
+    await Promise.allSettled(directors.map((d) => releaseOn(d, settings, owner)));
   };
   const failed = probes.filter((p) => p.state !== 'acquired');
   if (failed.length === 0) return { owner, broken, release };
   // Give back what we took before refusing: nothing else was touched.
-  await Promise.allSettled(probes.filter((p) => p.state === 'acquired').map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, releaseScript(settings.path, owner))));
+  await Promise.allSettled(probes.filter((p) => p.state === 'acquired').map((p) => releaseOn(directors.find((d) => d.name === p.director) as DirectorHandle, settings, owner)));
   const held = failed.find((p): p is HeldProbe => p.state === 'held');
   if (held) {
     const stale = isStale(held);
@@ -189,7 +154,7 @@ export async function acquireLock(input: {
 /** Touches the heartbeat every heartbeatMs until stopped. */
 export function startHeartbeat(directors: readonly DirectorHandle[], settings: LockSettings, owner: LockOwner): () => void {
   const timer = setInterval(() => {
-    for (const d of directors) void runOn(d, heartbeatScript(settings.path, owner)).catch(() => {});
+    for (const d of directors) void whenOurs(d, settings, owner, touchHeartbeatCommand(settings.path)).catch(() => {});
   }, settings.heartbeatMs);
   timer.unref();
   return () => clearInterval(timer);
@@ -204,12 +169,14 @@ export function holderGoneOnThisHost(thisHost: string, isAlive: (pid: number) =>
 
 /** Read-only: who holds the lock on each director (for plan, --dry-run and status). */
 export async function readLockHolders(directors: readonly DirectorHandle[], settings: LockSettings, signal?: AbortSignal): Promise<Extract<LockProbe, { state: 'held' }>[]> {
-  const lock = q(settings.path);
-  const script = `if [ -d ${lock} ]; then now=$(date +%s); hb=$(stat -c %Y ${lock}/heartbeat 2>/dev/null || stat -c %Y ${lock}); echo "HELD $((now - hb))"; cat ${lock}/owner.json 2>/dev/null || true; else echo FREE; fi`;
+  const command = readLockCommand(settings.path);
   const probes = await Promise.all(
-    directors.map(async (d) => {
-      const result = await d.session.exec({ script, mutates: false, timeoutMs: 15_000, label: 'read cluster lock' }, signal ? { signal } : {});
-      return result.ok && result.stdout.startsWith('HELD') ? parseProbe(d.name, result.stdout) : undefined;
+    directors.map(async (d): Promise<LockProbe | undefined> => {
+      const result = await runOn(d, command, signal);
+      // Free (exit LOCK_FREE_EXIT) or unreadable: no holder to name.
+      if (!result.ok) return undefined;
+      const held = parseHeld(result.stdout);
+      return held ? { director: d.name, state: 'held', ...held } : undefined;
     }),
   );
   return probes.filter((p): p is Extract<LockProbe, { state: 'held' }> => p?.state === 'held');

@@ -7,7 +7,6 @@ import type { IpvsTable } from '../ipvs/model.ts';
 import { readAllTables, type DirectorHandle } from '../lb/directors.ts';
 import { buildPoolState, type PoolServer, type PoolState } from '../lb/pool.ts';
 import type { SavedSlot } from '../lb/types.ts';
-import { shellQuote } from '../shell/quote.ts';
 import type { HostSession } from '../transport/types.ts';
 
 export interface Preflight {
@@ -24,11 +23,10 @@ export function currentLinkPath(root: string | undefined): string {
 
 /** `readlink` of `root/current`, reduced to the release id (its last path element). */
 export async function readCurrentRelease(session: HostSession, root: string | undefined, signal?: AbortSignal): Promise<string | null> {
-  const result = await session.exec(
-    { script: `readlink ${shellQuote(currentLinkPath(root))} || true`, mutates: false, timeoutMs: 15_000, label: 'read current release' },
-    signal ? { signal } : {},
-  );
-  if (!result.ok) {
+  const result = await session.exec({ argv: ['readlink', '--', currentLinkPath(root)], mutates: false, timeoutMs: 15_000, label: 'read current release' }, { signal });
+  // readlink exits 1, silently, when there is no such link: no release yet.
+  const noLink = result.exitCode === 1 && result.stdout === '' && !result.timedOut && !result.aborted && !result.connectionLost;
+  if (!result.ok && !noLink) {
     throw new ReleaseError('PREFLIGHT_FAILED', `Could not read the current release on ${session.target.name}: ${result.stderr.trim() || result.error || `exit ${result.exitCode}`}.`, {
       hint: 'Check app.root in the cluster file and that the SSH user can read it.',
     });

@@ -4,7 +4,7 @@
 // inserted safely is refused, never patched up. The loader validates with the same parser and rules.
 
 import { ReleaseError } from '../core/errors.ts';
-import { shellQuote } from './quote.ts';
+import { shellJoin, shellQuote } from './quote.ts';
 import { parseTemplate, shellContexts } from './template-parse.ts';
 import type { ShellContext, TemplatePart, TemplateProblem, VarPart } from './template-parse.ts';
 
@@ -145,15 +145,19 @@ export function renderShellTemplate(template: string, vars: TemplateVars): strin
     .join('');
 }
 
+/** An argv of templates, each element rendered plainly (one argument whatever it holds); a value
+ * that starts an element with `-` is refused. For `{ argv, sudo }` commands a sudoers line can name. */
+export function renderArgvList(argvTemplates: readonly string[], vars: TemplateVars): string[] {
+  return argvTemplates.map((template) => {
+    const parts = parsed(template);
+    const text = parts.map((part) => (part.kind === 'text' ? part.text : valueOf(part, vars))).join('');
+    const first = parts[0];
+    if (first?.kind === 'var' && text.startsWith('-')) throw optionLike(first, text);
+    return text;
+  });
+}
+
 /** An argv of templates as one command line: each element rendered plainly, then quoted whole. */
 export function renderArgv(argvTemplates: readonly string[], vars: TemplateVars): string {
-  return argvTemplates
-    .map((template) => {
-      const parts = parsed(template);
-      const text = parts.map((part) => (part.kind === 'text' ? part.text : valueOf(part, vars))).join('');
-      const first = parts[0];
-      if (first?.kind === 'var' && text.startsWith('-')) throw optionLike(first, text);
-      return shellQuote(text);
-    })
-    .join(' ');
+  return shellJoin(renderArgvList(argvTemplates, vars));
 }

@@ -22,6 +22,8 @@ export function buildReaperScript(tag: string): string {
     'self=$(ps -o sid= -p $$ | tr -d " ")',
     'pids=$(grep -lzxF -e "$entry" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3)',
     '[ -n "$pids" ] || exit 0',
+    'for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done',
+    'sleep 1',
     'for pid in $pids; do',
     '  sid=$(ps -o sid= -p "$pid" | tr -d " ")',
     '  if [ -n "$sid" ] && [ "$sid" != 0 ] && [ "$sid" != 1 ] && [ "$sid" != "$self" ]; then pkill -KILL -s "$sid"; fi',
@@ -48,7 +50,7 @@ export function sendKillSignal(channel: ClientChannel): void {
 }
 
 /** Runs the reaper on the same connection; resolves with a problem description or undefined. */
-export function reapTagged(client: Client, tag: string, options: { sudo: boolean; timeoutMs: number }): Promise<string | undefined> {
+export function reapTagged(client: Client, tag: string, options: { timeoutMs: number }): Promise<string | undefined> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (problem: string | undefined) => {
@@ -59,7 +61,9 @@ export function reapTagged(client: Client, tag: string, options: { sudo: boolean
     };
     const timer = setTimeout(() => finish(`the kill command timed out after ${options.timeoutMs} ms`), options.timeoutMs);
     try {
-      client.exec(options.sudo ? 'sudo -n sh -s' : 'sh -s', (error, channel) => {
+      // NOTE: never as root (no `sudo sh`): the user may signal its own sudo, which passes SIGTERM on
+      // to its root child; the reaper sends TERM first, then KILL.
+      client.exec('sh -s', (error, channel) => {
         if (error) return finish(`the kill command could not start: ${error.message}`);
         let stderr = '';
         let code: number | null = null;

@@ -65,7 +65,7 @@ export function execOnConnection(deps: ExecDeps, command: RemoteCommand, options
       const why = reason === 'timeout' ? `timed out after ${command.timeoutMs} ms` : 'cancelled';
       if (channel) sendKillSignal(channel);
       channel?.close();
-      reapTagged(connection.client, tag, { sudo: command.sudo === true, timeoutMs: deps.killTimeoutMs }).then((problem) => {
+      reapTagged(connection.client, tag, { timeoutMs: deps.killTimeoutMs }).then((problem) => {
         settle({ ...flags, error: problem ? `${why}; the remote process may still run: ${problem}` : why });
       });
     };
@@ -88,7 +88,7 @@ export function execOnConnection(deps: ExecDeps, command: RemoteCommand, options
           sendKillSignal(opened);
           opened.close();
           // The earlier reaper may have run before this process existed.
-          void reapTagged(connection.client, tag, { sudo: command.sudo === true, timeoutMs: deps.killTimeoutMs });
+          void reapTagged(connection.client, tag, { timeoutMs: deps.killTimeoutMs });
           return;
         }
         opened.on('data', (chunk: Buffer) => stdout.push(chunk));

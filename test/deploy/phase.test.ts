@@ -89,10 +89,14 @@ describe('createPhaseRunner', () => {
     expect(lines(fc)).toEqual(['stuck']);
   });
 
-  it('runs sudo steps through sudo -n sh -c', async () => {
+  it('runs an argv step with sudo as `sudo -n program args`, and refuses a shell command with sudo without running it', async () => {
     const { fc, server } = setup();
-    await runner(fc, withDeploy([{ ...aRunStep('systemctl reload app {{release}}'), sudo: true }]))('deploy', server, { release: 'r2', previous: null }, signal);
-    expect(lines(fc)).toEqual(["sudo -n sh -c 'systemctl reload app r2'"]);
+    const argvStep: Step = { kind: 'run', name: 'reload', source: 'pipeline.yaml:9', timeoutMs: 60_000, sudo: true, argv: ['systemctl', 'reload', 'app@{{release}}'] };
+    expect(await runner(fc, withDeploy([argvStep]))('deploy', server, { release: 'r2', previous: null }, signal)).toEqual({ ok: true });
+    expect(lines(fc)).toEqual(['sudo -n systemctl reload app@r2']);
+    const result = await runner(fc, withDeploy([{ ...aRunStep('systemctl reload app'), sudo: true }]))('deploy', server, { release: 'r2', previous: null }, signal);
+    expect(result).toMatchObject({ ok: false, detail: expect.stringContaining('cannot run with sudo') });
+    expect(lines(fc)).toHaveLength(1);
   });
 
   it('refuses a value that would read as an option, as a failed step, without running anything', async () => {

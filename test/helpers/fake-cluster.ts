@@ -11,6 +11,7 @@ import { formatEndpoint, sameEndpoint, sameServiceKey } from '../../src/ipvs/add
 import type { DirectorHandle } from '../../src/lb/directors.ts';
 import { runIpvsadm } from '../../src/lab/ipvsadm/cli.ts';
 import { createIpvsState, type DestSettings, type IpvsChange, type IpvsState } from '../../src/lab/ipvsadm/state.ts';
+import { LOCK_FREE_EXIT, LOCK_HELD_EXIT, lockPaths, readLockScript, takeLockScript } from '../../src/lock/commands.ts';
 import { buildCommandLine, effectiveArgv } from '../../src/transport/command.ts';
 import type { ExecOptions, ExecResult, HostSession, RemoteCommand, UploadRequest, UploadResult } from '../../src/transport/types.ts';
 import type { FakeClock } from './fake-clock.ts';
@@ -253,7 +254,7 @@ export function createFakeCluster(spec: FakeClusterSpec) {
         const run = () => {
           actor = 'engine';
           try {
-            return role === 'director' ? directorExec(host, argv, 'script' in command ? command.script : '') : serverExec(host, command, argv);
+            return role === 'director' ? directorExec(host, argv, command) : serverExec(host, command, argv);
           } finally {
             actor = 'test';
           }
@@ -283,49 +284,59 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     };
   }
 
-  function directorExec(host: string, argv: string[] | undefined, script: string): Partial<ExecResult> {
-    if (!argv) return lockExec(host, script);
+  function directorExec(host: string, argv: string[] | undefined, command: RemoteCommand): Partial<ExecResult> {
+    if (!argv) return lockScriptExec(host, command);
+    if (LOCK_FILE_TOOLS.includes(argv[0] ?? '')) return lockFileExec(host, argv);
     if (argv[0] !== 'ipvsadm') return { exitCode: 127, stderr: `${argv[0]}: command not found\n` };
     return runIpvsadm(stateOf(host), argv.slice(1));
   }
 
   // The cluster lock (src/lock): a directory per director holding the owner's JSON and a heartbeat.
+  // The two scripts are recognised by their exact text (the builders'), the rest by argv.
+  const lockPath = '.lvs-release/test.lock';
   const locks = new Map<string, { owner: string; heartbeatAt: number }>();
-  function lockExec(host: string, script: string): Partial<ExecResult> {
+  const LOCK_FILE_TOOLS = ['cat', 'touch', 'rm'];
+  function heldAnswer(lock: { owner: string; heartbeatAt: number }): string {
+    return `${Math.floor((clock.now().getTime() - lock.heartbeatAt) / 1000)}\n${lock.owner}\n`;
+  }
+  function lockScriptExec(host: string, command: RemoteCommand): Partial<ExecResult> {
+    const script = 'script' in command ? command.script : '';
     const lock = locks.get(host);
-    const token = /"token":"([0-9a-f]+)"/.exec(script)?.[1];
-    const mine = lock !== undefined && token !== undefined && lock.owner.includes(`"token":"${token}"`);
-    if (script.includes('echo ACQUIRED')) {
-      if (lock) return { stdout: `HELD ${Math.floor((clock.now().getTime() - lock.heartbeatAt) / 1000)}\n${lock.owner}\n` };
-      const owner = /printf '%s\\n' ('(?:[^']|'\\'')*')/.exec(script)?.[1];
-      locks.set(host, { owner: unquote(owner ?? "''"), heartbeatAt: clock.now().getTime() });
-      return { stdout: 'ACQUIRED\n' };
-    }
-    if (/; then rm -rf /.test(script)) {
-      if (mine) locks.delete(host);
+    if (script === takeLockScript(lockPath).text) {
+      if (lock) return { exitCode: LOCK_HELD_EXIT, stdout: heldAnswer(lock) };
+      locks.set(host, { owner: String(command.stdin ?? '').trim(), heartbeatAt: clock.now().getTime() });
       return {};
     }
-    if (script.includes('&& touch')) {
-      if (!mine) return { exitCode: 1 };
+    if (script === readLockScript(lockPath).text) return lock ? { stdout: heldAnswer(lock) } : { exitCode: LOCK_FREE_EXIT };
+    return { exitCode: 127, stderr: `fake director: script not modelled: ${script}\n` };
+  }
+  function lockFileExec(host: string, argv: readonly string[]): Partial<ExecResult> {
+    const lock = locks.get(host);
+    const files = lockPaths(lockPath);
+    const path = argv.at(-1);
+    const missing = { exitCode: 1, stderr: `${argv[0]}: ${path}: No such file or directory\n` };
+    if (argv[0] === 'cat' && path === files.owner) return lock ? { stdout: `${lock.owner}\n` } : missing;
+    if (argv[0] === 'touch' && path === files.heartbeat) {
+      if (!lock) return missing;
       lock.heartbeatAt = clock.now().getTime();
       return {};
     }
-    if (script.startsWith('rm -rf ')) {
+    if (argv[0] === 'rm' && path === files.dir) {
       locks.delete(host);
       return {};
     }
-    return { exitCode: 127, stderr: `fake director: script not modelled: ${script}\n` };
+    return missing;
   }
 
   function serverExec(host: string, command: RemoteCommand, argv: string[] | undefined): Partial<ExecResult> {
     const s = serverOf(host);
     if (argv) {
+      if (argv[0] === 'readlink') return s.current === null ? { exitCode: 1 } : { stdout: `releases/${s.current}\n` };
       if (argv[0] === 'ss') return { stdout: Array.from({ length: countOf(host) }, (_, i) => `0 0 ${s.spec.address}:80 198.51.100.7:${40000 + i}\n`).join('') };
       return {};
     }
     const script = 'script' in command ? command.script : '';
-    if (/^readlink /.test(script)) return { stdout: s.current === null ? '' : `releases/${s.current}\n` };
-    const move = /mv -f (\S+) (\S+);/.exec(script);
+    const move = /mv -f -- (\S+) (\S+);/.exec(script);
     if (move) {
       const [from, to] = [unquote(move[1] ?? ''), unquote(move[2] ?? '')];
       if (s.files.has(from)) {
@@ -368,7 +379,7 @@ export function createFakeCluster(spec: FakeClusterSpec) {
   const cluster: Cluster = {
     name: 'test', file: '/cfg/release.yaml', directors, services: services.map((key) => ({ key })), realServers,
     concurrency: 4, peakWindows: undefined, pipelineFile: '/cfg/pipeline.yaml', journalDir: '/cfg/.release',
-    lock: { path: '.lvs-release/test.lock', staleAfterMs: 120_000, heartbeatMs: 15_000 },
+    lock: { path: lockPath, staleAfterMs: 120_000, heartbeatMs: 15_000 },
   };
 
   const execs = (host?: string) =>

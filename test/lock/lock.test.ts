@@ -1,8 +1,8 @@
 // The cluster lock's decisions: who may take over a lock, and hints that name a command which
 // does not refuse in the same state (issue 8, item 6).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isReleaseError, type ReleaseError } from '../../src/core/errors.ts';
-import { acquireLock, holderGoneOnThisHost, newLockOwner, type LockOwner } from '../../src/lock/lock.ts';
+import { acquireLock, holderGoneOnThisHost, newLockOwner, readLockHolders, startHeartbeat, type LockOwner } from '../../src/lock/lock.ts';
 import { createFakeCluster, type FakeCluster } from '../helpers/fake-cluster.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 
@@ -94,6 +94,49 @@ describe('acquireLock', () => {
     expect(error?.code).toBe('LOCK_HELD');
     expect(fc.lockOn('lvs2')).toContain('cafebabe');
     expect(fc.lockOn('lvs1')).toBeUndefined();
+  });
+});
+
+describe('ownership (issue 9 item 6): decided by parsing the owner file in Node, never by grepping it', () => {
+  // Another run's lock whose owner file quotes our token in another field: a grep would call it ours.
+  const impostor = (token: string) => ({ ...FAR, token: 'aaaaaaaaaaaaaaaa', cluster: 'test', note: `"token":"${token}"` });
+
+  it('release removes our lock and leaves another run\'s lock alone, even one that quotes our token', async () => {
+    const fc = cluster();
+    const lock = await take(fc, { command: 'release' });
+    fc.holdLock('lvs1', impostor(lock.owner.token), 0);
+    await lock.release();
+    expect(fc.lockOn('lvs1')).toContain('aaaaaaaaaaaaaaaa');
+    expect(fc.lockOn('lvs2')).toBeUndefined();
+    // The owner is read with cat (an argv) and the removal is an argv too: no script, no grep.
+    expect(fc.execs().some((e) => e.line.includes('grep'))).toBe(false);
+    expect(fc.execs('lvs1').at(-1)?.argv).toEqual(['cat', '--', '.lvs-release/test.lock/owner.json']);
+    expect(fc.execs('lvs2').at(-1)?.argv).toEqual(['rm', '-rf', '--', '.lvs-release/test.lock']);
+  });
+
+  it('the heartbeat touches only a lock that is ours', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const fc = cluster();
+      const lock = await take(fc, { command: 'release' });
+      fc.holdLock('lvs1', impostor(lock.owner.token), 0);
+      const stop = startHeartbeat(fc.directorHandles, fc.cluster.lock, lock.owner);
+      vi.advanceTimersByTime(fc.cluster.lock.heartbeatMs);
+      stop();
+      await vi.waitFor(() => expect(fc.execs('lvs2').some((e) => e.label === 'cluster lock heartbeat')).toBe(true));
+      expect(fc.execs('lvs1').some((e) => e.label === 'cluster lock heartbeat')).toBe(false);
+      expect(fc.execs('lvs2').find((e) => e.label === 'cluster lock heartbeat')?.argv).toEqual(['touch', '--', '.lvs-release/test.lock/heartbeat']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('readLockHolders names each holder, read-only', async () => {
+    const fc = cluster();
+    fc.holdLock('lvs2', FAR, 5_000);
+    const holders = await readLockHolders(fc.directorHandles, fc.cluster.lock);
+    expect(holders).toEqual([{ director: 'lvs2', state: 'held', owner: FAR, heartbeatAgeMs: 5_000 }]);
+    expect(fc.execs().every((e) => !e.mutates)).toBe(true);
   });
 });
 

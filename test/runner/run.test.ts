@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dryRunDeps } from '../../src/dry-run/seams.ts';
+import { takeLockScript } from '../../src/lock/commands.ts';
 import { EXIT, isReleaseError } from '../../src/core/errors.ts';
 import type { ReleaseEvent } from '../../src/events/types.ts';
 import { parseBatchSpec } from '../../src/plan/batch-spec.ts';
@@ -82,7 +83,7 @@ describe('runRelease', () => {
     const fc = threeServers();
     await runRelease(request(fc), deps(fc, []));
     const lockCalls = fc.execs().filter((e) => e.label === 'cluster lock');
-    const acquires = lockCalls.filter((e) => e.line.includes('ACQUIRED'));
+    const acquires = lockCalls.filter((e) => e.line === takeLockScript(fc.cluster.lock.path).text);
     expect(acquires.map((e) => e.host)).toEqual(['lvs1', 'lvs2']);
     const firstRead = fc.execs().find((e) => e.line.includes('ipvsadm -L'));
     const writes = fc.ipvsWrites();

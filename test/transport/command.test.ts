@@ -13,10 +13,19 @@ describe('buildCommandLine', () => {
     expect(buildCommandLine({ argv: ['ipvsadm', '-L', '-n'], sudo: true, mutates: false })).toBe('sudo -n ipvsadm -L -n');
   });
 
-  it('sends a script as is, or as one quoted word to sudo -n sh -c', () => {
+  it('sends a script as is', () => {
     const script = "cd '/srv/www' && ln -sfn releases/r1 current";
     expect(buildCommandLine({ script, mutates: true })).toBe(script);
-    expect(buildCommandLine({ script, sudo: true, mutates: true })).toBe(`sudo -n sh -c 'cd '\\''/srv/www'\\'' && ln -sfn releases/r1 current'`);
+  });
+
+  it('never builds `sudo -n sh -c`: a script with sudo is a bug of its caller (issue 12 item 9)', () => {
+    expect(() => buildCommandLine({ script: 'ipvsadm -L -n', sudo: true, mutates: false })).toThrow(TypeError);
+    expect(() => buildCommandLine({ script: 'ipvsadm -L -n', sudo: true, mutates: false })).toThrow(/sudo -n sh -c.*send an argv/);
+    expect(buildCommandLine({ script: 'true', sudo: false, mutates: false })).toBe('true');
+  });
+
+  it('quotes every argv element, sudo prefix included, so sudoers sees exactly the argv', () => {
+    expect(buildCommandLine({ argv: ['cat', '/etc/keepalived/keep alived.conf'], sudo: true, mutates: false })).toBe("sudo -n cat '/etc/keepalived/keep alived.conf'");
   });
 
   it('refuses an empty argv (a bug in the caller)', () => {

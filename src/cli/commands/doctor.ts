@@ -3,20 +3,33 @@
 import { buildDoctorInput, type DoctorRawDirector } from '../../doctor/input.ts';
 import { runDoctorChecks } from '../../doctor/checks.ts';
 import { doctorExitCode, formatFindings } from '../../doctor/format.ts';
-import { shellQuote } from '../../shell/quote.ts';
+import { directorReads, healthFileRead, type DoctorRead } from '../../doctor/reads.ts';
 import { dryRunSession } from '../../transport/dry-run.ts';
 import type { HostSession } from '../../transport/types.ts';
 import { writeLine, type CliIo } from '../io.ts';
 import { openClusterSessions } from '../sessions.ts';
 import { loadConfigOrThrow } from './config.ts';
 
-const SYSCTLS = 'grep -H . /proc/sys/net/ipv4/vs/expire_quiescent_template /proc/sys/net/ipv4/vs/expire_nodest_conn /proc/sys/net/ipv4/vs/conn_reuse_mode';
-
-async function read(session: HostSession, script: string, sudo: boolean, what: string, failed: Record<string, string>): Promise<string | undefined> {
-  const result = await session.exec({ script: sudo ? `sudo -n sh -c ${shellQuote(script)}` : script, mutates: false, timeoutMs: 15_000, label: what });
-  if (result.ok) return result.stdout;
-  failed[what] = result.stderr.trim() || result.error || `exit ${result.exitCode}`;
+/** Runs one read; its stdout, or undefined with the reason in `failed` (unless the read is quiet). */
+async function read(session: HostSession, r: DoctorRead, failed: Record<string, string>): Promise<string | undefined> {
+  const result = await session.exec(r.command);
+  if (result.ok || (result.exitCode !== null && (r.acceptExit ?? []).includes(result.exitCode) && result.stdout !== '')) return result.stdout;
+  if (!r.quiet) failed[r.what] = result.stderr.trim() || result.error || `exit ${result.exitCode}`;
   return undefined;
+}
+
+/** Every read of one director, as the raw texts buildDoctorInput parses. */
+async function readDirector(session: HostSession, director: { name: string; keepalived?: string; ssh: { sudo: boolean } }): Promise<DoctorRawDirector> {
+  const { reads, refused } = directorReads({ sudo: director.ssh.sudo, ...(director.keepalived !== undefined ? { keepalived: director.keepalived } : {}) });
+  const failed: Record<string, string> = { ...refused };
+  const texts = await Promise.all(reads.map(async (r) => [r.field, await read(session, r, failed)] as const));
+  const raw: DoctorRawDirector = { name: director.name, ...(director.keepalived !== undefined ? { keepalivedPath: director.keepalived } : {}) };
+  for (const [field, text] of texts) {
+    if (text === undefined || (field === 'sysctls' && text === '')) continue;
+    raw[field] = text;
+  }
+  if (Object.keys(failed).length) raw.failed = failed;
+  return raw;
 }
 
 export async function doctorCommand(io: CliIo, options: { config: string; json?: boolean }): Promise<number> {
@@ -26,37 +39,13 @@ export async function doctorCommand(io: CliIo, options: { config: string; json?:
   const opened = await openClusterSessions(cluster, io.env, controller.signal, (s) => dryRunSession(s, { report: () => {} }));
   try {
     const session = (name: string) => opened.sessions.get(name) as HostSession;
-    const directors: DoctorRawDirector[] = await Promise.all(
-      cluster.directors.map(async (d) => {
-        const failed: Record<string, string> = {};
-        const s = session(d.name);
-        const [list, thresholds, version, timeout, sysctls, keepalived] = await Promise.all([
-          read(s, 'ipvsadm -L -n', d.ssh.sudo, 'ipvsadm -L -n', failed),
-          read(s, 'ipvsadm -L -n --thresholds', d.ssh.sudo, 'ipvsadm -L -n --thresholds', failed),
-          read(s, 'ipvsadm -v', d.ssh.sudo, 'ipvsadm -v', failed),
-          read(s, 'ipvsadm -L --timeout', d.ssh.sudo, 'ipvsadm -L --timeout', failed),
-          read(s, `${SYSCTLS} 2>/dev/null || true`, false, 'IPVS sysctls', failed),
-          d.keepalived ? read(s, `cat ${shellQuote(d.keepalived)}`, d.ssh.sudo, `cat ${d.keepalived}`, failed) : undefined,
-        ]);
-        return {
-          name: d.name,
-          ...(list !== undefined ? { list } : {}),
-          ...(thresholds !== undefined ? { thresholds } : {}),
-          ...(version !== undefined ? { version } : {}),
-          ...(timeout !== undefined ? { timeout } : {}),
-          ...(sysctls ? { sysctls } : {}),
-          ...(d.keepalived ? { keepalivedPath: d.keepalived } : {}),
-          ...(keepalived !== undefined ? { keepalived } : {}),
-          ...(Object.keys(failed).length ? { failed } : {}),
-        };
-      }),
-    );
+    const directors = await Promise.all(cluster.directors.map((d) => readDirector(session(d.name), d)));
     const healthFiles = Object.fromEntries(
       await Promise.all(
         cluster.realServers
           .filter((s) => s.app.healthFile)
           .map(async (s) => {
-            const result = await session(s.name).exec({ script: `test -f ${shellQuote(s.app.healthFile as string)}`, mutates: false, timeoutMs: 15_000 });
+            const result = await session(s.name).exec(healthFileRead(s.app.healthFile as string));
             return [s.name, result.ok] as const;
           }),
       ),
