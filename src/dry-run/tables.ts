@@ -2,7 +2,8 @@
 // Every command is reported (a `command` event), never sent; confirmations see the simulated
 // change at once (for the health-file method, keepalived's answer: weight 0); a destination the
 // run changed shows no connections, so the drain wait does not wait on real traffic.
-import { sameServiceKey } from '../ipvs/address.ts';
+import { sameEndpoint, sameServiceKey } from '../ipvs/address.ts';
+import type { ConnGroup } from '../ipvs/conn-live.ts';
 import type { IpvsTable } from '../ipvs/model.ts';
 import type { Emit } from '../events/types.ts';
 import { findDest, type PoolServer } from '../lb/pool.ts';
@@ -51,7 +52,13 @@ export function dryRunTables(real: DirectorTables, emit: Emit): DirectorTables {
     directors: real.directors,
     commandLine: (command) => real.commandLine(command),
     read: (signal) => simulated(real.read(signal)),
-    readCounters: (signal) => simulated(real.readCounters(signal)),
+    // A destination the run changed has no connections in the simulation.
+    async readConnections(signal) {
+      const result = await real.readConnections(signal);
+      if (!result.ok) return result;
+      const quiet = (director: string, g: ConnGroup) => overrides.some((o) => o.slot.director === director && sameEndpoint(g.destination, o.slot.dest));
+      return { ok: true, groups: new Map([...result.groups].map(([director, groups]) => [director, groups.filter((g) => !quiet(director, g))])) };
+    },
     async apply(commands) {
       for (const c of commands) emit({ type: 'command', host: c.director, command: real.commandLine(c), mutates: true, dryRun: true });
       return commands.map((c) => ({ ok: true, command: real.commandLine(c) }));

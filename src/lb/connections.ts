@@ -1,21 +1,23 @@
-// Counting a server's connections: from the directors' tables, or with `ss` on the server
-// itself (the accurate source in DR/TUN, where the director sees only inbound packets).
-import type { IpvsTable } from '../ipvs/model.ts';
-import { currentDest } from './apply.ts';
+// Counting a drained server's connections: the live entries of the directors' connection tables
+// (reduced on each director, ipvs/conn-live.ts), or `ss` on the server itself (the accurate
+// source in DR/TUN, where the director sees only inbound packets).
+import { liveConnections, type ConnGroup } from '../ipvs/conn-live.ts';
 import type { ConnectionCount, ConnectionCounter, CountResult, DirectorTables, LbServer, SavedSlot } from './types.ts';
 
-/** Sums the server's counters over every director and service. NOTE: InActConn counts only in
- * NAT (Masq), where the director sees both directions; in DR it is inferred noise (LVS.md §4.4). */
-export function countFromTables(tables: ReadonlyMap<string, IpvsTable>, server: LbServer, saved: readonly SavedSlot[]): ConnectionCount {
-  let count = 0;
-  let persist = 0;
+/**
+ * The live connections and templates of the server's slots. Summed over its services on one
+ * director; the largest over directors, since a backup running the sync daemon lists the
+ * master's connections too (the sum would count them twice).
+ */
+export function countFromGroups(groups: ReadonlyMap<string, readonly ConnGroup[]>, saved: readonly SavedSlot[]): ConnectionCount {
+  const perDirector = new Map<string, ConnectionCount>();
   for (const slot of saved) {
-    const dest = currentDest(tables, slot, server);
-    if (!dest) continue;
-    count += dest.activeConns + (dest.forward === 'Masq' ? dest.inactiveConns : 0);
-    persist += dest.persistConns;
+    const { live, persist } = liveConnections(groups.get(slot.director) ?? [], slot.service, slot.dest, slot.dest.forward);
+    const sum = perDirector.get(slot.director) ?? { count: 0, persist: 0 };
+    perDirector.set(slot.director, { count: sum.count + live, persist: sum.persist + persist });
   }
-  return { count, persist };
+  const all = [...perDirector.values()];
+  return { count: Math.max(0, ...all.map((c) => c.count)), persist: Math.max(0, ...all.map((c) => c.persist)) };
 }
 
 /** `ss -Htn state established` filtered to the server's service ports. */
@@ -37,19 +39,19 @@ async function countOnServer(server: LbServer, saved: readonly SavedSlot[], time
   return { ok: true, count, persist: 0 };
 }
 
-/** The counter a pipeline asks for (`drain.connections`), reading through the directors' port. */
+/** The counter a pipeline asks for (`drain.connections`), reading the directors through their port. */
 export function createConnectionCounter(input: { source: 'director' | 'server'; tables: DirectorTables; commandTimeoutMs: number }): ConnectionCounter {
   return {
     async count(server, saved, signal) {
       if (input.source === 'server') {
         // Templates are only on the directors: read them too, for the progress display.
-        const [own, read] = await Promise.all([countOnServer(server, saved, input.commandTimeoutMs, signal), input.tables.readCounters(signal)]);
+        const [own, read] = await Promise.all([countOnServer(server, saved, input.commandTimeoutMs, signal), input.tables.readConnections(signal)]);
         if (!own.ok) return own;
-        return { ok: true, count: own.count, persist: read.ok ? countFromTables(read.tables, server, saved).persist : 0 };
+        return { ok: true, count: own.count, persist: read.ok ? countFromGroups(read.groups, saved).persist : 0 };
       }
-      const read = await input.tables.readCounters(signal);
+      const read = await input.tables.readConnections(signal);
       if (!read.ok) return { ok: false, error: `${server.name}: ${read.error}` };
-      return { ok: true, ...countFromTables(read.tables, server, saved) };
+      return { ok: true, ...countFromGroups(read.groups, saved) };
     },
   };
 }

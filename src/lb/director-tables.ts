@@ -1,80 +1,233 @@
-// The real DirectorTables: ipvsadm over each director's SSH session. Reads go to every director
-// in parallel; the commands for one director run one after another, directors in parallel.
+// The real DirectorTables: one worker per director that sends one exec at a time over that
+// director's SSH session and gathers into it everything asked meanwhile. The ipvsadm changes of a
+// whole batch go in one exec with the reads that confirm them; every server waiting on the tables
+// or on the connections shares the next read. So a batch of 50 costs a director a handful of
+// execs per step, not 50 (and never more channels than one).
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import { isReleaseError } from '../core/errors.ts';
+import { connListCommand, listCommand, type IpvsCommand } from '../ipvs/commands.ts';
+import { parseConnGroups, type ConnGroup } from '../ipvs/conn-live.ts';
+import { parseIpvsList } from '../ipvs/list-parse.ts';
+import type { IpvsTable } from '../ipvs/model.ts';
+import { overlayListing } from '../ipvs/overlay.ts';
 import { buildCommandLine } from '../transport/command.ts';
+import type { ExecResult } from '../transport/types.ts';
 import { unmetTargets } from './apply.ts';
-import { execIpvsadm, readAllTables, type DirectorHandle } from './directors.ts';
-import type { CommandOutcome, ConfirmResult, DirectorCommand, DirectorTables, TablesRead } from './types.ts';
+import { buildDirectorScript, parseDirectorScript, type ScriptStep } from './director-script.ts';
+import type { DirectorHandle } from './directors.ts';
+import type { CommandOutcome, ConfirmResult, ConnectionsRead, DirectorCommand, DirectorTables, TablesRead } from './types.ts';
 
 export interface DirectorTablesOptions {
   directors: readonly DirectorHandle[];
   sudo: boolean;
-  /** Timeout of one ipvsadm command. */
+  /** Timeout of one exec. */
   commandTimeoutMs: number;
-  /** Read `--persistent-conn` too when counting (persistent services). */
-  persistentConn: boolean;
-  /** Between two reads while confirming. */
-  pollMs: number;
+  /** Read `--persistent-conn` too (persistent services: PersistConn); asked at each read. */
+  persistentConn: () => boolean;
+  /** Reads (not changes) start at most this often per director: polling never grows with the waiters. */
+  minReadIntervalMs: number;
+  /** Between two reads of a confirmation that is not met yet. */
+  confirmPollMs: number;
   clock: Clock;
+  /** Counts every exec sent, per director (benchmarks). */
+  onExec?: (director: string) => void;
 }
 
-function message(error: unknown): string {
-  return isReleaseError(error) || error instanceof Error ? error.message : String(error);
+type Settle<T> = { resolve: (value: T) => void };
+type ReadResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The tables of one director from the script's listing steps; throws on output it cannot parse. */
+function tableOf(outputs: Map<string, { exitCode: number; output: string }>): IpvsTable {
+  const base = parseIpvsList(outputs.get('L')?.output ?? '');
+  let services = base.services;
+  const thresholds = outputs.get('T');
+  if (thresholds) services = overlayListing(services, parseIpvsList(thresholds.output));
+  const persistent = outputs.get('P');
+  if (persistent) services = overlayListing(services, parseIpvsList(persistent.output));
+  return { connTableSize: base.connTableSize ?? 4096, services };
+}
+
+function whyNot(result: ExecResult, step?: { exitCode: number; output: string }): string {
+  if (result.connectionLost) return 'SSH connection lost';
+  if (result.timedOut) return 'it timed out';
+  if (step) return `exit ${step.exitCode}: ${step.output.trim() || result.stderr.trim() || 'no output'}`;
+  return `exit ${result.exitCode ?? result.signal}: ${result.stderr.trim() || result.error || 'no output'}`;
+}
+
+/** One director's worker: a queue of changes and two kinds of waiting readers, one exec at a time. */
+function directorWorker(director: DirectorHandle, options: DirectorTablesOptions) {
+  const { sudo, clock } = options;
+  let busy = false;
+  let lastReadStart = Number.NEGATIVE_INFINITY;
+  let pacing = false;
+  let changes: { command: IpvsCommand; settle: Settle<CommandOutcome> }[] = [];
+  /** The last table read: every exec with changes reads the tables after them, so it is never older than our last change. */
+  let latest: IpvsTable | undefined;
+  let tableWaiters: Settle<ReadResult<IpvsTable>>[] = [];
+  let connWaiters: Settle<ReadResult<ConnGroup[]>>[] = [];
+  const argvOf = (command: IpvsCommand) => (sudo ? ['sudo', '-n', ...command.argv] : command.argv);
+
+  const exec = async (steps: ScriptStep[], mutates: boolean): Promise<{ result: ExecResult; outputs: Map<string, { exitCode: number; output: string }> }> => {
+    const nonce = randomBytes(10).toString('hex');
+    const script = buildDirectorScript(steps, nonce).text;
+    const once = async () => {
+      options.onExec?.(director.name);
+      const result = await director.session.exec({ script, mutates, timeoutMs: options.commandTimeoutMs, label: mutates ? 'ipvsadm changes' : 'ipvsadm read' });
+      return { result, outputs: parseDirectorScript(result.stdout, nonce) };
+    };
+    let attempt = await once();
+    // A read that lost its connection is asked again (reading twice is harmless); a change never
+    // is: the caller reads the tables to learn whether it took effect.
+    for (let i = 1; !mutates && attempt.result.connectionLost && i <= 3; i++) attempt = await once();
+    return attempt;
+  };
+
+  const run = async (): Promise<void> => {
+    const now = clock.now().getTime();
+    const batch = changes;
+    const tables = tableWaiters;
+    const conns = connWaiters;
+    if (batch.length === 0 && now - lastReadStart < options.minReadIntervalMs) {
+      // Only reads: wait for the interval (changes arriving meanwhile start at once).
+      busy = false;
+      if (!pacing) {
+        pacing = true;
+        void clock.sleep(options.minReadIntervalMs - (now - lastReadStart)).then(() => {
+          pacing = false;
+          kick();
+        });
+      }
+      return;
+    }
+    changes = [];
+    tableWaiters = [];
+    connWaiters = [];
+    // Changes always come back with the tables that confirm them.
+    const wantTables = batch.length > 0 || tables.length > 0;
+    const persistent = wantTables && options.persistentConn();
+    const steps: ScriptStep[] = [
+      ...batch.map((c, i) => ({ id: `c${i}`, argv: argvOf(c.command) })),
+      ...(wantTables ? [{ id: 'L', argv: argvOf(listCommand()) }, { id: 'T', argv: argvOf(listCommand({ mode: 'thresholds' })) }] : []),
+      ...(persistent ? [{ id: 'P', argv: argvOf(listCommand({ mode: 'persistent-conn' })) }] : []),
+      ...(conns.length > 0 ? [{ id: 'C', argv: argvOf(connListCommand()), reduceConnections: true }] : []),
+    ];
+    lastReadStart = clock.now().getTime();
+    const { result, outputs } = await exec(steps, batch.length > 0);
+    batch.forEach((c, i) => {
+      const step = outputs.get(`c${i}`);
+      const line = buildCommandLine({ argv: c.command.argv, mutates: true, sudo });
+      if (step?.exitCode === 0) c.settle.resolve({ ok: true, command: line });
+      else c.settle.resolve({ ok: false, command: line, detail: step ? `exit ${step.exitCode}: ${step.output.trim()}` : whyNot(result) });
+    });
+    if (wantTables) {
+      const listed = ['L', 'T', ...(persistent ? ['P'] : [])].map((id) => [id, outputs.get(id)] as const);
+      const failed = listed.find(([, step]) => step?.exitCode !== 0);
+      let read: ReadResult<IpvsTable>;
+      if (failed) read = { ok: false, error: `could not read the IPVS table on director ${director.name}: ${whyNot(result, failed[1])}` };
+      else {
+        try {
+          read = { ok: true, value: tableOf(outputs) };
+          latest = read.value;
+        } catch (error) {
+          read = { ok: false, error: `could not parse ipvsadm output from director ${director.name}: ${(error as Error).message}` };
+        }
+      }
+      for (const w of tables) w.resolve(read);
+    }
+    if (conns.length > 0) {
+      const step = outputs.get('C');
+      let read: ReadResult<ConnGroup[]>;
+      if (step?.exitCode !== 0) read = { ok: false, error: `could not read the connection table on director ${director.name}: ${whyNot(result, step)}` };
+      else {
+        try {
+          read = { ok: true, value: parseConnGroups(step.output) };
+        } catch (error) {
+          read = { ok: false, error: `director ${director.name}: ${(error as Error).message}` };
+        }
+      }
+      for (const w of conns) w.resolve(read);
+    }
+    busy = false;
+    kick();
+  };
+
+  const kick = () => {
+    if (busy || (pacing && changes.length === 0) || (changes.length === 0 && tableWaiters.length === 0 && connWaiters.length === 0)) return;
+    busy = true;
+    // NOTE: next turn of the event loop, so everything asked in this turn (a whole batch) rides along.
+    setImmediate(() => {
+      void run().catch((error: unknown) => {
+        // A bug in the worker must not leave waiters hanging (a server left drained): fail them all.
+        const error_ = `internal error reading director ${director.name}: ${(error as Error).message}`;
+        for (const c of changes.splice(0)) c.settle.resolve({ ok: false, command: c.command.argv.join(' '), detail: error_ });
+        for (const w of tableWaiters.splice(0)) w.resolve({ ok: false, error: error_ });
+        for (const w of connWaiters.splice(0)) w.resolve({ ok: false, error: error_ });
+        busy = false;
+      });
+    });
+  };
+
+  const wait = <T>(queue: Settle<ReadResult<T>>[], signal: AbortSignal): Promise<ReadResult<T>> =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve({ ok: false, error: 'interrupted' });
+      const onAbort = () => resolve({ ok: false, error: 'interrupted' });
+      signal.addEventListener('abort', onAbort, { once: true });
+      queue.push({ resolve: (v) => (signal.removeEventListener('abort', onAbort), resolve(v)) });
+      kick();
+    });
+
+  return {
+    change: (command: IpvsCommand): Promise<CommandOutcome> =>
+      new Promise((resolve) => {
+        changes.push({ command, settle: { resolve } });
+        kick();
+      }),
+    table: (signal: AbortSignal) => wait(tableWaiters, signal),
+    latest: () => latest,
+    connections: (signal: AbortSignal) => wait(connWaiters, signal),
+  };
 }
 
 export function createDirectorTables(options: DirectorTablesOptions): DirectorTables {
-  const { directors, sudo, clock } = options;
-  const byName = new Map(directors.map((d) => [d.name, d]));
-  const readWith = async (signal: AbortSignal, extra: { thresholds?: boolean; persistentConn?: boolean }): Promise<TablesRead> => {
-    try {
-      return { ok: true, tables: await readAllTables(directors, { sudo, timeoutMs: options.commandTimeoutMs, signal, ...extra }) };
-    } catch (error) {
-      return { ok: false, error: message(error) };
-    }
-  };
-  const read = (signal: AbortSignal) => readWith(signal, {});
+  const { directors } = options;
+  const workers = new Map(directors.map((d) => [d.name, directorWorker(d, options)]));
+  const worker = (name: string) => workers.get(name);
 
-  const applyOn = async (director: string, commands: readonly DirectorCommand[], signal: AbortSignal): Promise<CommandOutcome[]> => {
-    const handle = byName.get(director);
-    const outcomes: CommandOutcome[] = [];
-    for (const { command } of commands) {
-      const line = command.argv.join(' ');
-      if (!handle) {
-        outcomes.push({ ok: false, command: line, detail: `no director named ${director}` });
-        continue;
-      }
-      const result = await execIpvsadm(handle, command, { sudo, timeoutMs: options.commandTimeoutMs, signal });
-      if (result.ok) outcomes.push({ ok: true, command: result.command });
-      else {
-        const detail = result.connectionLost ? 'SSH connection lost' : result.timedOut ? 'timed out' : `exit ${result.exitCode}: ${result.stderr.trim()}`;
-        outcomes.push({ ok: false, command: result.command, detail });
-      }
-    }
-    return outcomes;
+  const read = async (signal: AbortSignal): Promise<TablesRead> => {
+    const results = await Promise.all(directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).table(signal)] as const));
+    const failed = results.find(([, r]) => !r.ok);
+    if (failed && !failed[1].ok) return { ok: false, error: failed[1].error };
+    return { ok: true, tables: new Map(results.map(([name, r]) => [name, (r as { value: IpvsTable }).value])) };
   };
 
   return {
     directors: directors.map((d) => d.name),
-    commandLine: ({ command }) => buildCommandLine({ argv: command.argv, mutates: command.mutates, sudo }),
+    commandLine: ({ command }) => buildCommandLine({ argv: command.argv, mutates: command.mutates, sudo: options.sudo }),
     read,
-    readCounters: (signal) => readWith(signal, { thresholds: false, persistentConn: options.persistentConn }),
-    async apply(commands, signal) {
-      const names = [...new Set(commands.map((c) => c.director))];
-      const perDirector = await Promise.all(names.map((name) => applyOn(name, commands.filter((c) => c.director === name), signal)));
-      // Back in the order given.
-      const queues = new Map(names.map((name, i) => [name, [...(perDirector[i] ?? [])]]));
-      return commands.map((c) => queues.get(c.director)?.shift() ?? { ok: false, command: c.command.argv.join(' '), detail: 'not run' });
+    async readConnections(signal): Promise<ConnectionsRead> {
+      const results = await Promise.all(directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).connections(signal)] as const));
+      const failed = results.find(([, r]) => !r.ok);
+      if (failed && !failed[1].ok) return { ok: false, error: failed[1].error };
+      return { ok: true, groups: new Map(results.map(([name, r]) => [name, (r as { value: ConnGroup[] }).value])) };
+    },
+    async apply(commands: readonly DirectorCommand[]) {
+      return Promise.all(
+        commands.map((c) => worker(c.director)?.change(c.command) ?? Promise.resolve<CommandOutcome>({ ok: false, command: c.command.argv.join(' '), detail: `no director named ${c.director}` })),
+      );
     },
     async confirm(server, targets, { timeoutMs, signal }): Promise<ConfirmResult> {
-      const deadline = clock.now().getTime() + timeoutMs;
+      const deadline = options.clock.now().getTime() + timeoutMs;
+      // The tables read right after our changes (same exec) usually confirm them already.
+      const cached = directors.map((d) => [d.name, worker(d.name)?.latest()] as const);
+      if (cached.every(([, t]) => t !== undefined) && unmetTargets(new Map(cached as [string, IpvsTable][]), server, targets).length === 0) return { ok: true };
       for (;;) {
+        // Each read starts after this call: it shows every change applied before.
         const tables = await read(signal);
         const unmet = tables.ok ? unmetTargets(tables.tables, server, targets) : [];
         if (tables.ok && unmet.length === 0) return { ok: true };
-        if (clock.now().getTime() >= deadline) return tables.ok ? { ok: false, unmet } : { ok: false, unmet, error: tables.error };
         if (signal.aborted) return { ok: false, unmet, error: 'interrupted' };
-        await clock.sleep(options.pollMs, signal).catch(() => undefined);
+        if (options.clock.now().getTime() >= deadline) return tables.ok ? { ok: false, unmet } : { ok: false, unmet, error: tables.error };
+        await options.clock.sleep(options.confirmPollMs, signal).catch(() => undefined);
       }
     },
   };

@@ -3,6 +3,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { Emit } from '../events/types.ts';
 import type { IpvsCommand } from '../ipvs/commands.ts';
+import type { ConnGroup } from '../ipvs/conn-live.ts';
 import type { Destination, IpvsTable, ServiceKey } from '../ipvs/model.ts';
 import type { HostSession } from '../transport/types.ts';
 import type { PoolServer } from './pool.ts';
@@ -29,6 +30,9 @@ export interface LbServer extends PoolServer {
 export type LbStep = { ok: true } | { ok: false; error: string };
 
 export type TablesRead = { ok: true; tables: Map<string, IpvsTable> } | { ok: false; error: string };
+
+/** Every director's connection table, reduced to groups there (ipvs/conn-live.ts). */
+export type ConnectionsRead = { ok: true; groups: Map<string, ConnGroup[]> } | { ok: false; error: string };
 
 /** One ipvsadm command for one director. */
 export interface DirectorCommand {
@@ -68,8 +72,8 @@ export interface DirectorTables {
   commandLine(command: DirectorCommand): string;
   /** Every director's table as it is now: methods, weights, thresholds, counters. */
   read(signal: AbortSignal): Promise<TablesRead>;
-  /** Only what counting connections needs; the drain wait polls this. */
-  readCounters(signal: AbortSignal): Promise<TablesRead>;
+  /** Every director's connection table reduced to counts; the drain wait polls this. */
+  readConnections(signal: AbortSignal): Promise<ConnectionsRead>;
   /** Runs the commands (in order per director); one outcome per command, in the order given. */
   apply(commands: readonly DirectorCommand[], signal: AbortSignal): Promise<CommandOutcome[]>;
   /** Reads until every director shows each target for `server`, or `timeoutMs` passes. */

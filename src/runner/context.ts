@@ -36,6 +36,8 @@ export interface ContextDeps {
   ciJob?: string;
   /** How the run reaches the world: LIVE (default), or a dry run's decorators. */
   seams?: RunSeams;
+  /** Called for every exec sent to a director by the tables' reader (benchmarks count them). */
+  onDirectorExec?: (director: string) => void;
 }
 
 export interface RunContext {
@@ -99,15 +101,30 @@ export async function openRunContext(input: RunContextInput): Promise<RunContext
     signal: deps.stop,
   });
   try {
+    // One reader of the directors for the whole run (preflight included): every read and change
+    // is shared and coalesced per director.
+    let persistent = false;
+    const realTables = createDirectorTables({
+      directors,
+      sudo,
+      commandTimeoutMs: pipeline.stepTimeoutMs,
+      persistentConn: () => persistent,
+      minReadIntervalMs: Math.min(pipeline.drain.pollMs, 100),
+      confirmPollMs: Math.min(pipeline.drain.pollMs, 500),
+      clock: deps.clock,
+      onExec: deps.onDirectorExec,
+    });
     const preflight = await runPreflight({
       cluster,
       pipeline,
       directors,
+      tables: realTables,
       servers: cluster.realServers.map((s) => ({ name: s.name, session: session(s.name), root: s.app.root })),
       sudo,
       keepalivedManaged: new Set(cluster.directors.filter((d) => d.keepalived).map((d) => d.name)),
       signal: deps.stop,
     });
+    persistent = preflight.pool.servers.some((s) => s.slots.some((slot) => slot.persistent !== undefined));
     if (preflight.pool.problems.length > 0) {
       throw new ReleaseError('PREFLIGHT_FAILED', `Preflight failed: ${preflight.pool.problems.join('; ')}.`, {
         hint: 'Every configured service must exist on every director; fix the tables or the cluster file. Nothing was changed.',
@@ -130,15 +147,6 @@ export async function openRunContext(input: RunContextInput): Promise<RunContext
         },
       ]),
     );
-    const persistentConn = preflight.pool.servers.some((s) => s.slots.some((slot) => slot.persistent !== undefined));
-    const realTables = createDirectorTables({
-      directors,
-      sudo,
-      commandTimeoutMs: pipeline.stepTimeoutMs,
-      persistentConn,
-      pollMs: Math.min(pipeline.drain.pollMs, 500),
-      clock: deps.clock,
-    });
     const flowClock = seams.flowClock(deps.clock);
     const flow: FlowContext = {
       release: input.release,

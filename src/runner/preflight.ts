@@ -4,9 +4,9 @@ import type { Cluster, Pipeline, RealServer } from '../config/types.ts';
 import { ReleaseError } from '../core/errors.ts';
 import type { WarningCode } from '../core/warnings.ts';
 import type { IpvsTable } from '../ipvs/model.ts';
-import { readAllTables, type DirectorHandle } from '../lb/directors.ts';
+import type { DirectorHandle } from '../lb/directors.ts';
 import { buildPoolState, type PoolServer, type PoolState } from '../lb/pool.ts';
-import type { SavedSlot } from '../lb/types.ts';
+import type { DirectorTables, SavedSlot } from '../lb/types.ts';
 import type { HostSession } from '../transport/types.ts';
 
 export interface Preflight {
@@ -91,16 +91,21 @@ export async function runPreflight(input: {
   cluster: Cluster;
   pipeline: Pipeline;
   directors: DirectorHandle[];
+  tables: DirectorTables;
   servers: { name: string; session: HostSession; root: string | undefined }[];
   sudo: boolean;
   keepalivedManaged: ReadonlySet<string>;
   signal?: AbortSignal;
 }): Promise<Preflight> {
-  const persistentConn = false;
-  const [tables, releases] = await Promise.all([
-    readAllTables(input.directors, { sudo: input.sudo, timeoutMs: 15_000, persistentConn, signal: input.signal }),
+  const signal = input.signal ?? new AbortController().signal;
+  const [read, releases] = await Promise.all([
+    input.tables.read(signal),
     Promise.all(input.servers.map(async (s) => [s.name, await readCurrentRelease(s.session, s.root, input.signal)] as const)),
   ]);
+  if (!read.ok) {
+    throw new ReleaseError('PREFLIGHT_FAILED', `${read.error}.`, { hint: 'Check that ipvsadm runs there for the SSH user (with ssh.sudo: true if it needs root). Nothing was changed.' });
+  }
+  const { tables } = read;
   const pool = buildPoolState({
     directors: input.directors.map((d) => d.name),
     services: input.cluster.services.map((s) => s.key),

@@ -9,6 +9,8 @@ import type { ConnectionEntry, Endpoint, ForwardMethod, ServiceKey } from '../..
 import { serviceOptionArgs } from '../../src/ipvs/save.ts';
 import { formatEndpoint, sameEndpoint, sameServiceKey } from '../../src/ipvs/address.ts';
 import type { DirectorHandle } from '../../src/lb/directors.ts';
+import { spawnSync } from 'node:child_process';
+import { CONN_REDUCER_AWK } from '../../src/ipvs/conn-live.ts';
 import { runIpvsadm } from '../../src/lab/ipvsadm/cli.ts';
 import { createIpvsState, type DestSettings, type IpvsChange, type IpvsState } from '../../src/lab/ipvsadm/state.ts';
 import { LOCK_FREE_EXIT, LOCK_HELD_EXIT, lockPaths, readLockScript, takeLockScript } from '../../src/lock/commands.ts';
@@ -146,6 +148,7 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     },
   });
 
+  const roundTrips = new Map<string, number>();
   const states = new Map<string, IpvsState>();
   for (const name of directorNames) {
     const state = createIpvsState({ connections: connectionsOf(name) });
@@ -235,6 +238,19 @@ export function createFakeCluster(spec: FakeClusterSpec) {
       target,
       connected: true,
       async exec(command: RemoteCommand, options: ExecOptions = {}): Promise<ExecResult> {
+        if (role === 'director' && 'script' in command && DIRECTOR_SCRIPT.test(command.script)) return directorScript(host, command, options);
+        return execOne(command, options);
+      },
+      async upload(request: UploadRequest): Promise<UploadResult> {
+        record({ kind: 'upload', host, remotePath: request.remotePath });
+        return { host, localPath: request.localPath, remotePath: request.remotePath, ok: true, bytes: 1, durationMs: 0, timedOut: false, aborted: false, connectionLost: false };
+      },
+      async reconnect() {},
+      async close() {},
+    };
+
+    // One command as the host runs it: recorded on the timeline, answered by a rule or the model.
+    async function execOne(command: RemoteCommand, options: ExecOptions): Promise<ExecResult> {
         const line = buildCommandLine(command);
         const full = effectiveArgv(command);
         const sudo = full?.[0] === 'sudo' && full[1] === '-n';
@@ -274,14 +290,32 @@ export function createFakeCluster(spec: FakeClusterSpec) {
           return finish({ exitCode: null, aborted: true, error: 'aborted' });
         }
         return finish({ stdout: o.stdout ?? '', stderr: o.stderr ?? '', exitCode: o.exitCode ?? 0 });
-      },
-      async upload(request: UploadRequest): Promise<UploadResult> {
-        record({ kind: 'upload', host, remotePath: request.remotePath });
-        return { host, localPath: request.localPath, remotePath: request.remotePath, ok: true, bytes: 1, durationMs: 0, timedOut: false, aborted: false, connectionLost: false };
-      },
-      async reconnect() {},
-      async close() {},
-    };
+    }
+
+    // A director script (src/lb/director-script.ts): one round trip, each of its commands run
+    // and recorded as if sent alone (rules apply to each), their outputs joined with the markers.
+    async function directorScript(host: string, command: Extract<RemoteCommand, { script: string }>, options: ExecOptions): Promise<ExecResult> {
+      roundTrips.set(host, (roundTrips.get(host) ?? 0) + 1);
+      let stdout = '';
+      let stderr = '';
+      const base = { host, command: '(director script)', signal: null, aborted: false, durationMs: 0 };
+      for (const step of parseDirectorScriptSteps(command.script)) {
+        const result = await execOne({ argv: step.argv, mutates: MUTATING.has(step.argv[step.argv[0] === 'sudo' ? 3 : 1] ?? ''), label: command.label }, options);
+        if (result.connectionLost || result.timedOut || result.aborted) {
+          return { ...base, ok: false, exitCode: null, timedOut: result.timedOut, aborted: result.aborted, connectionLost: result.connectionLost, stdout, stderr };
+        }
+        let output = result.stdout + result.stderr;
+        let status = result.exitCode ?? 1;
+        if (step.reduce) {
+          stderr += result.stderr;
+          const awk = spawnSync('awk', [CONN_REDUCER_AWK], { input: result.stdout, encoding: 'utf8' });
+          output = awk.stdout;
+          status = awk.status ?? 1;
+        }
+        stdout += `${output}\n${step.marker} ${step.id} ${status}\n`;
+      }
+      return { ...base, ok: true, exitCode: 0, timedOut: false, connectionLost: false, stdout, stderr };
+    }
   }
 
   function directorExec(host: string, argv: string[] | undefined, command: RemoteCommand): Partial<ExecResult> {
@@ -409,7 +443,11 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     on(host: string, match: RegExp | ((line: string) => boolean), outcome: FakeOutcome, options: { times?: number; apply?: boolean } = {}) {
       rules.push({ host, match: match instanceof RegExp ? (l) => match.test(l) : match, outcome, left: options.times ?? Infinity, apply: options.apply ?? false });
     },
-    releaseHung: () => hung.splice(0).forEach((r) => r()),
+    releaseHung: () => {
+      for (const r of hung.splice(0)) r();
+    },
+    /** Execs (round trips) a director received for director scripts. */
+    roundTrips: (director: string) => roundTrips.get(director) ?? 0,
     execs,
     /** Mutating ipvsadm commands sent to directors (argv with sudo stripped), in order. */
     ipvsWrites: (director?: string) =>
@@ -437,4 +475,53 @@ function expectOk(result: { exitCode: number; stderr: string } | { ok: boolean }
 // Undo shellQuote for the words the engine sends ('a b' and bare words).
 function unquote(word: string): string {
   return word.startsWith("'") ? word.slice(1, -1).replaceAll("'\\''", "'") : word;
+}
+
+const DIRECTOR_SCRIPT = /printf '\\n%s %s %s\\n' '?@@[0-9a-f]+'? /;
+const MUTATING = new Set(['-e', '-a', '-d', '-A', '-E', '-D', '-C', '-R', '-Z']);
+
+/** Shell words of one line: bare words, '...' (with '\\'' inside), "..." and backslash escapes. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let has = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      word += line.slice(i + 1, end);
+      i = end;
+      has = true;
+    } else if (c === '"') {
+      const end = line.indexOf('"', i + 1);
+      word += line.slice(i + 1, end);
+      i = end;
+      has = true;
+    } else if (c === '\\') {
+      word += line[i + 1] ?? '';
+      i++;
+      has = true;
+    } else if (c === ' ') {
+      if (has) words.push(word);
+      word = '';
+      has = false;
+    } else {
+      word += c;
+      has = true;
+    }
+  }
+  if (has) words.push(word);
+  return words;
+}
+
+/** The steps of a director script, as buildDirectorScript writes them (one per line). */
+function parseDirectorScriptSteps(script: string): { argv: string[]; reduce: boolean; marker: string; id: string }[] {
+  return script.split('\n').map((line) => {
+    const words = shellWords(line);
+    const printf = words.indexOf('printf');
+    const head = words.slice(0, printf);
+    const cut = head.findIndex((w) => w === '2>&1' || w === '|' || w === '2>&1;' || w.endsWith(';'));
+    const argv = head.slice(0, cut === -1 ? head.length : cut).map((w) => w.replace(/;$/, ''));
+    return { argv, reduce: head.includes('|'), marker: words[printf + 2] as string, id: words[printf + 3] as string };
+  });
 }

@@ -17,13 +17,15 @@ export interface LbContextOptions {
   ramp?: LbContext['ramp'];
   signal?: AbortSignal;
   clock?: Clock;
+  /** Pacing of the shared reads (0: none). */
+  minReadIntervalMs?: number;
 }
 
 /** An LbContext that reads the fake directors for real through the real ports; timings small, overridable. */
 export function anLbContext(fc: FakeCluster, options: LbContextOptions = {}): LbContext {
   const sudo = options.sudo ?? fc.cluster.directors.some((d) => d.ssh.sudo);
   const clock = options.clock ?? fc.clock;
-  const tables = createDirectorTables({ directors: fc.directorHandles, sudo, commandTimeoutMs: 10_000, persistentConn: false, pollMs: options.pollMs ?? 1000, clock });
+  const tables = createDirectorTables({ directors: fc.directorHandles, sudo, commandTimeoutMs: 10_000, persistentConn: () => false, minReadIntervalMs: options.minReadIntervalMs ?? 0, confirmPollMs: options.pollMs ?? 1000, clock });
   return {
     tables,
     connections: createConnectionCounter({ source: options.connectionSource ?? 'director', tables, commandTimeoutMs: 10_000 }),

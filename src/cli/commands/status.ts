@@ -11,6 +11,8 @@ import { describeOwner, readLockHolders } from '../../lock/lock.ts';
 import { writeLine, type CliIo } from '../io.ts';
 import { openClusterSessions } from '../sessions.ts';
 import { loadConfigOrThrow } from './config.ts';
+import { systemClock } from '../../core/clock.ts';
+import { createDirectorTables } from '../../lb/director-tables.ts';
 
 export function journalPath(journalDir: string, cluster: string): string {
   return join(journalDir, `${cluster}.journal.ndjson`);
@@ -24,12 +26,17 @@ export async function statusCommand(io: CliIo, options: { config: string; json?:
   );
   try {
     const session = (name: string) => opened.sessions.get(name) as NonNullable<ReturnType<typeof opened.sessions.get>>;
+    const directors = cluster.directors.map((d) => ({ name: d.name, session: session(d.name) }));
+    const sudo = cluster.directors.some((d) => d.ssh.sudo);
+    // The same reader as a run: one exec per director for the tables.
+    const tables = createDirectorTables({ directors, sudo, commandTimeoutMs: 15_000, persistentConn: () => false, minReadIntervalMs: 0, confirmPollMs: 500, clock: systemClock });
     const preflight = await runPreflight({
       cluster,
       pipeline,
-      directors: cluster.directors.map((d) => ({ name: d.name, session: session(d.name) })),
+      directors,
+      tables,
       servers: cluster.realServers.map((s) => ({ name: s.name, session: session(s.name), root: s.app.root })),
-      sudo: cluster.directors.some((d) => d.ssh.sudo),
+      sudo,
       keepalivedManaged: new Set(cluster.directors.filter((d) => d.keepalived).map((d) => d.name)),
     });
     const journal = replay(readJournal(journalPath(cluster.journalDir, cluster.name)));

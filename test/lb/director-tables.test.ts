@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { setAndConfirm } from '../../src/lb/apply.ts';
+import type { SlotTarget } from '../../src/lb/types.ts';
+import { createFakeCluster, type FakeServerSpec } from '../helpers/fake-cluster.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
+import { anLbContext, anLbServer, savedSlots } from './builders.ts';
+
+const SERVERS: FakeServerSpec[] = Array.from({ length: 20 }, (_, i) => ({ name: `web${i + 1}`, address: `10.0.1.${i + 11}`, connections: [2, 0] }));
+
+async function setup() {
+  const fc = createFakeCluster({ clock: fakeClock(), servers: SERVERS, sudo: true });
+  const ctx = anLbContext(fc);
+  const batch = await Promise.all(SERVERS.map(async (s) => ({ server: anLbServer(fc, s.name), saved: await savedSlots(fc, s.name) })));
+  return { fc, ctx, batch };
+}
+
+describe('the directors\' reader and writer', () => {
+  it('sends a whole batch\'s quiesce to a director in one exec, with the reads that confirm it', async () => {
+    const { fc, ctx, batch } = await setup();
+    const before = { lvs1: fc.roundTrips('lvs1'), lvs2: fc.roundTrips('lvs2') };
+    const results = await Promise.all(batch.map(({ server, saved }) => setAndConfirm(server, saved.map((slot): SlotTarget => ({ slot, weight: 0 })), ctx, 'weight 0')));
+    expect(results.every((r) => r.ok)).toBe(true);
+    for (const d of ['lvs1', 'lvs2'] as const) {
+      // One shared read (each server computes its commands from it), then one exec with all 20 changes.
+      expect(fc.roundTrips(d) - before[d]).toBe(2);
+      expect(fc.ipvsWrites(d)).toHaveLength(20);
+      expect(SERVERS.every((s) => fc.weight(s.name, d) === 0)).toBe(true);
+    }
+  });
+
+  it('reports each command\'s failure separately, and the others still apply', async () => {
+    const { fc, ctx, batch } = await setup();
+    fc.on('lvs2', / -r 10\.0\.1\.13:80 /, { exitCode: 255, stderr: 'Memory allocation problem\n' });
+    const results = await Promise.all(batch.map(({ server, saved }) => setAndConfirm(server, saved.map((slot): SlotTarget => ({ slot, weight: 0 })), ctx, 'weight 0')));
+    const failed = results.flatMap((r, i) => (r.ok ? [] : [[SERVERS[i]?.name, r.error]]));
+    expect(failed).toEqual([['web3', expect.stringContaining('lvs2: sudo -n ipvsadm -e -t 10.0.0.100:80 -r 10.0.1.13:80 -m -w 0 -x 0 -y 0 (exit 255: Memory allocation problem)')]]);
+    expect(fc.weight('web4', 'lvs2')).toBe(0);
+    const failures = fc.events('director-action').filter((a) => a.stage === 'failed');
+    expect(failures.map((a) => [a.server, a.director])).toEqual([['web3', 'lvs2']]);
+  });
+
+  it('serves every server counting its connections with one read per director', async () => {
+    const { fc, ctx, batch } = await setup();
+    const before = fc.roundTrips('lvs1');
+    const counts = await Promise.all(batch.map(({ server, saved }) => ctx.connections.count(server, saved, ctx.signal)));
+    expect(counts.every((c) => c.ok && c.count === 2)).toBe(true);
+    expect(fc.roundTrips('lvs1') - before).toBe(1);
+  });
+
+  it('paces reads: however many servers poll, a director is read at most once per interval', async () => {
+    const fc = createFakeCluster({ clock: fakeClock(), servers: SERVERS, sudo: true });
+    const ctx = anLbContext(fc, { minReadIntervalMs: 100 });
+    const batch = await Promise.all(SERVERS.map(async (s) => ({ server: anLbServer(fc, s.name), saved: await savedSlots(fc, s.name) })));
+    const start = fc.clock.now().getTime();
+    const before = fc.roundTrips('lvs1');
+    // Each server polls ten times, as fast as it can.
+    await Promise.all(batch.map(async ({ server, saved }) => {
+      for (let i = 0; i < 10; i++) await ctx.connections.count(server, saved, ctx.signal);
+    }));
+    const reads = fc.roundTrips('lvs1') - before;
+    const elapsed = fc.clock.now().getTime() - start;
+    expect(reads).toBeLessThanOrEqual(elapsed / 100 + 1);
+    expect(reads).toBeLessThan(20);
+  });
+});
