@@ -26,7 +26,12 @@ export function recordIpvsadm(lab: Lab): IpvsadmRecorder {
       d.ipvsadm = original;
     });
   }
-  return { calls, stop: () => undo.splice(0).forEach((u) => u()) };
+  return {
+    calls,
+    stop: () => {
+      for (const u of undo.splice(0)) u();
+    },
+  };
 }
 
 /** True for an argv that changes the table (add, edit, delete, restore, clear, zero). */

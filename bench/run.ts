@@ -33,10 +33,16 @@ async function main(): Promise<void> {
     const fast = await fastPipeline();
     const fastPipelinePath = await bl.writePipeline('bench-fast.yaml', fast);
     const noAheadPath = await bl.writePipeline('bench-upload-in-deploy.yaml', uploadInDeploy(fast));
-    const direct = await bl.writeCluster('bench-direct.yaml', (c) => void (c.pipeline = fastPipelinePath));
-    const noAhead = await bl.writeCluster('bench-upload-in-deploy-cluster.yaml', (c) => void (c.pipeline = noAheadPath));
+    const direct = await bl.writeCluster('bench-direct.yaml', (c) => {
+      c.pipeline = fastPipelinePath;
+    });
+    const noAhead = await bl.writeCluster('bench-upload-in-deploy-cluster.yaml', (c) => {
+      c.pipeline = noAheadPath;
+    });
     const notAheadPath = await bl.writePipeline('bench-not-ahead.yaml', { ...fast, name: 'bench-not-ahead', prepareAhead: false });
-    const notAhead = await bl.writeCluster('bench-not-ahead-cluster.yaml', (c) => void (c.pipeline = notAheadPath));
+    const notAhead = await bl.writeCluster('bench-not-ahead-cluster.yaml', (c) => {
+      c.pipeline = notAheadPath;
+    });
     const small = await bl.artifact('v2');
 
     const connections = await measureConnections(bl, fastPipelinePath, small, 'r2');

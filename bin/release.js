@@ -13,17 +13,22 @@ function isSupportedNode(version) {
 }
 
 if (!isSupportedNode(process.versions.node)) {
-  process.stderr.write('release: lvs-release needs Node.js ' + NEEDED.join('.') + ' or newer; this is Node.js ' + process.versions.node + ' (' + process.execPath + ').\n');
+  process.stderr.write(`release: lvs-release needs Node.js ${NEEDED.join('.')} or newer; this is Node.js ${process.versions.node} (${process.execPath}).\n`);
   process.exitCode = 2;
 } else {
   import('node:fs')
-    .then(function (fs) {
+    .then((fs) => {
       const source = new URL('../src/cli.ts', import.meta.url);
       const compiled = new URL('../dist/cli.js', import.meta.url);
       const useSource = fs.existsSync(source) && process.features.typescript;
       return import(useSource ? source.href : compiled.href);
     })
-    .then(function (cli) {
-      return cli.main(process.argv.slice(2));
+    .then((cli) => cli.main(process.argv.slice(2)))
+    // main() maps every error to an exit status; this catches what it cannot (a missing dist/, a bug).
+    // NOTE: handled here, not by Node's crash on an unhandled rejection, which
+    // NODE_OPTIONS=--unhandled-rejections=warn would turn into exit status 0.
+    .catch((error) => {
+      process.stderr.write(`✖ INTERNAL ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
     });
 }

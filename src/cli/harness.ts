@@ -54,6 +54,7 @@ export async function withHarness(io: CliIo, cluster: Cluster, options: HarnessO
   const reportPath = options.report ? resolve(io.cwd, options.report) : undefined;
   if (reportPath) checkReportPath(reportPath);
   const interrupts = watchInterrupts(io, () => {
+    // biome-ignore lint/nursery/noProcessExit: a second Ctrl-C means "exit at once"; the journal already holds what recover needs.
     process.exit(EXIT.interrupted);
   });
   const reporter = createReporter({ mode: options.json ? 'json' : options.plain ? 'plain' : 'auto', stdout: io.stdout, stderr: io.stderr, env: io.env, secrets: secretsOf(io.env) });

@@ -20,7 +20,7 @@ function hostsOf(cluster: Cluster): HostEntry[] {
 }
 
 function groupKey(ssh: SshSettings): string {
-  return JSON.stringify([ssh.identityFile ?? null, ssh.passphraseEnv ?? null, ssh.knownHosts, ssh.jumpHost ?? null, ssh.connectTimeoutMs]);
+  return JSON.stringify([ssh.identityFile ?? null, ssh.passphraseEnv ?? null, ssh.knownHosts, ssh.jumpHost ?? null, ssh.connectTimeoutMs, ssh.maxSessions]);
 }
 
 export interface OpenedSessions {
@@ -54,6 +54,7 @@ export async function openClusterSessions(
         jumpHost: ssh.jumpHost,
         env,
         connectTimeoutMs: ssh.connectTimeoutMs,
+        maxChannelsPerHost: ssh.maxSessions,
       });
       transports.push(transport);
       const opened = await transport.open(targets, { concurrency: cluster.concurrency, signal });

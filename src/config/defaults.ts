@@ -23,6 +23,8 @@ export const CLUSTER_DEFAULTS = {
     connectTimeoutMs: 10_000,
     /** Parallel SSH connection set-ups. */
     concurrency: 20,
+    /** Channels at once per connection: below OpenSSH's default MaxSessions (10). */
+    maxSessions: 8,
   },
   jumpHostPort: 22,
   smoke: { scheme: 'http' },

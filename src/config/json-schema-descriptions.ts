@@ -14,6 +14,7 @@ const SSH: Record<string, string> = {
   jumpHost: 'a bastion to connect through: host, user@host or user@host:port',
   sudo: 'run ipvsadm through `sudo -n`',
   connectTimeout: `connection timeout, ${DURATION}`,
+  maxSessions: "channels open at once on one host's connection, queued beyond (default 8; OpenSSH's MaxSessions is 10)",
 };
 
 const APP: Record<string, string> = {

@@ -57,7 +57,10 @@ function replace(target: JsonSchema, value: JsonSchema): void {
 
 function describeInputs(ctx: { zodSchema: z.core.$ZodType; jsonSchema: JsonSchema }): void {
   const def = ctx.zodSchema._zod.def;
-  if (ctx.zodSchema === durationSchema) return replace(ctx.jsonSchema, DURATION);
+  if (ctx.zodSchema === durationSchema) {
+    replace(ctx.jsonSchema, DURATION);
+    return;
+  }
   if (def.type !== 'pipe' || (def as z.core.$ZodPipeDef).in._zod.def.type !== 'transform') return;
   const short = shortForm(ctx.zodSchema, ctx.jsonSchema);
   // NOTE: a new z.preprocess in schema.ts must say here what it accepts, or editors would flag valid files.

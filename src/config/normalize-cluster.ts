@@ -39,6 +39,7 @@ function mergeSsh(file: ClusterFile, own: HostSsh | undefined, ctx: NormalizeClu
     ...(parsedJump ? { jumpHost: { host: parsedJump.host, port: parsedJump.port ?? CLUSTER_DEFAULTS.jumpHostPort, user: parsedJump.user ?? user } } : {}),
     sudo: own?.sudo ?? base.sudo ?? CLUSTER_DEFAULTS.ssh.sudo,
     connectTimeoutMs: own?.connectTimeout ?? base.connectTimeout ?? CLUSTER_DEFAULTS.ssh.connectTimeoutMs,
+    maxSessions: own?.maxSessions ?? base.maxSessions ?? CLUSTER_DEFAULTS.ssh.maxSessions,
   };
 }
 

@@ -82,16 +82,16 @@ export function isValidTimezone(zone: string): boolean {
 
 /** The policy the window logic consumes; assumes the rules passed. */
 export function normalizePeakWindows(raw: NonNullable<ClusterFile['peakWindows']>): PeakWindowsPolicy {
-  const valueOf = <T>(parsed: Parsed<T>): T => {
+  const validated = <T>(parsed: Parsed<T>): T => {
     if (!parsed.ok) throw new Error(`peak windows were not validated: ${parsed.message}`);
     return parsed.value;
   };
   const windows = (raw.windows ?? []).map(
     (window): WeeklyWindow => ({
       name: window.name,
-      days: valueOf(parseDays(window.days)),
-      fromMinute: valueOf(parseClock(window.from)),
-      toMinute: valueOf(parseClock(window.to)),
+      days: validated(parseDays(window.days)),
+      fromMinute: validated(parseClock(window.from)),
+      toMinute: validated(parseClock(window.to)),
       ...(window.triggers ? { triggers: [...new Set(window.triggers)] } : {}),
     }),
   );

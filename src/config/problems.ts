@@ -64,7 +64,7 @@ export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[
   for (const problem of problems) if (!fileOrder.has(problem.file)) fileOrder.set(problem.file, fileOrder.size);
   return [...problems].sort(
     (a, b) =>
-      fileOrder.get(a.file)! - fileOrder.get(b.file)! ||
+      (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) ||
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.column ?? 0) - (b.column ?? 0),
   );

@@ -52,12 +52,11 @@ interface Criterion {
 
 /** At most one finding per entry: the first criterion on which it clashes with an earlier entry. */
 function clashes(list: string, entries: Array<{ index: number; item: RawRecord }>, criteria: readonly Criterion[]): Finding[] {
-  const seen = criteria.map(() => new Map<string, number>());
+  const seen = criteria.map((criterion) => ({ criterion, owners: new Map<string, number>() }));
   const findings: Finding[] = [];
   for (const { index, item } of entries) {
     let reported = false;
-    for (const [c, criterion] of criteria.entries()) {
-      const owners = seen[c]!;
+    for (const { criterion, owners } of seen) {
       const keys = criterion.keys(item);
       const first = keys.map((key) => owners.get(key)).find((owner) => owner !== undefined);
       if (first !== undefined && !reported) {
@@ -86,7 +85,7 @@ function servicePorts(raw: unknown): Array<number | undefined> {
   });
 }
 
-function hostCriteria(raw: unknown): Criterion[] {
+function hostCriteria(raw: unknown): [target: Criterion, name: Criterion] {
   const sshTarget = (item: RawRecord) => {
     const host = stringAt(item, 'host');
     const port = numberAt(recordAt(item, 'ssh'), 'port') ?? numberAt(recordAt(raw, 'ssh'), 'port') ?? CLUSTER_DEFAULTS.ssh.port;
@@ -120,7 +119,7 @@ export const serversAreUnique: Rule = (raw) => {
     hint: "every real server needs its own address (or port) in the directors' tables",
   };
   const [target, name] = hostCriteria(raw);
-  return clashes('realServers', recordsAt(raw, 'realServers'), [target!, destination, name!]);
+  return clashes('realServers', recordsAt(raw, 'realServers'), [target, destination, name]);
 };
 
 export const serverAddressesAreIps: Rule = (raw) =>
@@ -143,9 +142,11 @@ export const serverFamiliesMatchServices: Rule = (raw) => {
   return recordsAt(raw, 'realServers').flatMap(({ index, item }): Finding[] => {
     const family = ipFamily(stringAt(item, 'address') ?? stringAt(item, 'host') ?? '');
     const other = families.findIndex((f) => f !== undefined && family !== undefined && f !== family);
-    if (other < 0) return [];
+    const otherFamily = families[other];
+    // A match (other >= 0) means both families are known.
+    if (other < 0 || family === undefined || otherFamily === undefined) return [];
     const words = { inet: 'IPv4', inet6: 'IPv6' } as const;
-    return [{ path: ['realServers', index], warning: true, message: `the server's address is ${words[family!]} but services[${other}] is ${words[families[other]!]}`, hint: 'mixed families work only with tunnelling; check the address' }];
+    return [{ path: ['realServers', index], warning: true, message: `the server's address is ${words[family]} but services[${other}] is ${words[otherFamily]}`, hint: 'mixed families work only with tunnelling; check the address' }];
   });
 };
 

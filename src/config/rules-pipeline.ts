@@ -35,7 +35,7 @@ export function templatesOf(raw: unknown): TemplateField[] {
     add([...path, 'run'], run, 'shell');
     if (isRecord(run)) {
       add([...path, 'run', 'cmd'], run['cmd'], 'shell');
-      if (Array.isArray(run['argv'])) run['argv'].forEach((element, i) => add([...path, 'run', 'argv', i], element, 'argv'));
+      if (Array.isArray(run['argv'])) for (const [i, element] of run['argv'].entries()) add([...path, 'run', 'argv', i], element, 'argv');
     }
     const upload = recordAt(step, 'upload');
     for (const key of ['from', 'to']) add([...path, 'upload', key], upload?.[key], 'text');
@@ -108,10 +108,10 @@ export const rampIsValid: Rule = (raw) => {
   if (!Array.isArray(steps)) return [];
   const base = ['drain', 'ramp', ...(Array.isArray(ramp) ? [] : ['steps'])];
   const fractions = steps.map(parseRampStep);
-  const bad = fractions.findIndex((fraction) => fraction === undefined);
+  const bad = fractions.indexOf(undefined);
   if (bad >= 0) return [{ path: [...base, bad], message: `${JSON.stringify(steps[bad])} is not a weight step`, hint: 'write a percentage of the original weight, e.g. 10%, 50%, 100%' }];
   const values = fractions as number[];
-  const unordered = values.findIndex((value, i) => i > 0 && value <= values[i - 1]!);
+  const unordered = values.findIndex((value, i) => i > 0 && value <= (values[i - 1] ?? Number.NEGATIVE_INFINITY));
   if (unordered >= 0) return [{ path: [...base, unordered], message: 'ramp steps must increase', hint: 'list the steps from the smallest to 100%' }];
   if (values.at(-1) !== 1) return [{ path: [...base, values.length - 1], message: 'the last ramp step is not 100%', hint: 'end the ramp with 100% so the server gets its weight back' }];
   return [];

@@ -27,6 +27,8 @@ const hostSsh = z.strictObject({
   jumpHost: z.string().optional(),
   sudo: z.boolean().optional(),
   connectTimeout: durationSchema.optional(),
+  /** Channels (commands, uploads) open at once on one host's connection; OpenSSH's MaxSessions is 10. */
+  maxSessions: z.number().int().min(1).max(64).optional(),
 });
 
 const clusterSsh = hostSsh.extend({ concurrency: z.number().int().min(1).optional() });

@@ -26,6 +26,8 @@ export interface SshSettings {
   /** Run ipvsadm (and `sudo: true` steps) via `sudo -n`. */
   sudo: boolean;
   connectTimeoutMs: number;
+  /** Channels open at once on this host's one connection (queued beyond; below OpenSSH's MaxSessions). */
+  maxSessions: number;
 }
 
 export interface Director {

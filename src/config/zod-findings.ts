@@ -30,11 +30,21 @@ export function allowedKeysAt(schema: unknown, path: readonly PathSegment[]): st
     const visit = (node: unknown): void => {
       const def = defOf(node);
       if (def === undefined) return;
-      if (def.innerType !== undefined) return visit(def.innerType);
-      if (def.type === 'pipe') return (visit(def.in), visit(def.out));
-      if (def.type === 'union') return def.options?.forEach(visit);
+      if (def.innerType !== undefined) {
+        visit(def.innerType);
+        return;
+      }
+      if (def.type === 'pipe') {
+        visit(def.in);
+        visit(def.out);
+        return;
+      }
+      if (def.type === 'union') {
+        for (const option of def.options ?? []) visit(option);
+        return;
+      }
       if (segment === undefined) {
-        if (def.type === 'object') Object.keys(def.shape ?? {}).forEach((key) => keys.add(key));
+        if (def.type === 'object') for (const key of Object.keys(def.shape ?? {})) keys.add(key);
         return;
       }
       if (def.type === 'object' && typeof segment === 'string' && def.shape?.[segment] !== undefined) next.push(def.shape[segment]);

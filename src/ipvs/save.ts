@@ -119,7 +119,7 @@ function readDestRule(words: readonly string[]): { key: ServiceKey; dest: Destin
 export function parseSave(text: string): VirtualService[] {
   const what = 'ipvsadm -S -n output';
   const services: VirtualService[] = [];
-  outputLines(text).forEach((line, index) =>
+  for (const [index, line] of outputLines(text).entries()) {
     atLine(what, index, line, () => {
       const [command, ...words] = fields(line);
       if (command === '-A') services.push(readServiceRule(words));
@@ -128,7 +128,7 @@ export function parseSave(text: string): VirtualService[] {
         const svc = services.find((s) => sameServiceKey(s.key, key)) ?? reject('real server rule before its service rule');
         svc.dests.push(dest);
       } else reject(`expected -A or -a, got "${command ?? ''}"`);
-    }),
-  );
+    });
+  }
   return services;
 }

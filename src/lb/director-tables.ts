@@ -172,7 +172,12 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
       if (signal.aborted) return resolve({ ok: false, error: 'interrupted' });
       const onAbort = () => resolve({ ok: false, error: 'interrupted' });
       signal.addEventListener('abort', onAbort, { once: true });
-      queue.push({ resolve: (v) => (signal.removeEventListener('abort', onAbort), resolve(v)) });
+      queue.push({
+        resolve: (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+      });
       kick();
     });
 

@@ -28,6 +28,7 @@ export type DrainWaitResult =
   | ({ kind: 'interrupted' } & WaitTimes);
 
 const NONE: ConnectionCount = { count: 0, persist: 0 };
+const FIRST_POLL_MS = 100;
 
 /** Waits until the count has been <= threshold for settleMs; never longer than timeoutMs. */
 export async function waitForDrain(options: DrainWaitOptions): Promise<DrainWaitResult> {
@@ -36,6 +37,8 @@ export async function waitForDrain(options: DrainWaitOptions): Promise<DrainWait
   let quietSince: number | undefined;
   let first: ConnectionCount | undefined;
   let last: ConnectionCount = NONE;
+  // Poll fast first and back off to pollMs: the wait ends when the connections do, not a period later.
+  let interval = Math.min(FIRST_POLL_MS, options.pollMs);
   const times = () => ({ durationMs: clock.now().getTime() - start, first: first ?? last, last });
   for (;;) {
     if (signal.aborted) return { kind: 'interrupted', ...times() };
@@ -53,7 +56,8 @@ export async function waitForDrain(options: DrainWaitOptions): Promise<DrainWait
     options.onProgress?.({ count: last.count, persist: last.persist, remainingMs, settledMs });
     if (quietSince !== undefined && settledMs >= options.settleMs) return { kind: 'drained', ...times() };
     if (elapsed >= options.timeoutMs) return { kind: 'timed-out', ...times() };
-    const untilSettled = quietSince === undefined ? options.pollMs : options.settleMs - settledMs;
-    await clock.sleep(Math.max(1, Math.min(options.pollMs, untilSettled, remainingMs)), signal).catch(() => undefined);
+    const untilSettled = quietSince === undefined ? interval : options.settleMs - settledMs;
+    await clock.sleep(Math.max(1, Math.min(interval, untilSettled, remainingMs)), signal).catch(() => undefined);
+    interval = Math.min(interval * 2, options.pollMs);
   }
 }

@@ -27,7 +27,7 @@ function row(batch: PlanBatch, clusterSize: number): string[] {
 
 function table(rows: readonly string[][]): string[] {
   const widths: number[] = [];
-  for (const cells of rows) cells.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const cells of rows) for (const [i, cell] of cells.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   // The last column (server names) is not padded, so long lists do not leave trailing spaces.
   return rows.map((cells) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
 }

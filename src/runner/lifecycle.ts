@@ -3,7 +3,7 @@
 // with the exit status from the one table (exit-status.ts), and the lock given back at the end.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Pipeline } from '../config/types.ts';
-import { ReleaseError } from '../core/errors.ts';
+import type { ReleaseError } from '../core/errors.ts';
 import type { EventOf, RunOutcome } from '../events/types.ts';
 import { openRunContext, preflightEvent, whoAmI, type ContextDeps, type RunContext } from './context.ts';
 import { exitStatusFor, type RunKind } from './exit-status.ts';

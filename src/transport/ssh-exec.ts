@@ -65,9 +65,11 @@ export function execOnConnection(deps: ExecDeps, command: RemoteCommand, options
       const why = reason === 'timeout' ? `timed out after ${command.timeoutMs} ms` : 'cancelled';
       if (channel) sendKillSignal(channel);
       channel?.close();
-      reapTagged(connection.client, tag, { timeoutMs: deps.killTimeoutMs }).then((problem) => {
-        settle({ ...flags, error: problem ? `${why}; the remote process may still run: ${problem}` : why });
-      });
+      const report = (problem: string | undefined) => settle({ ...flags, error: problem ? `${why}; the remote process may still run: ${problem}` : why });
+      // reapTagged resolves with its problem; should it ever reject, the exec must still settle, not hang.
+      reapTagged(connection.client, tag, { timeoutMs: deps.killTimeoutMs }).then(report, (error: unknown) =>
+        report(`the kill command failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
     };
     const onAbort = () => stop('abort');
     const timer = command.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), command.timeoutMs);

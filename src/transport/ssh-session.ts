@@ -18,6 +18,13 @@ export interface SshSessionDeps {
   readonly newTag: () => string;
 }
 
+const CHANNEL_RETRIES = 6;
+
+/** ssh2's message when the server refuses to open a channel (OpenSSH: MaxSessions reached). */
+export function isChannelRefused(error: string | undefined): boolean {
+  return error !== undefined && /Channel open failure/i.test(error);
+}
+
 export function createSshSession(target: HostTarget, deps: SshSessionDeps): HostSession {
   let connection: Connection = watchConnection(deps.client);
   let closed = false;
@@ -32,7 +39,16 @@ export function createSshSession(target: HostTarget, deps: SshSessionDeps): Host
     },
     exec(command: RemoteCommand, options?: ExecOptions) {
       const current = common();
-      return limit(() => execOnConnection({ ...current, newTag: deps.newTag, killTimeoutMs: deps.killTimeoutMs }, command, options));
+      return limit(async () => {
+        // NOTE: sshd frees a closed channel's session slot a moment after the client sees it close,
+        // so under load a new channel can be refused ("open failed") though our count is below
+        // MaxSessions. Nothing started then: trying again shortly is safe, even for a change.
+        for (let attempt = 0; ; attempt++) {
+          const result = await execOnConnection({ ...current, newTag: deps.newTag, killTimeoutMs: deps.killTimeoutMs }, command, options);
+          if (!isChannelRefused(result.error) || attempt >= CHANNEL_RETRIES || options?.signal?.aborted) return result;
+          await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+        }
+      });
     },
     upload(request: UploadRequest) {
       const current = common();

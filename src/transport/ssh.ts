@@ -56,10 +56,10 @@ export function createSshTransport(options: SshTransportOptions): Transport {
     const endpoint = { ...jumpHost, name: `jump host ${jumpHost.host}` };
     const opening = connectClient({ ...settings, endpoint, credentials: creds, ...(signal ? { signal } : {}) });
     jump = opening;
-    opening.then(
-      (client) => client.on('close', () => void (jump === opening && (jump = undefined))),
-      () => void (jump === opening && (jump = undefined)),
-    );
+    const forget = () => {
+      if (jump === opening) jump = undefined;
+    };
+    opening.then((client) => client.on('close', forget), forget);
     return opening;
   };
 

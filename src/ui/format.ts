@@ -76,13 +76,13 @@ function failureOf(e: EventOf<'server-finished'>): string {
 
 /** The words of a finished server, one per outcome (a new outcome is a type error here). */
 const SERVER_FINISHED = {
-  released: (e, p) => p.ok(`released ${release(e.releaseBefore)} → ${release(e.releaseAfter)}`) + ` (${poolOf(e)})`,
+  released: (e, p) => `${p.ok(`released ${release(e.releaseBefore)} → ${release(e.releaseAfter)}`)} (${poolOf(e)})`,
   unchanged: (e) => `unchanged on ${release(e.releaseAfter ?? e.releaseBefore)}`,
   skipped: (e, p) => p.warn(`skipped${e.error ? `: ${e.error}` : ''}`),
-  'rolled-back': (e, p) => p.bad(`rolled back to ${release(e.releaseAfter)}`) + ` (${poolOf(e)})${failureOf(e)}`,
+  'rolled-back': (e, p) => `${p.bad(`rolled back to ${release(e.releaseAfter)}`)} (${poolOf(e)})${failureOf(e)}`,
   'rollback-failed': (e, p) =>
     p.bad(`ROLLBACK FAILED: left out of the pool on ${release(e.releaseAfter)}, manual action needed`) + failureOf(e),
-  restored: (e, p) => p.warn(`put back untouched on ${release(e.releaseAfter ?? e.releaseBefore)}`) + ` (${poolOf(e)})${failureOf(e)}`,
+  restored: (e, p) => `${p.warn(`put back untouched on ${release(e.releaseAfter ?? e.releaseBefore)}`)} (${poolOf(e)})${failureOf(e)}`,
   'restore-failed': (e, p) =>
     p.bad(`RESTORE FAILED: left out of the pool on ${release(e.releaseAfter ?? e.releaseBefore)}, manual action needed`) + failureOf(e),
   interrupted: (e, p) => p.warn(`interrupted on ${release(e.releaseAfter ?? e.releaseBefore)}`) + failureOf(e),
@@ -172,7 +172,7 @@ export const formatters = {
   smoke: (e, p) => {
     if (e.ok) return { subject: e.server, text: p.ok(`smoke ok (${e.detail ?? String(e.status ?? '')})`) };
     const why = e.detail ?? (e.status === undefined ? 'no response' : `status ${e.status}`);
-    return { subject: e.server, text: p.bad(`smoke FAILED after ${count(e.attempt, 'attempt')}: ${why}`) + ` ${e.url}` };
+    return { subject: e.server, text: `${p.bad(`smoke FAILED after ${count(e.attempt, 'attempt')}: ${why}`)} ${e.url}` };
   },
   retry: (e, p) => ({
     subject: e.server,

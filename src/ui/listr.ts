@@ -224,11 +224,9 @@ export function createListrSink(options: ListrSinkOptions): EventSink {
         return;
       case 'command':
         return;
-      default: {
+      default:
         // A new event type must be routed here (or deliberately ignored above).
-        const unrouted: never = event;
-        return unrouted;
-      }
+        event satisfies never;
     }
   };
 

@@ -84,7 +84,7 @@ export function createReporter(options: ReporterOptions): Reporter {
   let closing: Promise<void> | undefined;
 
   const emit = (event: ReleaseEvent): void => {
-    if (closing) return;
+    if (closing !== undefined) return;
     if (event.type === 'run-started') sawRun = true;
     builder.add(event);
     sink.emit(event);

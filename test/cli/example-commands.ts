@@ -231,7 +231,7 @@ function fromYaml(file: string, source: string): ExampleCommand[] {
   const found: ExampleCommand[] = [];
   const walk = (node: unknown, path: string, scope: Record<string, string>): void => {
     if (Array.isArray(node)) {
-      node.forEach((item, n) => walk(item, `${path}[${n}]`, scope));
+      for (const [n, item] of node.entries()) walk(item, `${path}[${n}]`, scope);
       return;
     }
     if (node === null || typeof node !== 'object') return;
@@ -248,7 +248,7 @@ function fromYaml(file: string, source: string): ExampleCommand[] {
       const shell = key === 'run' || key === 'script' || key === 'before_script' || key === 'after_script';
       if (shell && typeof value === 'string') found.push(...fromText(`${file} (${at})`, value, own));
       else if (shell && Array.isArray(value)) {
-        value.forEach((item, n) => typeof item === 'string' && found.push(...fromText(`${file} (${at}[${n}])`, item, own)));
+        for (const [n, item] of value.entries()) if (typeof item === 'string') found.push(...fromText(`${file} (${at}[${n}])`, item, own));
       } else walk(value, at, own);
     }
   };

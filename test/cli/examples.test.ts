@@ -44,6 +44,7 @@ describe('the extraction itself', () => {
     expect(github.some((c) => !c.argv.includes('--canary'))).toBe(true);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the title names sh's ${VAR} syntax.
   it('expands like sh: quotes, ${VAR::7}, ${VAR:+word}, $(…), operators and prose', () => {
     const vars: Record<string, string> = { SHA: '3f2c1a9b7d', EMPTY: '', N: '2' };
     const words = shellWords(`cd /srv && release --id "$(date -u +%Y%m%dT%H%M%SZ)-\${SHA::7}" \${N:+--canary "$N"} \${EMPTY:+--x "$EMPTY"} 'a b' >log 2>&1`, (n) => vars[n] as string);

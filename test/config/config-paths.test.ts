@@ -28,7 +28,7 @@ function segmentsOf(path: string): PathSegment[] {
 }
 
 /** Why `path` is not a setting, or undefined when it is one (or is not a config path at all). */
-export function configPathProblem(path: string): string | undefined {
+function configPathProblem(path: string): string | undefined {
   const segments = segmentsOf(path);
   const head = segments[0] as string;
   const owner = SCHEMAS.find((s) => s.keys.includes(head));
@@ -94,6 +94,7 @@ describe('configPathProblem', () => {
 
 describe('stringLiterals', () => {
   it('reads quoted strings and template text, skipping comments and regular expressions', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source as test input, template hole included.
     const source = "const a = 'x.y'; // 'not.this'\nconst b = /'[\"]/g.test(\"p.q\");\nconst c = `t.u ${f('in.hole')} v.w`; /* 'no' */";
     expect(stringLiterals(source)).toEqual(['x.y', 'p.q', 'in.hole', 't.u \u0000 v.w']);
   });

@@ -71,8 +71,12 @@ describe('the schema URL', () => {
   });
 });
 
+/** A parsed YAML file that a case edits freely (it may break the shape on purpose). */
+// biome-ignore lint/suspicious/noExplicitAny: the cases reach into arbitrary YAML, including keys that must not exist.
+type AnyYaml = any;
+
 /** A deep copy of `data` with `change` applied. */
-function changed<T>(data: T, change: (copy: any) => void): T {
+function changed<T>(data: T, change: (copy: AnyYaml) => void): T {
   const copy = structuredClone(data);
   change(copy);
   return copy;
@@ -82,7 +86,7 @@ describe('accepts exactly what the loader accepts', () => {
   const cluster = read('examples/two-directors-dr/release.yaml').data;
   const pipeline = read('pipelines/symlink.yaml').data;
 
-  const clusterCases: Array<[string, (c: any) => void, boolean]> = [
+  const clusterCases: Array<[string, (c: AnyYaml) => void, boolean]> = [
     ['as shipped', () => {}, true],
     ['a misspelt top-level key (realServer)', (c) => { c.realServer = c.realServers; delete c.realServers; }, false],
     ['an unknown top-level key', (c) => { c.directorz = []; }, false],
@@ -112,7 +116,7 @@ describe('accepts exactly what the loader accepts', () => {
     expect(validate('cluster', data).length === 0, 'the JSON schema').toBe(accepted);
   });
 
-  const pipelineCases: Array<[string, (p: any) => void, boolean]> = [
+  const pipelineCases: Array<[string, (p: AnyYaml) => void, boolean]> = [
     ['as shipped', () => {}, true],
     ['a misspelt top-level key (phase)', (p) => { p.phase = p.phases; delete p.phases; }, false],
     ['an x- key of the user', (p) => { p['x-steps'] = [{ run: 'true' }]; }, true],

@@ -27,7 +27,7 @@ describe('loadCluster', () => {
     expect(cluster.directors[0]).toEqual({
       host: '127.0.0.1',
       name: 'lvs1',
-      ssh: { user: 'lab', port: 2201, identityFile: '/cfg/keys/id_ed25519', knownHosts: '/cfg/known_hosts', sudo: false, connectTimeoutMs: 10_000 },
+      ssh: { user: 'lab', port: 2201, identityFile: '/cfg/keys/id_ed25519', knownHosts: '/cfg/known_hosts', sudo: false, connectTimeoutMs: 10_000, maxSessions: 8 },
     });
     const web2 = cluster.realServers[1]!;
     expect(web2).toMatchObject({ host: '127.0.0.1', name: 'web2', address: '127.0.0.1', family: 'inet', port: 9002 });

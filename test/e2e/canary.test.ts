@@ -20,7 +20,8 @@ function expectAllInPool(e: E2eLab) {
 
 describe('canary releases on the lab', () => {
   it('--canary 1 --batch 2 pauses with one server on v2 in the pool; promote releases the rest (never more than 2 out)', async () => {
-    const e = (env = await startE2eLab({ servers: 5, timeScale: 0.01 }));
+    env = await startE2eLab({ servers: 5, timeScale: 0.01 });
+    const e = env;
     const nothing = await e.cli(['promote', '-c', e.config]);
     expect(nothing.code, nothing.stdout + nothing.stderr).toBe(2);
     expect(nothing.stderr).toMatch(/✖ USAGE Nothing to promote/);
@@ -63,7 +64,8 @@ describe('canary releases on the lab', () => {
   });
 
   it('a promote that fails in a later batch rolls the canary back too (rollback: all)', async () => {
-    const e = (env = await startE2eLab({ servers: 5, timeScale: 0.01 }));
+    env = await startE2eLab({ servers: 5, timeScale: 0.01 });
+    const e = env;
     // r2 fails to start on web3 only (the first batch after the canary): prepare keeps an existing release.
     await plantRelease(e, 'web3', 'r2', { version: 'v2', broken: 'start' });
     const good = await e.artifact('v2');
@@ -84,7 +86,8 @@ describe('canary releases on the lab', () => {
   });
 
   it('--canary 1 then abort: the canary goes back to v1 in the pool, the others are untouched, the release is marked bad', async () => {
-    const e = (env = await startE2eLab({ servers: 4, timeScale: 0.01 }));
+    env = await startE2eLab({ servers: 4, timeScale: 0.01 });
+    const e = env;
     const idsBefore = appIds(e);
     const good = await e.artifact('v2');
     const load = e.startLoad({ concurrency: 2 });

@@ -23,7 +23,8 @@ const SERVERS = 4;
 
 /** A lab whose IPVS entries outlive a 20 s request (ESTABLISHED 900 s × 0.03 = 27 s), with requests held on every server. */
 async function labWithHeldRequests(): Promise<{ e: E2eLab; artifact: string }> {
-  const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.03 }));
+  env = await startCheckedLab({ servers: SERVERS, timeScale: 0.03 });
+  const e = env;
   const artifact = await e.artifact('v2');
   load = e.startLoad();
   // wlc spreads them: three long requests on each server, web1 included.

@@ -37,7 +37,8 @@ function deadPid(): number {
 
 describe('the cluster lock on the lab', () => {
   it('two releases started at once: exactly one runs (exit 0), the other exits 3 naming the holder user@host pid', async () => {
-    const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 }));
+    env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 });
+    const e = env;
     const artifact = await e.artifact('v2');
     load = e.startLoad();
     const args = (id: string) => ['-c', e.config, '--artifact', artifact, '--release-id', id, '--batch', '2'];
@@ -59,7 +60,8 @@ describe('the cluster lock on the lab', () => {
   }, 240_000);
 
   it('a stale lock (heartbeat an hour old) refuses with exit 3 naming stale and --break-lock; --break-lock runs and records LOCK_BROKEN', async () => {
-    const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 }));
+    env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 });
+    const e = env;
     const artifact = await e.artifact('v2');
     await plantLock(e, { user: 'deploy', host: 'ci-runner-7', pid: 4242 }, 3_600_000);
     load = e.startLoad();
@@ -87,7 +89,8 @@ describe('the cluster lock on the lab', () => {
   }, 240_000);
 
   it('a lock whose holder ran on this host and is dead is stale at once, even with a fresh heartbeat', async () => {
-    const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 }));
+    env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 });
+    const e = env;
     const gone = deadPid();
     await plantLock(e, { user: 'deploy', host: hostname(), pid: gone }, 0);
     const refused = await e.cli(['rollback', '-c', e.config, '--to', 'v1']);
@@ -102,7 +105,8 @@ describe('the cluster lock on the lab', () => {
   }, 120_000);
 
   it('recover takes over, without --break-lock, a lock whose holder died on this host (recorded); another host\'s stale lock still needs --break-lock', async () => {
-    const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 }));
+    env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 });
+    const e = env;
     const gone = deadPid();
     await plantLock(e, { user: 'deploy', host: hostname(), pid: gone }, 0);
     const recover = await e.cli(['recover', '-c', e.config]);
@@ -125,7 +129,8 @@ describe('the cluster lock on the lab', () => {
   }, 120_000);
 
   it('rollback, recover, abort and promote take the same lock: a held lock refuses each with exit 3 naming its holder, and changes nothing', async () => {
-    const e = (env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 }));
+    env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 });
+    const e = env;
     const artifact = await e.artifact('v2');
     load = e.startLoad();
     const canary = await e.release(['--artifact', artifact, '--release-id', 'v2', '--canary', '1', '--batch', '2']);

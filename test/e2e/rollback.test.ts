@@ -26,7 +26,8 @@ const outcomes = (e: E2eLab) => Object.fromEntries(eventsOf(e, 'server-finished'
 
 describe('release rollback on the lab', () => {
   it('after a good release, rollback --batch 2 puts every server back on v1, in the pool, never more than 2 out', async () => {
-    const e = (env = await startE2eLab({ servers: 4, timeScale: 0.01 }));
+    env = await startE2eLab({ servers: 4, timeScale: 0.01 });
+    const e = env;
     const load = e.startLoad({ concurrency: 2 });
     await release(e, 'v2', 'r2');
     expect(Object.values(e.versions())).toEqual(Array(4).fill('v2'));
@@ -52,7 +53,8 @@ describe('release rollback on the lab', () => {
   });
 
   it('rollback --to ID goes to the named release, not to the one before the last', async () => {
-    const e = (env = await startE2eLab({ servers: 4, timeScale: 0.01 }));
+    env = await startE2eLab({ servers: 4, timeScale: 0.01 });
+    const e = env;
     // An older release r0 (v0) on every server, as a past deploy would have left it.
     for (const s of e.lab.servers) await plantRelease(e, s.name, 'r0', { version: 'v0' });
     const load = e.startLoad({ concurrency: 2 });
@@ -73,7 +75,8 @@ describe('release rollback on the lab', () => {
   // BUG (reported): runRollback drains the first batch before finding out that the target is
   // not there, then leaves those healthy servers out of the pool (exit 4, "manual action needed").
   it('rollback --to an ID that no server has refuses before draining anything (exit 3, nothing changed)', async () => {
-    const e = (env = await startE2eLab({ servers: 3, timeScale: 0.01 }));
+    env = await startE2eLab({ servers: 3, timeScale: 0.01 });
+    const e = env;
     const load = e.startLoad({ concurrency: 2 });
     const typo = await e.cli(['rollback', '-c', e.config, '--to', 'r9', '--batch', '1']);
     const traffic = await load.stop();
@@ -88,7 +91,8 @@ describe('release rollback on the lab', () => {
   // One server of batch 2 fails: r2 is planted broken (it fails to start) on web3 before the
   // release, and prepare keeps a release directory that already exists.
   async function failInBatchTwo(policy: 'failed' | 'all') {
-    const e = (env = await startE2eLab({ servers: 5, timeScale: 0.01, pipelineExtra: { rollback: policy } }));
+    env = await startE2eLab({ servers: 5, timeScale: 0.01, pipelineExtra: { rollback: policy } });
+    const e = env;
     await plantRelease(e, 'web3', 'r2', { version: 'v2', broken: 'start' });
     const artifact = await e.artifact('v2');
     const load = e.startLoad({ concurrency: 2 });

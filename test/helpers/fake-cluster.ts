@@ -69,7 +69,7 @@ interface Rule {
 
 export const VIP: ServiceKey = { kind: 'addr', protocol: 'tcp', family: 'inet', address: '10.0.0.100', port: 80 };
 
-const SSH: SshSettings = { user: 'deploy', port: 22, knownHosts: '/cfg/known_hosts', sudo: false, connectTimeoutMs: 10_000 };
+const SSH: SshSettings = { user: 'deploy', port: 22, knownHosts: '/cfg/known_hosts', sudo: false, connectTimeoutMs: 10_000, maxSessions: 8 };
 
 const servicePort = (key: ServiceKey) => (key.kind === 'addr' ? key.port : 0);
 

@@ -9,7 +9,10 @@ import { crashedRunEvents, refusedRunEvents } from './builders.ts';
 
 let clock = Date.parse('2026-11-25T04:00:00Z');
 /** A hand-made event of run `runId`, one second after the previous one. */
-const ev = (runId: string, event: EventInput): ReleaseEvent => ({ ...event, at: new Date((clock += 1000)).toISOString(), runId }) as ReleaseEvent;
+const ev = (runId: string, event: EventInput): ReleaseEvent => {
+  clock += 1000;
+  return { ...event, at: new Date(clock).toISOString(), runId } as ReleaseEvent;
+};
 
 const weightsOf = (state: ReturnType<typeof replay>, server: string) => state.servers.get(server)?.drained?.saved.map((s) => [s.director, s.dest.weight]);
 

@@ -16,16 +16,25 @@ describe('waitForDrain', () => {
     const progress: number[] = [];
     const result = await waitForDrain({ ...base, clock, count: counts(5, 3, 0, 0, 0, 0), onProgress: (p) => progress.push(p.count) });
     expect(result).toMatchObject({ kind: 'drained', first: { count: 5 }, last: { count: 0 } });
-    // 5 (t0) 3 (t1) 0 (t2) 0 (t3) 0 (t4): settled 2 s at t4.
-    expect(result.durationMs).toBe(4000);
-    expect(progress).toEqual([5, 3, 0, 0, 0]);
+    // Polls back off 100, 200, 400, 800 ms, then every 1 s: 5 (t0) 3 (t100) 0 (t300) 0 (t700)
+    // 0 (t1500) 0 (t2300): settled 2 s at t2300.
+    expect(result.durationMs).toBe(2300);
+    expect(progress).toEqual([5, 3, 0, 0, 0, 0]);
   });
 
   it('restarts the settle period when connections come back', async () => {
     const clock = fakeClock();
-    const result = await waitForDrain({ ...base, clock, count: counts(0, 1, 0, 0, 0) });
+    const result = await waitForDrain({ ...base, clock, count: counts(0, 1, 0, 0, 0, 0) });
     expect(result.kind).toBe('drained');
-    expect(result.durationMs).toBe(4000);
+    // 0 (t0) 1 (t100) 0 (t300) ... settled 2 s again from t300.
+    expect(result.durationMs).toBe(2300);
+  });
+
+  it('ends within the first fast poll of the last connection closing, not a poll period later', async () => {
+    const clock = fakeClock();
+    const result = await waitForDrain({ ...base, settleMs: 0, pollMs: 1000, clock, count: counts(1, 0) });
+    expect(result).toMatchObject({ kind: 'drained', durationMs: 100 });
+    expect(clock.sleeps).toEqual([100]);
   });
 
   it('times out at the deadline and says so', async () => {
@@ -38,7 +47,7 @@ describe('waitForDrain', () => {
   it('accepts a threshold above zero', async () => {
     const clock = fakeClock();
     const result = await waitForDrain({ ...base, threshold: 2, settleMs: 0, clock, count: counts(9, 2) });
-    expect(result).toMatchObject({ kind: 'drained', durationMs: 1000 });
+    expect(result).toMatchObject({ kind: 'drained', durationMs: 100 });
   });
 
   it('stops when aborted', async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isReleaseError } from '../../src/core/errors.ts';
 import { batchSizeAt, parseBatchSpec, resolveBatchSize } from '../../src/plan/batch-spec.ts';
 import { buildPlan } from '../../src/plan/build-plan.ts';
+import type { Plan } from '../../src/plan/types.ts';
 import { aPoolState, seededRandom, someServers } from './builders.ts';
 
 function randomSpec(random: () => number): string {
@@ -21,7 +22,7 @@ describe('buildPlan invariant: never more than the batch size out of the pool', 
       const out = Object.fromEntries(servers.filter(() => random() < 0.1).map((name) => [name, 'weight 0']));
       const spec = parseBatchSpec(randomSpec(random));
       const canary = random() < 0.3 ? 1 + Math.floor(random() * 3) : undefined;
-      let plan;
+      let plan: Plan;
       try {
         plan = buildPlan({ servers, state: aPoolState(servers, out), batch: spec, ...(canary === undefined ? {} : { canary }) });
       } catch (error) {

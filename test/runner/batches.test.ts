@@ -161,7 +161,10 @@ describe('runBatches', () => {
     const fc = fourServers();
     const h = await aHarness(fc);
     let checks = 0;
-    const { outcome, results } = await runBatches(options(h, { windowBlocks: () => (checks++, 'inside window "evening" until 23:30') }), h.flow);
+    const { outcome, results } = await runBatches(options(h, { windowBlocks: () => {
+        checks++;
+        return 'inside window "evening" until 23:30';
+      } }), h.flow);
     expect(outcome).toEqual({ kind: 'paused', reason: 'window', nextBatch: 1 });
     expect(checks).toBe(1);
     expect(outcomes(results)).toEqual({ web1: 'released', web2: 'released' });
@@ -173,7 +176,10 @@ describe('runBatches', () => {
     const fc = fourServers();
     const h = await aHarness(fc);
     let asked = 0;
-    const run = options(h, { canary: 1, confirmCanary: async () => (asked++, false) });
+    const run = options(h, { canary: 1, confirmCanary: async () => {
+        asked++;
+        return false;
+      } });
     expect(run.plan.batches[0]).toMatchObject({ canary: true, servers: ['web1'], pauseAfter: true });
     const { outcome, results } = await runBatches(run, h.flow);
     expect(outcome).toEqual({ kind: 'paused', reason: 'canary', nextBatch: 1 });

@@ -29,7 +29,7 @@ describe('createFakeSession', () => {
 
   it('uses a rule with `times` only that often, then the next rule', async () => {
     const session = createFakeSession().on(['curl'], { exitCode: 7 }, 2).on(['curl'], { stdout: 'up' });
-    const codes = [];
+    const codes: Array<number | null> = [];
     for (let run = 0; run < 3; run++) codes.push((await session.exec({ argv: ['curl', 'x'], mutates: false })).exitCode);
     expect(codes).toEqual([7, 7, 0]);
   });

@@ -102,7 +102,7 @@ describe('createLimiter', () => {
     await expect(tasks[0]).rejects.toThrow('boom');
     await tick();
     expect(started).toEqual([0, 1, 2]);
-    releases.slice(1).forEach((release) => release());
+    for (const release of releases.slice(1)) release();
     await tick();
     releases[3]?.();
     expect(await Promise.all(tasks.slice(1))).toEqual([1, 2, 3]);

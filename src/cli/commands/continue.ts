@@ -80,7 +80,7 @@ export const resumeCommand = (io: CliIo, options: ContinueOptions) => continueRu
 export async function abortCommand(io: CliIo, options: ContinueOptions): Promise<number> {
   const { cluster, pipeline } = await loadConfigOrThrow(io, options.config);
   const state = await lastRun(io, options.config);
-  if (!state.paused || state.paused.reason !== 'canary' || !state.release) {
+  if (state.paused?.reason !== 'canary' || !state.release) {
     throw new ReleaseError('USAGE', 'Nothing to abort: the journal\'s last run is not a paused canary.', { hint: 'To undo a finished release, use `release rollback`.' });
   }
   const before = releasesBefore(state);
