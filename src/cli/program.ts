@@ -241,6 +241,8 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     .option('--dir <dir>', 'where the lab keeps its files', '.lab')
     .option('--checker <mode>', 'keepalived-like checker on the directors: off, inhibit or delete', 'off')
     .option('--time-scale <f>', 'IPVS timeouts scaled by this factor', '0.01')
+    .option('--tcp-time-scale <f>', 'TCP state timeouts only, scaled by this instead (1: real TIME_WAIT 120 s, ESTABLISHED 900 s; other timers stay scaled)')
+    .option('--forward <mode>', 'nat (Masq, one port per server on 127.0.0.1) or dr (Route, server N on 127.0.1.N at the VIP port, VIP 127.0.0.100 on its lo)', 'nat')
     .action(act(dispatch, (options: LabCliOptions) => labCommand(io, options), labSettings));
   lab
     .command('artifact')

@@ -1,10 +1,14 @@
 // The lab's control API over HTTP on loopback, for tests, demos and `release lab status`:
-// tables, versions, the pool timeline, failover, and faults to inject.
+// tables, versions, the pool timeline, failover, faults to inject, and the hosts' network state
+// (the VIP on a server's lo or a director's eth0, sysctls, split brain, keepalived.conf).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { renderIpvsList } from '../ipvs/list-render.ts';
 import type { Lab } from './lab.ts';
+import { KEEPALIVED_VARIANTS, type KeepalivedVariant } from './keepalived-files.ts';
+import { effectiveArp } from './net/host-net.ts';
 import { holdConnections, type HeldConnections } from './net/hold.ts';
+import type { VipCounters } from './net/vip.ts';
 
 export interface Control {
   url: string;
@@ -16,26 +20,74 @@ export type FaultKind = 'refuse' | 'hang' | 'drop' | 'ipvs-no-kernel' | 'ipvs-no
 export interface LabState {
   master: string;
   vip: string;
-  directors: { name: string; master: boolean; listing: string; checker?: unknown }[];
-  servers: { name: string; port: number; running: boolean; version: string | null; inFlight: number; sshConnections: number; faults: { refuseNew: boolean; hang: boolean } }[];
-  vipCounters: unknown;
+  /** Added: `nat` or `dr`, the VIP's address, and whose table routes now. */
+  forward: 'nat' | 'dr';
+  vipAddress: string;
+  routing: string;
+  directors: {
+    name: string;
+    master: boolean;
+    listing: string;
+    checker?: unknown;
+    /** Added: the VIP on one of its interfaces (two directors holding it = split brain). */
+    holdsVip: boolean;
+    ipForward: boolean;
+    /** net.ipv4.vs.* as `sysctl` reads them. */
+    vs: Record<string, string>;
+    /** keepalived.conf, relative to the director's directory. */
+    keepalived?: string;
+  }[];
+  servers: {
+    name: string;
+    port: number;
+    running: boolean;
+    version: string | null;
+    inFlight: number;
+    sshConnections: number;
+    faults: { refuseNew: boolean; hang: boolean };
+    /** Added: as the directors list it; the VIP on lo; effective ARP settings on eth0 (max of all and eth0). */
+    address: string;
+    vipOnLo: boolean;
+    arpIgnore: number;
+    arpAnnounce: number;
+  }[];
+  vipCounters: VipCounters;
   maxOut: number;
   held: number;
 }
 
 export function labState(lab: Lab, held: number): LabState {
+  const sysctlsOf = (host: string, prefix: string) => {
+    const net = lab.net.host(host);
+    return Object.fromEntries((net?.sysctlKeys() ?? []).filter((k) => k.startsWith(prefix)).map((k) => [k, net?.sysctl(k) ?? '']));
+  };
   return {
     master: lab.master().name,
     vip: lab.vip.url,
-    directors: lab.directors.map((d) => ({
-      name: d.name,
-      master: d === lab.master(),
-      listing: renderIpvsList(d.state.table()),
-      ...(d.checker ? { checker: d.checker.status() } : {}),
-    })),
+    forward: lab.forward,
+    vipAddress: lab.net.vipAddress,
+    routing: lab.routing().name,
+    directors: lab.directors.map((d) => {
+      const keepalived = lab.info?.hosts.find((h) => h.name === d.name)?.keepalived;
+      return {
+        name: d.name,
+        master: d === lab.master(),
+        listing: renderIpvsList(d.state.table()),
+        ...(d.checker ? { checker: d.checker.status() } : {}),
+        holdsVip: lab.net.directorHoldsVip(d.name),
+        ipForward: lab.net.ipForward(d.name),
+        vs: sysctlsOf(d.name, 'net.ipv4.vs.'),
+        ...(keepalived ? { keepalived } : {}),
+      };
+    }),
     servers: lab.servers.map((s) => {
       const status = s.app.status();
+      const net = lab.net.host(s.name);
       return {
+        address: s.address,
+        vipOnLo: lab.net.serverHoldsVip(s.name),
+        arpIgnore: net ? effectiveArp(net, 'arp_ignore') : 0,
+        arpAnnounce: net ? effectiveArp(net, 'arp_announce') : 0,
         name: s.name,
         port: s.app.port,
         running: status.running,
@@ -79,6 +131,33 @@ export function applyFault(lab: Lab, host: string, fault: FaultKind, on: boolean
   return undefined;
 }
 
+/** `POST /lo-vip`, `/director-vip`: the VIP on a server's lo (DR) or a director's eth0. */
+export function setVip(lab: Lab, role: 'server' | 'director', host: string, present: boolean): string | undefined {
+  const known = role === 'server' ? lab.servers.some((s) => s.name === host) : lab.directors.some((d) => d.name === host);
+  if (!known) return `${host} is not a ${role === 'server' ? 'real server' : 'director'}`;
+  const result = role === 'server' ? lab.net.setServerVip(host, present) : lab.net.setDirectorVip(host, present);
+  // Already as asked: fine, the call says what it wants, not what to change.
+  return result === 'no-device' ? `${host}: no such interface` : undefined;
+}
+
+/** `POST /sysctl`: one or several settings of one host; every problem named, nothing half-applied. */
+export function setSysctls(lab: Lab, host: string, values: Record<string, unknown>): string | undefined {
+  const net = lab.net.host(host);
+  if (!net) return `no host ${host}`;
+  const entries = Object.entries(values).map(([k, v]) => [k, String(v)] as const);
+  const problems = entries.flatMap(([k, v]) =>
+    net.sysctl(k) === undefined ? [`${host} has no sysctl ${k}`] : /^-?\d+$/.test(v.trim()) ? [] : [`${k}: "${v}" is not a number`],
+  );
+  if (problems.length > 0) return problems.join('; ');
+  for (const [k, v] of entries) net.setSysctl(k, v);
+  return undefined;
+}
+
+/** `POST /split-brain`: every director holds the VIP (on), or only the MASTER (off). */
+export function setSplitBrain(lab: Lab, on: boolean): void {
+  for (const d of lab.directors) lab.net.setDirectorVip(d.name, on || d === lab.master());
+}
+
 export async function startControl(lab: Lab): Promise<Control> {
   const held: HeldConnections[] = [];
   const heldCount = () => held.reduce((n, h) => n + h.open(), 0);
@@ -99,6 +178,32 @@ export async function startControl(lab: Lab): Promise<Control> {
           const h = await holdConnections({ url: lab.vip.url, count: Number(b.count ?? 1), mode: b.mode === 'request' ? 'request' : 'idle', ...(typeof b.path === 'string' ? { path: b.path } : {}) });
           held.push(h);
           return send(res, 200, { opened: h.opened, failedToOpen: h.failedToOpen });
+        }
+        if (req.method === 'POST' && (url.pathname === '/lo-vip' || url.pathname === '/director-vip')) {
+          const b = await body(req);
+          const error = setVip(lab, url.pathname === '/lo-vip' ? 'server' : 'director', String(b.host), b.present !== false);
+          return error ? send(res, 404, { error }) : send(res, 200, { ok: true });
+        }
+        if (req.method === 'POST' && url.pathname === '/split-brain') {
+          const b = await body(req);
+          setSplitBrain(lab, b.on !== false);
+          return send(res, 200, { holding: lab.directors.filter((d) => lab.net.directorHoldsVip(d.name)).map((d) => d.name) });
+        }
+        if (req.method === 'POST' && url.pathname === '/sysctl') {
+          const b = await body(req);
+          const values = typeof b.values === 'object' && b.values !== null ? (b.values as Record<string, unknown>) : { [String(b.key)]: b.value };
+          const error = setSysctls(lab, String(b.host), values);
+          return error ? send(res, 400, { error }) : send(res, 200, { ok: true });
+        }
+        if (req.method === 'POST' && url.pathname === '/keepalived') {
+          const b = await body(req);
+          const variant = String(b.variant ?? '');
+          if (typeof b.content !== 'string' && !KEEPALIVED_VARIANTS.includes(variant as KeepalivedVariant)) {
+            return send(res, 400, { error: `give "content" (the file) or "variant": one of ${KEEPALIVED_VARIANTS.join(', ')}` });
+          }
+          if (!lab.directors.some((d) => d.name === String(b.host))) return send(res, 404, { error: `${String(b.host)} is not a director` });
+          const placed = await lab.placeKeepalived(String(b.host), typeof b.content === 'string' ? { content: b.content } : { variant: variant as KeepalivedVariant });
+          return send(res, 200, { path: placed.path, reloaded: placed.reloaded.map((r) => ({ address: r.address, port: r.port, inhibitOnFailure: r.inhibitOnFailure })) });
         }
         if (req.method === 'POST' && url.pathname === '/release-held') {
           await Promise.all(held.splice(0).map((h) => h.close()));

@@ -1,7 +1,7 @@
 // One lab director: an ipvsadm emulator state over its own connection table and traffic
 // counters, optionally driven by a keepalived-like checker. Its `ipvsadm` tool runs the emulator.
 import { describeServiceKey } from '../ipvs/address.ts';
-import type { Endpoint, ServiceKey } from '../ipvs/model.ts';
+import type { Endpoint, IpvsTable, ServiceKey } from '../ipvs/model.ts';
 import { runIpvsadm } from './ipvsadm/cli.ts';
 import { createIpvsState, type IpvsState } from './ipvsadm/state.ts';
 import type { DestSettings, IpvsChange } from './ipvsadm/types.ts';
@@ -12,6 +12,8 @@ import { startChecker, type ApplyResult, type Checker, type CheckedService, type
 export interface LabDirector {
   name: string;
   state: IpvsState;
+  /** The configured services and dests without counters: what the VIP routes by, cheap per packet. */
+  routes(): IpvsTable;
   conns: ConnTable;
   checker: Checker | undefined;
   /** Runs an ipvsadm command line (argv without the program name). */
@@ -43,6 +45,8 @@ const LIVE_FLOOR_S = 120;
  * delays, or the lab itself resets clients. Only the states after both sides closed stay scaled.
  */
 export function liveStateTimeouts(timeScale: number): Partial<Record<TcpState, number>> {
+  // Unscaled (real TCP timeouts asked for): the kernel's own values, SYN_RECV 60 s and LAST_ACK 30 s too.
+  if (timeScale >= 1) return {};
   const floor = LIVE_FLOOR_S / timeScale;
   const live: TcpState[] = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'SYNACK'];
   return Object.fromEntries(live.map((state) => [state, Math.max(DEFAULT_TCP_TIMEOUTS[state], floor)]));
@@ -50,12 +54,19 @@ export function liveStateTimeouts(timeScale: number): Partial<Record<TcpState, n
 
 export function createLabDirector(options: {
   name: string;
+  /** Persistence templates' timeouts scaled by this. */
   timeScale: number;
+  /** TCP state timeouts scaled by this (default `timeScale`; 1 keeps TIME_WAIT at its real 120 s). */
+  tcpTimeScale?: number;
   onChange: (director: string, change: IpvsChange) => void;
 }): LabDirector {
-  const conns = createConnTable({ timeScale: options.timeScale, timeouts: liveStateTimeouts(options.timeScale) });
+  const tcpTimeScale = options.tcpTimeScale ?? options.timeScale;
+  const conns = createConnTable({ timeScale: tcpTimeScale, templateTimeScale: options.timeScale, timeouts: liveStateTimeouts(tcpTimeScale) });
   const state = createIpvsState({
     connections: conns,
+    // NOTE: the table keeps running counts per (virtual, dest); a listing then costs O(dests),
+    // not O(dests × connections), which matters with real TIME_WAIT/FIN_WAIT under load.
+    counts: (service, dest) => (service.kind === 'addr' && service.protocol === 'tcp' ? conns.countsFor(dest, endpointOf(service)) : undefined),
     stats: {
       stats: (service, dest) => {
         const virtual = endpointOf(service);
@@ -72,6 +83,10 @@ export function createLabDirector(options: {
   const director: LabDirector = {
     name: options.name,
     state,
+    routes: () => ({
+      connTableSize: state.connTableSize,
+      services: state.services().map((s) => ({ ...s, dests: s.dests.map((d) => ({ ...d, activeConns: 0, inactiveConns: 0, persistConns: 0 })) })),
+    }),
     conns,
     checker: undefined,
     ipvsadm: (argv, stdin = '') => runIpvsadm(state, argv, stdin),

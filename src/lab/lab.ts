@@ -1,30 +1,32 @@
 // The lab: a whole LVS cluster in one process on loopback. Directors (ipvsadm emulator + optional
-// keepalived-like checker), real servers (SSH + app), the VIP (real TCP, kernel semantics), a
-// timeline of the pool for invariant checks, and a control API. `startLab` builds it; `stop` ends it.
-import { randomBytes } from 'node:crypto';
+// keepalived-like checker), real servers (SSH + app), the VIP (real TCP, kernel semantics), each
+// host's network state (`ip`, `sysctl`, `ss`, `curl` answer from it), a timeline of the pool for
+// invariant checks, and a control API. NAT (default) or DR (`forward: 'dr'`, see net/lab-net.ts).
+// `startLab` builds it; `stop` ends it.
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServiceKey } from '../ipvs/model.ts';
 import { startApp, type App } from './app/app.ts';
 import { createAppCtlHandler } from './app/app-ctl.ts';
+import { startControl, type Control } from './control.ts';
 import { createLabDirector, type LabDirector } from './director.ts';
-import { renderLabClusterFile, writeLabJson, type LabHostInfo, type LabInfo } from './files.ts';
+import { labHostInfos, renderLabClusterFile, writeLabJson, type LabClusterFile, type LabHostInfo, type LabInfo } from './files.ts';
 import { generateKeyPair, parseAuthorizedKeys } from './host/host-keys.ts';
 import { prepareDirectorDir, prepareServerDir } from './host/layout.ts';
 import { startSshHost, type SshHost } from './host/ssh-host.ts';
-import { renderKeepalivedConf, type CheckedService } from './net/keepalived.ts';
+import { createHostToolHandlers, HOST_TOOLS } from './host-tools.ts';
+import { KEEPALIVED_PATH, reloadKeepalived, renderLabKeepalived, type KeepalivedVariant } from './keepalived-files.ts';
+import type { CheckedService, RealServerStatus } from './net/keepalived.ts';
+import { createLabNet, DR_VIP_ADDRESS, NAT_VIP_ADDRESS, packetPath, serverAddress, type ForwardMode, type LabNet } from './net/lab-net.ts';
 import { startVip, type Vip } from './net/vip.ts';
 import { createTimeline, type Timeline } from './timeline.ts';
-import { startToolServer, type ToolServer } from './tools/tool-server.ts';
-import { writeToolShims } from './tools/shims.ts';
-import { buildShShim, startShBridge } from './tools/sh-bridge.ts';
-import { existsSync } from 'node:fs';
-import { startControl, type Control } from './control.ts';
+import { installLabTools } from './tools/install.ts';
+import type { ToolHandler, ToolSpec } from './tools/tool-server.ts';
 
 export const LAB_USER = 'lab';
 export const CHECKER_MODES = ['off', 'inhibit', 'delete'] as const;
 export type CheckerMode = (typeof CHECKER_MODES)[number];
+export { FORWARD_MODES, type ForwardMode } from './net/lab-net.ts';
 
 export interface LabOptions {
   dir: string;
@@ -32,8 +34,14 @@ export interface LabOptions {
   directors?: number;
   /** keepalived-like health checks on the directors: off, with inhibit_on_failure, or deleting. */
   checker?: CheckerMode;
-  /** IPVS timeouts scaled by this (0.01: ESTABLISHED 9 s, TIME_WAIT 1.2 s). */
+  /** `nat` (default): Masq, one port per server on 127.0.0.1. `dr`: Route, 127.0.1.N on the VIP's port. */
+  forward?: ForwardMode;
+  /** The VIP's address (default 127.0.0.1 in NAT, 127.0.0.100 in DR). */
+  vipAddress?: string;
+  /** IPVS timeouts scaled by this (0.01: ESTABLISHED 9 s, TIME_WAIT 1.2 s, a 300 s template 3 s). */
   timeScale?: number;
+  /** TCP state timeouts only, scaled by this instead (1: TIME_WAIT 120 s, ESTABLISHED 900 s, as a real director). */
+  tcpTimeScale?: number;
   /** How long an app restart takes. */
   restartDelayMs?: number;
   initialVersion?: string;
@@ -48,6 +56,17 @@ export interface LabServer {
   dir: string;
   ssh: SshHost;
   app: App;
+  /** As the directors list it: 127.0.0.1 (NAT) or 127.0.1.N (DR); the port is `app.port`. */
+  address: string;
+}
+
+/** A keepalived.conf to place on a director: given text, or one of the lab's variants. */
+export type KeepalivedInput = { content: string } | { variant: KeepalivedVariant };
+
+export interface PlacedKeepalived {
+  path: string;
+  /** Real servers whose inhibit_on_failure the running checker took from the new file. */
+  reloaded: RealServerStatus[];
 }
 
 export interface Lab {
@@ -55,29 +74,36 @@ export interface Lab {
   configPath: string;
   labJsonPath: string;
   info: LabInfo;
+  forward: ForwardMode;
   vip: Vip;
   directors: LabDirector[];
   servers: LabServer[];
   timeline: Timeline;
-  /** Which director's table routes (MASTER). */
+  /** Every host's addresses and sysctls. */
+  net: LabNet;
+  /** Which director is keepalived's MASTER. */
   master(): LabDirector;
+  /** Whose table routes the VIP's packets: the MASTER while it holds the VIP, else a director that does. */
+  routing(): LabDirector;
+  /** The next director becomes MASTER and takes the VIP; the others drop it. */
   failover(): LabDirector;
   sshHost(name: string): SshHost | undefined;
+  /** keepalived.conf of a director (absolute), when it has one. */
+  keepalivedPath(director: string): string | undefined;
+  /** Writes a director's keepalived.conf (named in the cluster file from then on) and reloads its checker. */
+  placeKeepalived(director: string, input: KeepalivedInput): Promise<PlacedKeepalived>;
   stop(): Promise<void>;
-}
-
-// NOTE: a Unix socket path holds at most 107 bytes; lab dirs can be deep, so keep it in tmpdir.
-function socketPath(): string {
-  return join(tmpdir(), `lvs-lab-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
 }
 
 export async function startLab(options: LabOptions): Promise<Lab> {
   const dir = resolve(options.dir);
+  const forward = options.forward ?? 'nat';
   const timeScale = options.timeScale ?? 0.01;
   const checkerMode = options.checker ?? 'off';
   const weight = options.weight ?? 100;
   const initialVersion = options.initialVersion ?? 'v1';
   const directorCount = options.directors ?? 2;
+  const vipAddress = options.vipAddress ?? (forward === 'dr' ? DR_VIP_ADDRESS : NAT_VIP_ADDRESS);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
 
@@ -106,76 +132,90 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     await writeFile(`${privateKey}.pub`, `${userKey.publicKey}\n`);
     const authorizedKeys = parseAuthorizedKeys(userKey.publicKey);
 
+    // Handlers are looked up per call: they are filled in as the parts they answer from exist.
+    const handlers: Record<string, ToolHandler | ToolSpec> = {};
     const toolsDir = join(dir, '.tools');
-    await writeToolShims(toolsDir, ['ipvsadm', 'app-ctl', 'sudo']);
-    const handlers: Parameters<typeof startToolServer>[0]['handlers'] = {};
-    const tools: ToolServer = await startToolServer({ socketPath: socketPath(), handlers });
+    const tools = await installLabTools({ toolsDir, handlers, names: ['ipvsadm', 'app-ctl', ...HOST_TOOLS.filter((t) => t !== 'cat')], procCat: true });
     cleanups.push(() => tools.stop());
-    // Where bash is available, the tools use the cheap /dev/tcp bridge instead of starting Node.
-    const shBridge = existsSync('/bin/bash') ? await startShBridge(handlers) : undefined;
-    if (shBridge) {
-      cleanups.push(() => shBridge.stop());
-      for (const name of ['ipvsadm', 'app-ctl']) await writeFile(join(toolsDir, name), buildShShim(name), { mode: 0o755 });
-    }
-
-    const hostEnv = (name: string) => ({
-      LAB_SOCKET: tools.socketPath,
-      LAB_HOST: name,
-      ...(shBridge ? { LAB_TOOLS_PORT: String(shBridge.port) } : {}),
-    });
     const startHost = async (name: string, hostDir: string) => {
       const key = generateKeyPair(`lab-${name}`);
-      const host = await startSshHost({ name, dir: hostDir, hostKey: key.privateKey, authorizedKeys, env: hostEnv(name), toolsDir, user: LAB_USER });
+      const host = await startSshHost({ name, dir: hostDir, hostKey: key.privateKey, authorizedKeys, env: tools.env(name), toolsDir, user: LAB_USER });
       cleanups.push(() => host.stop());
       return host;
     };
 
-    // Real servers: the app first (its port is the destination port), then SSH.
-    const servers: LabServer[] = [];
-    await Promise.all(
-      Array.from({ length: options.servers }, async (_, i) => {
-        const name = `web${i + 1}`;
-        const serverDir = join(dir, name);
-        await prepareServerDir(serverDir, { initialVersion });
-        const app = await startApp({ name, dir: serverDir, startDelayMs: options.restartDelayMs ?? 300 });
-        cleanups.push(() => app.close());
-        const ssh = await startHost(name, serverDir);
-        servers[i] = { name, dir: serverDir, ssh, app };
-      }),
-    );
-    const appByHost = new Map(servers.map((s) => [s.name, s.app]));
-    handlers['app-ctl'] = createAppCtlHandler((host) => appByHost.get(host));
-
-    // The VIP, then the directors whose tables it routes by.
+    const directorNames = Array.from({ length: directorCount }, (_, i) => `lvs${i + 1}`);
+    const serverNames = Array.from({ length: options.servers }, (_, i) => `web${i + 1}`);
+    const net = createLabNet({ forward, vipAddress, directors: directorNames, servers: serverNames, master: directorNames[0] ?? '' });
     let masterIndex = 0;
     const directors: LabDirector[] = [];
-    let vip: Vip | undefined;
-    const timelineServers = servers.map((s) => ({ name: s.name, address: '127.0.0.1', port: s.app.port }));
     let timeline: Timeline | undefined;
-    let serviceKey: ServiceKey | undefined;
-    const onChange = (director: string) => {
-      const d = directors.find((x) => x.name === director);
-      if (d && timeline) timeline.record(director, d.state.table(), 'change', Date.now());
-      vip?.notifyTableChanged();
+    const master = () => directors[masterIndex] as LabDirector;
+    const routing = () => (net.directorHoldsVip(master().name) ? master() : (directors.find((d) => net.directorHoldsVip(d.name)) ?? master()));
+    const serverAt = new Map<string, string>();
+    const deliver = packetPath({ net, routing: () => routing().name, serverAt: (address, port) => serverAt.get(`${address}:${port}`) });
+
+    // The directors first (the VIP routes by one of them); their tables are filled once the
+    // servers exist, and their changes reach the VIP through `tableChanged` once it does.
+    let tableChanged = () => {};
+    const onChange = (name: string) => {
+      const d = directors.find((x) => x.name === name);
+      if (d && timeline) timeline.record(name, d.state.table(), 'change', Date.now());
+      tableChanged();
     };
-    for (let i = 0; i < directorCount; i++) {
-      const director = createLabDirector({ name: `lvs${i + 1}`, timeScale, onChange });
+    for (const name of directorNames) {
+      const director = createLabDirector({ name, timeScale, ...(options.tcpTimeScale !== undefined ? { tcpTimeScale: options.tcpTimeScale } : {}), onChange });
       directors.push(director);
       cleanups.push(() => director.stop());
     }
-    vip = await startVip({
-      table: () => directors[masterIndex]?.state.table(),
-      conns: () => (directors[masterIndex] ?? (directors[0] as LabDirector)).conns,
+
+    // The routing director's net.ipv4.vs.* switches, read by the VIP as the kernel would.
+    const ipvsSysctl = (name: string) => Number(net.host(routing().name)?.sysctl(`net.ipv4.vs.${name}`) ?? 0) !== 0;
+    // The VIP before the apps: in DR every app listens on its port.
+    const vip: Vip = await startVip({
+      host: vipAddress,
+      table: () => routing().routes(),
+      conns: () => routing().conns,
+      masqOnly: forward === 'nat',
+      deliver,
+      expireQuiescentTemplate: () => ipvsSysctl('expire_quiescent_template'),
+      expireNodestConn: () => ipvsSysctl('expire_nodest_conn'),
     });
-    cleanups.push(() => (vip as Vip).close());
-    serviceKey = { kind: 'addr', protocol: 'tcp', family: 'inet', address: '127.0.0.1', port: vip.port };
-    const vipText = `127.0.0.1:${vip.port}`;
+    tableChanged = () => vip.notifyTableChanged();
+    cleanups.push(() => vip.close());
+    net.onChange(() => vip.notifyTableChanged());
+
+    // Real servers: the app, then SSH.
+    const servers: LabServer[] = [];
+    await Promise.all(
+      serverNames.map(async (name, i) => {
+        const serverDir = join(dir, name);
+        await prepareServerDir(serverDir, { initialVersion });
+        const address = forward === 'dr' ? serverAddress(i) : '127.0.0.1';
+        const app = await startApp({
+          name, dir: serverDir, startDelayMs: options.restartDelayMs ?? 300,
+          ...(forward === 'dr' ? { host: address, port: vip.port } : {}),
+        });
+        cleanups.push(() => app.close());
+        // NOTE: a DR app cannot pick another port; one that cannot bind leaves the lab unusable.
+        if (!app.status().running) throw new Error(`lab: ${name} did not start on ${address}:${app.port}`);
+        const ssh = await startHost(name, serverDir);
+        servers[i] = { name, dir: serverDir, ssh, app, address };
+      }),
+    );
+    for (const s of servers) serverAt.set(`${s.address}:${s.app.port}`, s.name);
+    const appByHost = new Map(servers.map((s) => [s.name, s.app]));
+    handlers['app-ctl'] = createAppCtlHandler((host) => appByHost.get(host));
+
+    // The directors' tables (Masq or Route), and the timeline from the pool as built.
+    const method = forward === 'dr' ? '-g' : '-m';
+    const serviceKey: ServiceKey = { kind: 'addr', protocol: 'tcp', family: 'inet', address: vipAddress, port: vip.port };
+    const vipText = `${vipAddress}:${vip.port}`;
     for (const director of directors) {
       director.ipvsadm(['-A', '-t', vipText, '-s', 'wlc']);
-      for (const s of servers) director.ipvsadm(['-a', '-t', vipText, '-r', `127.0.0.1:${s.app.port}`, '-m', '-w', String(weight)]);
+      for (const s of servers) director.ipvsadm(['-a', '-t', vipText, '-r', `${s.address}:${s.app.port}`, method, '-w', String(weight)]);
     }
-    // Recorded from here on: the pool as built is the baseline.
-    timeline = createTimeline([serviceKey], timelineServers);
+    timeline = createTimeline([serviceKey], servers.map((s) => ({ name: s.name, address: s.address, port: s.app.port })));
     const byHostDirector = new Map(directors.map((d) => [d.name, d]));
     handlers.ipvsadm = {
       run: async ({ host, argv, stdin }) => {
@@ -185,37 +225,36 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       },
       readsStdin: (argv) => argv.some((a) => a === '-R' || a === '--restore'),
     };
+    Object.assign(handlers, createHostToolHandlers({ net, vip: () => vip, appOf: (h) => appByHost.get(h), directorOf: (h) => byHostDirector.get(h) }));
 
-    // keepalived.conf on every director (doctor reads it), and the checker when asked.
+    // keepalived.conf on every director and the checker, when asked; its HTTP_GET is the app's health file.
     const check = options.check ?? { delayLoopMs: 1000, retry: 1, delayBeforeRetryMs: 300, connectTimeoutMs: 1000 };
     const checked: CheckedService[] = [
       {
         key: serviceKey,
         scheduler: 'wlc',
         realServers: servers.map((s) => ({
-          address: '127.0.0.1',
+          address: s.address,
           port: s.app.port,
           weight,
           inhibitOnFailure: checkerMode !== 'delete',
-          forward: 'Masq' as const,
+          forward: forward === 'dr' ? ('Route' as const) : ('Masq' as const),
           check: { type: 'HTTP_GET' as const, path: '/health/ready.html', statusCode: 200, fastRecovery: true, ...check },
         })),
       },
     ];
-    const directorHosts: { director: LabDirector; ssh: SshHost; dir: string; keepalived?: string }[] = [];
+    const confInput = (name: string, index: number) => ({ name, index, vipAddress, services: checked, base: checkerMode === 'delete' ? ('delete' as const) : ('inhibit' as const) });
+    const keepalivedOf = new Map<string, string>();
+    const directorHosts: { director: LabDirector; ssh: SshHost; dir: string }[] = [];
     for (const [i, director] of directors.entries()) {
       const directorDir = join(dir, director.name);
-      const layout = await prepareDirectorDir(directorDir);
-      const confPath = join(layout.keepalivedDir, 'keepalived.conf');
+      await prepareDirectorDir(directorDir);
       if (checkerMode !== 'off') {
-        await writeFile(
-          confPath,
-          renderKeepalivedConf({ routerId: director.name, state: i === 0 ? 'MASTER' : 'BACKUP', priority: i === 0 ? 150 : 100, virtualIps: ['127.0.0.1/32'], services: checked }),
-        );
+        await writeFile(join(directorDir, KEEPALIVED_PATH), renderLabKeepalived(confInput(director.name, i), checkerMode));
+        keepalivedOf.set(director.name, KEEPALIVED_PATH);
         await director.startChecker(checked);
       }
-      const ssh = await startHost(director.name, directorDir);
-      directorHosts.push({ director, ssh, dir: directorDir, ...(checkerMode !== 'off' ? { keepalived: 'etc/keepalived/keepalived.conf' } : {}) });
+      directorHosts.push({ director, ssh: await startHost(director.name, directorDir), dir: directorDir });
     }
     for (const d of directors) timeline.record(d.name, d.state.table(), 'start', Date.now());
 
@@ -224,55 +263,71 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const knownHosts = join(dir, 'known_hosts');
     await writeFile(knownHosts, `${sshHosts.map((h) => h.knownHostsLine).join('\n')}\n`);
     const configPath = join(dir, 'release.yaml');
-    await writeFile(
-      configPath,
-      renderLabClusterFile({
-        vipPort: vip.port,
-        user: LAB_USER,
-        directors: directorHosts.map((d) => ({ name: d.director.name, port: d.ssh.port, ...(d.keepalived ? { keepalived: d.keepalived } : {}) })),
-        servers: servers.map((s) => ({ name: s.name, port: s.ssh.port, http: s.app.port })),
-        pipeline: options.pipeline ?? (checkerMode === 'off' ? 'symlink' : 'healthfile'),
-      }),
-    );
+    const clusterFile = (): LabClusterFile => ({
+      vipHost: vipAddress,
+      vipPort: vip.port,
+      user: LAB_USER,
+      directors: directorHosts.map((d) => ({ name: d.director.name, port: d.ssh.port, ...(keepalivedOf.has(d.director.name) ? { keepalived: keepalivedOf.get(d.director.name) as string } : {}) })),
+      servers: servers.map((s) => ({ name: s.name, port: s.ssh.port, http: s.app.port, address: s.address })),
+      pipeline: options.pipeline ?? (checkerMode === 'off' ? 'symlink' : 'healthfile'),
+    });
+    await writeFile(configPath, renderLabClusterFile(clusterFile()));
 
+    const hostInfos = (): LabHostInfo[] =>
+      labHostInfos({
+        user: LAB_USER,
+        directors: directorHosts.map((d, i) => ({ name: d.director.name, sshPort: d.ssh.port, dir: d.dir, master: i === masterIndex, keepalived: keepalivedOf.get(d.director.name) })),
+        servers: servers.map((s) => ({ name: s.name, sshPort: s.ssh.port, dir: s.dir, address: s.address, http: s.app.port })),
+      });
     const lab: Lab = {
       dir,
       configPath,
       labJsonPath: join(dir, 'lab.json'),
       info: undefined as unknown as LabInfo,
+      forward,
       vip,
       directors,
       servers,
       timeline,
-      master: () => directors[masterIndex] as LabDirector,
+      net,
+      master,
+      routing,
       failover() {
         masterIndex = (masterIndex + 1) % directors.length;
-        vip?.notifyTableChanged();
-        return directors[masterIndex] as LabDirector;
+        // keepalived: the new MASTER takes the VIP, a BACKUP gives it up.
+        for (const d of directors) net.setDirectorVip(d.name, d === master());
+        vip.notifyTableChanged();
+        return master();
       },
       sshHost: (name) => sshHosts.find((h) => h.name === name),
+      keepalivedPath(name) {
+        const relative = keepalivedOf.get(name);
+        const d = directorHosts.find((x) => x.director.name === name);
+        return relative && d ? join(d.dir, relative) : undefined;
+      },
+      async placeKeepalived(name, input) {
+        const index = directorHosts.findIndex((x) => x.director.name === name);
+        const d = directorHosts[index];
+        if (!d) throw new Error(`${name} is not a director`);
+        const text = 'content' in input ? input.content : renderLabKeepalived(confInput(name, index), input.variant);
+        const path = join(d.dir, KEEPALIVED_PATH);
+        await writeFile(path, text);
+        if (!keepalivedOf.has(name)) {
+          keepalivedOf.set(name, KEEPALIVED_PATH);
+          await writeFile(configPath, renderLabClusterFile(clusterFile()));
+          lab.info = { ...lab.info, hosts: hostInfos() };
+          await writeLabJson(lab.labJsonPath, lab.info);
+        }
+        return { path, reloaded: reloadKeepalived(d.director.checker, serviceKey, text) };
+      },
       stop,
     };
     const control: Control = await startControl(lab);
     cleanups.push(() => control.close());
-    const hosts: LabHostInfo[] = [
-      ...directorHosts.map((d, i) => ({
-        name: d.director.name,
-        role: 'director' as const,
-        ssh: { host: '127.0.0.1', port: d.ssh.port, user: LAB_USER },
-        dir: d.dir,
-        state: i === 0 ? ('MASTER' as const) : ('BACKUP' as const),
-      })),
-      ...servers.map((s) => ({
-        name: s.name,
-        role: 'server' as const,
-        ssh: { host: '127.0.0.1', port: s.ssh.port, user: LAB_USER },
-        http: s.app.port,
-        address: '127.0.0.1',
-        dir: s.dir,
-      })),
-    ];
-    lab.info = { vip: vip.url, control: control.url, privateKey, knownHosts, hosts, config: configPath, vipHost: '127.0.0.1', vipPort: vip.port, pid: process.pid };
+    lab.info = {
+      vip: vip.url, control: control.url, privateKey, knownHosts, hosts: hostInfos(), config: configPath,
+      vipHost: vipAddress, vipPort: vip.port, pid: process.pid, forward,
+    };
     await writeLabJson(lab.labJsonPath, lab.info);
     return lab;
   } catch (error) {

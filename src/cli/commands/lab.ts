@@ -5,7 +5,7 @@ import { parseDuration } from '../../config/duration.ts';
 import { EXIT, ReleaseError } from '../../core/errors.ts';
 import { buildArtifact } from '../../lab/app/artifact.ts';
 import type { LabInfo } from '../../lab/files.ts';
-import { CHECKER_MODES, startLab, type CheckerMode } from '../../lab/lab.ts';
+import { CHECKER_MODES, FORWARD_MODES, startLab, type CheckerMode, type ForwardMode } from '../../lab/lab.ts';
 import { runLoad } from '../../lab/net/load.ts';
 import type { LabState } from '../../lab/control.ts';
 import { writeLine, type CliIo } from '../io.ts';
@@ -21,23 +21,39 @@ export interface LabCliOptions {
   dir: string;
   checker: string;
   timeScale: string;
+  forward: string;
+  tcpTimeScale?: string;
+}
+
+function scale(text: string, flag: string): number {
+  const n = Number(text);
+  if (!(n > 0 && n <= 1)) throw new ReleaseError('USAGE', `${flag} must be a number in (0, 1]`);
+  return n;
 }
 
 /** The lab's settings from its options, checked without files or network (also at parse time). */
-export function labSettings(options: LabCliOptions): { servers: number; checker: CheckerMode; timeScale: number } {
+export function labSettings(options: LabCliOptions): { servers: number; checker: CheckerMode; timeScale: number; forward: ForwardMode; tcpTimeScale?: number } {
   if (!CHECKER_MODES.includes(options.checker as CheckerMode)) {
     throw new ReleaseError('USAGE', `--checker must be one of ${CHECKER_MODES.join(', ')}`);
   }
-  const timeScale = Number(options.timeScale);
-  if (!(timeScale > 0 && timeScale <= 1)) throw new ReleaseError('USAGE', '--time-scale must be a number in (0, 1]');
-  return { servers: count(options.servers, '--servers'), checker: options.checker as CheckerMode, timeScale };
+  if (!FORWARD_MODES.includes(options.forward as ForwardMode)) {
+    throw new ReleaseError('USAGE', `--forward must be one of ${FORWARD_MODES.join(', ')}`);
+  }
+  const timeScale = scale(options.timeScale, '--time-scale');
+  return {
+    servers: count(options.servers, '--servers'),
+    checker: options.checker as CheckerMode,
+    timeScale,
+    forward: options.forward as ForwardMode,
+    ...(options.tcpTimeScale !== undefined ? { tcpTimeScale: scale(options.tcpTimeScale, '--tcp-time-scale') } : {}),
+  };
 }
 
 export async function labCommand(io: CliIo, options: LabCliOptions): Promise<number> {
-  const { servers, checker, timeScale } = labSettings(options);
+  const settings = labSettings(options);
   const started = Date.now();
-  const lab = await startLab({ dir: resolve(io.cwd, options.dir), servers, checker, timeScale });
-  writeLine(io.stderr, `lab: ${lab.servers.length} servers, ${lab.directors.length} directors, VIP ${lab.vip.url} (up in ${Date.now() - started} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB)`);
+  const lab = await startLab({ dir: resolve(io.cwd, options.dir), ...settings });
+  writeLine(io.stderr, `lab: ${lab.servers.length} servers (${lab.forward.toUpperCase()}), ${lab.directors.length} directors, VIP ${lab.vip.url} (up in ${Date.now() - started} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB)`);
   writeLine(io.stdout, `lab ready: ${lab.configPath}`);
   await new Promise<void>((resolveStop) => {
     const onSignal = () => resolveStop();
@@ -82,15 +98,23 @@ export async function labStatusCommand(io: CliIo, options: { dir: string }): Pro
   const response = await fetch(new URL('state', info.control)).catch(() => undefined);
   if (!response?.ok) throw new ReleaseError('USAGE', `the lab at ${options.dir} does not answer on ${info.control}`, { hint: 'Is `release lab` still running?' });
   const state = (await response.json()) as LabState;
-  writeLine(io.stdout, `VIP ${state.vip}  master ${state.master}  most servers out at once so far: ${state.maxOut}  held connections: ${state.held}`);
+  const holding = state.directors.filter((d) => d.holdsVip).map((d) => d.name);
+  writeLine(io.stdout, `VIP ${state.vip} (${state.forward.toUpperCase()})  master ${state.master}  most servers out at once so far: ${state.maxOut}  held connections: ${state.held}`);
+  if (holding.length !== 1) writeLine(io.stdout, holding.length === 0 ? 'no director holds the VIP' : `SPLIT BRAIN: ${holding.join(' and ')} hold the VIP`);
+  const c = state.vipCounters;
+  if (c.serverNoVip + c.directorNoVip + c.noForwarding > 0) {
+    writeLine(io.stdout, `dropped: ${c.serverNoVip} at servers without the VIP on lo, ${c.directorNoVip} for no director holding the VIP, ${c.noForwarding} at a NAT director not forwarding`);
+  }
   for (const d of state.directors) {
-    writeLine(io.stdout, `\n${d.name}${d.master ? ' (MASTER)' : ' (BACKUP)'}:`);
+    const vs = Object.entries(d.vs).map(([k, v]) => `${k.replace('net.ipv4.vs.', '')}=${v}`).join(' ');
+    writeLine(io.stdout, `\n${d.name}${d.master ? ' (MASTER)' : ' (BACKUP)'}  VIP ${d.holdsVip ? 'held' : 'not held'}  ip_forward=${d.ipForward ? 1 : 0}  ${vs}${d.keepalived ? `  keepalived ${d.keepalived}` : ''}:`);
     io.stdout.write(d.listing);
   }
   writeLine(io.stdout, '');
   for (const s of state.servers) {
     const faults = [s.faults.refuseNew ? 'refusing SSH' : '', s.faults.hang ? 'commands hang' : ''].filter(Boolean).join(', ');
-    writeLine(io.stdout, `${s.name.padEnd(8)} :${s.port}  ${s.running ? `running ${s.version}` : 'DOWN'}  in-flight ${s.inFlight}  ssh ${s.sshConnections}${faults ? `  faults: ${faults}` : ''}`);
+    const network = state.forward === 'dr' ? `  VIP on lo: ${s.vipOnLo ? 'yes' : 'NO'}  arp_ignore=${s.arpIgnore} arp_announce=${s.arpAnnounce}` : '';
+    writeLine(io.stdout, `${s.name.padEnd(8)} ${s.address}:${s.port}  ${s.running ? `running ${s.version}` : 'DOWN'}  in-flight ${s.inFlight}  ssh ${s.sshConnections}${network}${faults ? `  faults: ${faults}` : ''}`);
   }
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 // The app on a lab server: serves the release `current` points to, restarts gracefully on the same port.
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Server as NetServer } from 'node:net';
+import { createServer as createTcpServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { bindAppPort, type AppPortLease, type PortPicker } from './app-port.ts';
 import { readRelease, type ReleaseInfo } from './release.ts';
@@ -18,6 +18,8 @@ export interface AppOptions {
   dir: string;
   /** 0/absent: a free port below the ephemeral range is bound at start and kept across restarts. */
   port?: number;
+  /** The address it listens on (default 127.0.0.1; a DR real server's own 127.0.1.N). */
+  host?: string;
   /** Where that port is drawn from (default: at random below the ephemeral range); for tests. */
   pickPort?: PortPicker;
   healthPath?: string;
@@ -50,10 +52,22 @@ export interface AppStatus {
 
 export type StartResult = { ok: true; version: string; id: number } | { ok: false; reason: string };
 
+/** One TCP connection the app holds, as `ss` would show it. */
+export interface AppConnection {
+  state: 'ESTAB' | 'CLOSE-WAIT' | 'FIN-WAIT-1';
+  local: { address: string; port: number };
+  peer: { address: string; port: number };
+  /** Bytes written and not yet flushed to the kernel (ss's Send-Q is at least this). */
+  pending: number;
+}
+
 export interface App {
   name: string;
   port: number;
+  host: string;
   status(): AppStatus;
+  /** The listening socket (while running) and every open connection, old instances' included. */
+  sockets(): { listening: boolean; connections: AppConnection[] };
   /** Graceful stop, `startDelayMs`, then start on the new `current`; a broken release leaves it down. */
   restart(): Promise<StartResult>;
   start(): Promise<StartResult>;
@@ -74,11 +88,11 @@ interface Instance {
 
 let nextId = 1000;
 
-// Listens on 127.0.0.1:port, rejecting on an error (EADDRINUSE...).
-function listenOn(server: NetServer, port: number): Promise<void> {
+// Listens on host:port, rejecting on an error (EADDRINUSE...).
+function listenOn(server: NetServer, port: number, host = '127.0.0.1'): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -86,9 +100,9 @@ function listenOn(server: NetServer, port: number): Promise<void> {
 }
 
 // Binds a port and closes it again: the port of an app that starts down, kept by its claim.
-async function bindAndClose(port: number): Promise<void> {
+async function bindAndClose(port: number, host?: string): Promise<void> {
   const server = createTcpServer();
-  await listenOn(server, port);
+  await listenOn(server, port, host);
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
@@ -103,6 +117,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   const healthFile = join(dir, options.healthFile ?? APP_DEFAULTS.healthFile);
   const current = join(dir, options.root ?? APP_DEFAULTS.root, 'current');
   const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+  const host = options.host ?? '127.0.0.1';
+  // Every connection of every instance until it closes: a draining instance's count too (`ss`).
+  const open = new Set<Socket>();
   const pickPort = options.pickPort ? { pick: options.pickPort } : {};
   // The caller's port, or the one the first start binds (kept, with its claim, until close).
   let port = options.port ?? 0;
@@ -126,19 +143,23 @@ export async function startApp(options: AppOptions): Promise<App> {
   const listen = async (release: ReleaseInfo): Promise<StartResult> => {
     const inst: Instance = { server: createHttpServer(), release, id: nextId++, startedAt: now(), inFlight: 0, draining: false };
     const ctx = { name, release, healthPath, healthFile, isDraining: () => inst.draining };
+    inst.server.on('connection', (socket: Socket) => {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    });
     inst.server.on('request', (req, res) => {
       inst.inFlight++;
       res.once('close', () => inst.inFlight--);
       void handleRequest(req, res, ctx).catch(() => res.destroy());
     });
     try {
-      if (port) await listenOn(inst.server, port);
+      if (port) await listenOn(inst.server, port, host);
       else {
-        ({ lease } = await bindAppPort((p) => listenOn(inst.server, p), pickPort));
+        ({ lease } = await bindAppPort((p) => listenOn(inst.server, p, host), pickPort));
         port = lease.port;
       }
     } catch (error) {
-      return failStart(port ? `cannot listen on 127.0.0.1:${port}: ${(error as Error).message}` : (error as Error).message);
+      return failStart(port ? `cannot listen on ${host}:${port}: ${(error as Error).message}` : (error as Error).message);
     }
     instance = inst;
     emit({ type: 'app-started', name, version: release.version, id: inst.id, port });
@@ -178,13 +199,30 @@ export async function startApp(options: AppOptions): Promise<App> {
   await startNow();
   // Started down (no release, or a broken one): the port is still chosen by binding it, then kept by its claim.
   if (!port) {
-    ({ lease } = await bindAppPort(bindAndClose, pickPort));
+    ({ lease } = await bindAppPort((p) => bindAndClose(p, host), pickPort));
     port = lease.port;
   }
+
+  // NOTE: Node cannot see the kernel's states; these follow from which side has sent its FIN.
+  const connectionOf = (socket: Socket): AppConnection | undefined => {
+    if (socket.destroyed || socket.remoteAddress === undefined || socket.remotePort === undefined) return undefined;
+    const state = socket.writableEnded ? 'FIN-WAIT-1' : socket.readableEnded ? 'CLOSE-WAIT' : 'ESTAB';
+    return {
+      state,
+      local: { address: socket.localAddress ?? host, port: socket.localPort ?? port },
+      peer: { address: socket.remoteAddress, port: socket.remotePort },
+      pending: socket.writableLength,
+    };
+  };
 
   return {
     name,
     port,
+    host,
+    sockets: () => ({
+      listening: instance !== undefined,
+      connections: [...open].map(connectionOf).filter((c) => c !== undefined),
+    }),
     status: () => ({
       running: instance !== undefined,
       version: instance?.release.version ?? null,

@@ -5,7 +5,7 @@ import { renderConnList } from '../../ipvs/conn.ts';
 import { sameServiceKey } from '../../ipvs/address.ts';
 import { renderIpvsList } from '../../ipvs/list-render.ts';
 import { renderTimeouts } from '../../ipvs/misc.ts';
-import type { ListMode } from '../../ipvs/model.ts';
+import type { ListMode, ServiceKey } from '../../ipvs/model.ts';
 import { renderSave } from '../../ipvs/save.ts';
 import type { CommandEntry, ListFormat } from './entry.ts';
 import { ipvsStrerror } from './errno.ts';
@@ -14,6 +14,7 @@ import type { Halt, Io } from './io.ts';
 import type { OptName } from './option-table.ts';
 import { serviceKeyOf } from './settings.ts';
 import type { IpvsState } from './state.ts';
+import { renderTunInfoList } from './tun-info.ts';
 import type { SyncDaemon } from './types.ts';
 
 /** The listing variant `print_title` picks: stats, rate, thresholds, persistent-conn, tun-info, plain. */
@@ -33,14 +34,14 @@ export function renderDaemonLine(d: SyncDaemon): string {
 // The table listings (all services, or the one -t/-u/-f names).
 function listTable(io: Io, state: IpvsState, entry: CommandEntry, single: boolean): Halt | number {
   const mode = listMode(entry.format);
-  if (mode === 'tun-info') {
-    // NOTE: src/ipvs has no renderer for the TunnelInfo column; refuse rather than print wrong text.
-    return fail(io, 2, 'ipvsadm (lab): --tun-info listings are not emulated');
-  }
   const table = state.table();
-  const options = { mode, exact: entry.format.exact, nosort: entry.format.nosort };
+  const nosort = entry.format.nosort;
+  const render = (service?: ServiceKey) =>
+    mode === 'tun-info'
+      ? renderTunInfoList(table, { nosort, ...(service ? { service } : {}) })
+      : renderIpvsList(table, { mode, exact: entry.format.exact, nosort, ...(service ? { service } : {}) });
   if (!single) {
-    io.stdout.push(renderIpvsList(table, options));
+    io.stdout.push(render());
     return 0;
   }
   const key = serviceKeyOf(entry);
@@ -48,7 +49,7 @@ function listTable(io: Io, state: IpvsState, entry: CommandEntry, single: boolea
     io.stderr.push(`${ipvsStrerror('get_service', 'ESRCH', { legacyWording: state.legacyWording })}\n`);
     return halt(1);
   }
-  io.stdout.push(renderIpvsList(table, { ...options, service: key }));
+  io.stdout.push(render(key));
   return 0;
 }
 

@@ -5,6 +5,7 @@
 // NOTE: deleting a dest keeps nothing here; its connections stay in the ConnectionSource
 // (the kernel's trash) and count again only if the same dest is added back.
 import { sameEndpoint, sameServiceKey } from '../../ipvs/address.ts';
+import type { ConnCounts } from '../../ipvs/conn-count.ts';
 import { DEFAULT_TIMEOUTS, IPVSADM_1_31 } from '../../ipvs/misc.ts';
 import type { IpvsadmVersion, IpvsTimeouts } from '../../ipvs/misc.ts';
 import type { ConnectionEntry, Endpoint, IpvsTable, ServiceKey } from '../../ipvs/model.ts';
@@ -24,6 +25,8 @@ export interface IpvsStateOptions {
   connTableSize?: number;
   /** The connection table; none means an empty one. */
   connections?: ConnectionSource;
+  /** A dest's ActiveConn/InActConn/PersistConn kept by the connection table (else counted by a scan). */
+  counts?: (service: ServiceKey, dest: Endpoint) => ConnCounts | undefined;
   /** `--stats`/`--rate` counters; none means zeros. */
   stats?: StatsSource;
   /** Initial timeouts; the kernel defaults 900 120 300 otherwise. */
@@ -124,7 +127,7 @@ export function createIpvsState(options: IpvsStateOptions = {}): IpvsState {
 
     services: () => slots.map((s) => ({ ...copyService(s.settings), dests: s.dests.map(copyDest) })),
     table: () =>
-      buildTable({ connTableSize: state.connTableSize, services: state.services(), connections: connections(), stats: options.stats }),
+      buildTable({ connTableSize: state.connTableSize, services: state.services(), connections, counts: options.counts, stats: options.stats }),
     connections,
     timeouts: () => ({ ...timeouts }),
     daemons: () => daemons.map((d) => ({ ...d })),

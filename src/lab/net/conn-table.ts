@@ -12,6 +12,7 @@ export type * from './conn-types.ts';
 
 interface MutableRecord extends ConnRecord {
   state: TcpState;
+  inputOnly: boolean;
   expiresAt: number;
   controls: number;
   invalid: boolean;
@@ -37,6 +38,7 @@ const kindOf = (e: ConnRecord): keyof ConnCounts => (e.template ? 'persist' : e.
 export function createConnTable(options: ConnTableOptions = {}): ConnTable {
   const clock = options.clock ?? realNetClock;
   const timeScale = options.timeScale ?? 1;
+  const templateTimeScale = options.templateTimeScale ?? timeScale;
   const timeouts: Record<TcpState, number> = { ...DEFAULT_TCP_TIMEOUTS, ...options.timeouts };
   const byKey = new Map<string, MutableRecord>();
   const all = new Set<MutableRecord>();
@@ -109,7 +111,8 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
     return e;
   };
   const ms = (seconds: number) => seconds * 1000 * timeScale;
-  const record = (fields: Omit<MutableRecord, 'id' | 'expiresAt' | 'timer' | 'timerAt' | 'controls' | 'invalid'>): MutableRecord => ({
+  const record = (fields: Omit<MutableRecord, 'id' | 'expiresAt' | 'timer' | 'timerAt' | 'controls' | 'invalid' | 'inputOnly'> & { inputOnly?: boolean }): MutableRecord => ({
+    inputOnly: false,
     ...fields,
     id: nextId++,
     expiresAt: 0,
@@ -157,6 +160,7 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
         controller,
         onExpire: input.onExpire,
         key: keyOf('TCP', input.client, input.virtual),
+        inputOnly: input.inputOnly ?? false,
       });
       insert(e);
       if (controller) controller.controls++;
@@ -164,7 +168,10 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
     },
     lookup: (client, virtual) => byKey.get(keyOf('TCP', client, virtual)),
     packet(entry, direction, flag) {
-      const next = nextTcpState(entry.state, direction, flag);
+      const e = entry as MutableRecord;
+      // Like the kernel: a reply seen after all means the director is on the return path.
+      if (e.inputOnly && direction === 'out') e.inputOnly = false;
+      const next = nextTcpState(entry.state, direction, flag, e.inputOnly);
       table.setState(entry, next);
       return next;
     },
@@ -198,7 +205,7 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
           virtual: input.virtual,
           destination: input.destination,
           state: 'NONE',
-          timeoutMs: ms(input.persistentSeconds),
+          timeoutMs: input.persistentSeconds * 1000 * templateTimeScale,
           controller: undefined,
           onExpire: undefined,
           key: keyOf('TCP', input.clientAddress, input.virtual),

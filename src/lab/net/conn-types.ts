@@ -33,13 +33,17 @@ export interface ConnRecord {
   readonly controls: number;
   /** Invalidated templates stay listed (ports 65535) but are never matched again. */
   readonly invalid: boolean;
+  /** IP_VS_CONN_F_NOOUTPUT: a DR/TUN connection, whose states follow the INPUT-ONLY table. */
+  readonly inputOnly: boolean;
   /** Called once when the entry expires (not on remove()): the VIP closes the flow here. */
   onExpire: ((entry: ConnRecord) => void) | undefined;
 }
 
 export interface ConnTableOptions {
-  /** Multiplies every timeout: 0.01 turns 900 s into 9 s. Default 1. */
+  /** Multiplies every TCP state timeout: 0.01 turns 900 s into 9 s. Default 1. */
   timeScale?: number;
+  /** Multiplies persistence template timeouts (default: `timeScale`). */
+  templateTimeScale?: number;
   clock?: NetClock;
   /** Per-state timeouts in (unscaled) seconds, over the kernel defaults. */
   timeouts?: Partial<Record<TcpState, number>>;
@@ -52,6 +56,8 @@ export interface AddConnection {
   state?: TcpState;
   controller?: ConnRecord;
   onExpire?: (entry: ConnRecord) => void;
+  /** The dest is not NAT (DR/TUN): the director sees only the client's packets. */
+  inputOnly?: boolean;
 }
 
 export interface AddTemplate {

@@ -2,15 +2,16 @@
 // its packets: while the dest is in the table they flow (and refresh the entry's timer); while it
 // is deleted they are dropped (LVS.md §4.1): both sockets pause, nothing is forwarded, the timer
 // is not refreshed, and a re-add delivers what waited (TCP retransmission in reality). When the
-// entry expires, both sockets are destroyed.
+// entry expires, both sockets are destroyed. In DR the director sees only the client's packets:
+// the server's replies (and its FIN) never reach the connection table or the Out counters.
 import { connect, type Socket } from 'node:net';
 import type { Endpoint } from '../../ipvs/model.ts';
 import type { ConnRecord, ConnTable } from './conn-table.ts';
 import type { TcpDirection } from './tcp-states.ts';
 import type { NetClock, TimerHandle } from './timers.ts';
 
-/** What the director does with this flow's packets right now. */
-export type Route = 'forward' | 'drop';
+/** What the director does with this flow's packets right now (`expire`: its dest is gone and expire_nodest_conn=1). */
+export type Route = 'forward' | 'drop' | 'expire';
 
 export type FlowEvent =
   | { type: 'established' }
@@ -36,6 +37,8 @@ export interface FlowOptions {
   clock: NetClock;
   /** Re-check interval while dropping: first, and the cap of its doubling (ms). */
   retransmitMs: { initial: number; max: number };
+  /** NAT (default true): replies pass the director. DR/TUN: false, they go straight to the client. */
+  directorSeesReplies?: boolean;
   onEvent: (event: FlowEvent) => void;
 }
 
@@ -43,6 +46,8 @@ export interface Flow {
   readonly destination: Endpoint;
   readonly client: Endpoint;
   isStalled(): boolean;
+  /** The local end of the connection to the real server, once it is open (what that server sees as its peer). */
+  backendLocal(): Endpoint | undefined;
   /** Re-evaluate the route now (the table changed). */
   recheck(): void;
   /** Tear down both sockets at once (VIP shutdown). */
@@ -83,9 +88,14 @@ export function startFlow(options: FlowOptions): Flow {
   const queue: Item[] = [];
   const blocked: Record<TcpDirection, boolean> = { in: false, out: false };
   const clientEndpoint: Endpoint = entry.client;
+  const seesReplies = options.directorSeesReplies ?? true;
+  /** Whether the director sees a packet going this way. */
+  const seen = (dir: TcpDirection) => dir === 'in' || seesReplies;
 
-  const record = (dir: TcpDirection, bytes: number, pkts: number) =>
+  const record = (dir: TcpDirection, bytes: number, pkts: number) => {
+    if (!seen(dir)) return;
     conns.traffic.record(virtual, destination, dir === 'in' ? { inPkts: pkts, inBytes: bytes } : { outPkts: pkts, outBytes: bytes });
+  };
 
   const finish = (event?: FlowEvent) => {
     if (done) return;
@@ -116,7 +126,7 @@ export function startFlow(options: FlowOptions): Flow {
   const deliver = (item: Item) => {
     const target = item.dir === 'in' ? backend : client;
     if (item.kind === 'data') {
-      conns.packet(entry, item.dir, 'ack');
+      if (seen(item.dir)) conns.packet(entry, item.dir, 'ack');
       const pkts = packetsOf(item.chunk.length);
       record(item.dir, item.chunk.length + pkts * HEADER, pkts);
       if (target && !target.destroyed && !target.write(item.chunk) && !blocked[item.dir]) {
@@ -128,7 +138,7 @@ export function startFlow(options: FlowOptions): Flow {
         });
       }
     } else {
-      conns.packet(entry, item.dir, item.kind);
+      if (seen(item.dir)) conns.packet(entry, item.dir, item.kind);
       record(item.dir, HEADER, 1);
       if (target && !target.destroyed) {
         if (item.kind === 'fin') target.end();
@@ -144,7 +154,7 @@ export function startFlow(options: FlowOptions): Flow {
     if (!options.syncConnections) return false;
     entry.onExpire = undefined;
     conns = live;
-    entry = live.add({ client: entry.client, virtual, destination, state: entry.state, onExpire });
+    entry = live.add({ client: entry.client, virtual, destination, state: entry.state, onExpire, inputOnly: entry.inputOnly });
     return true;
   };
 
@@ -160,7 +170,10 @@ export function startFlow(options: FlowOptions): Flow {
   const recheck = () => {
     if (done) return;
     if (!ownsEntry()) return teardown({ type: 'lost-entry' });
-    if (options.route() === 'drop') {
+    const route = options.route();
+    // The kernel expires the entry at the packet instead of dropping it; the client sees a reset.
+    if (route === 'expire') return conns.expire(entry);
+    if (route === 'drop') {
       if (!stalled) options.onEvent({ type: 'stalled' });
       stalled = true;
       updateReading();
@@ -200,7 +213,7 @@ export function startFlow(options: FlowOptions): Flow {
     backend = socket;
     socket.once('connect', () => {
       connected = true;
-      conns.packet(entry, 'out', 'syn');
+      if (seen('out')) conns.packet(entry, 'out', 'syn');
       conns.packet(entry, 'in', 'ack');
       record('out', 60, 1);
       options.onEvent({ type: 'established' });
@@ -211,7 +224,7 @@ export function startFlow(options: FlowOptions): Flow {
     socket.on('error', (error: Error) => {
       if (connected) return handle({ dir: 'out', kind: 'rst' });
       // The server answered the SYN with a RST: the client sees its connection reset.
-      conns.packet(entry, 'out', 'rst');
+      if (seen('out')) conns.packet(entry, 'out', 'rst');
       teardown({ type: 'backend-failed', error: (error as NodeJS.ErrnoException).code ?? error.message });
     });
     socket.on('close', maybeClosed);
@@ -227,6 +240,10 @@ export function startFlow(options: FlowOptions): Flow {
     destination,
     client: clientEndpoint,
     isStalled: () => stalled,
+    backendLocal: () =>
+      backend?.localAddress !== undefined && backend.localPort !== undefined
+        ? { family: 'inet', address: backend.localAddress, port: backend.localPort }
+        : undefined,
     recheck,
     destroy: () => teardown({ type: 'closed' }),
   };

@@ -4,7 +4,8 @@
 // TCP_CHECK). Like keepalived it never reconciles: it acts only on its own transitions.
 // Modelled: delay_loop, retry, delay_before_retry, connect_timeout, inhibit_on_failure, alpha,
 // fast_recovery, the ipvs_talk error tolerance, ADD at start-up, DEL of everything on stop.
-// Not modelled: quorum, sorry_server, warmup, reload, several checkers per real server.
+// A reload changes only inhibit_on_failure of the real servers it names (`setInhibitOnFailure`).
+// Not modelled: quorum, sorry_server, warmup, the rest of a reload, several checkers per real server.
 import type { ServiceKey } from '../../ipvs/model.ts';
 import { probe as realProbe } from './keepalived-probe.ts';
 import type {
@@ -54,6 +55,11 @@ export interface Checker {
   status(): RealServerStatus[];
   /** Resolves once start-up commands were applied. */
   readonly ready: Promise<void>;
+  /**
+   * A reload that sets `inhibit_on_failure` of these real servers (by address and port): like
+   * keepalived, it applies to the next transition and touches nothing now. Returns those changed.
+   */
+  setInhibitOnFailure(changes: readonly { address: string; port: number; inhibitOnFailure: boolean }[]): RealServerStatus[];
   /** Stop checking; with `removeServers`, DEL every real server as keepalived's SIGTERM does. */
   stop(options?: { removeServers?: boolean }): Promise<void>;
 }
@@ -182,6 +188,19 @@ export function startChecker(options: CheckerOptions): Checker {
   return {
     ready,
     status: () => tracked.map((t) => ({ ...t.status })),
+    setInhibitOnFailure(changes) {
+      const changed: RealServerStatus[] = [];
+      for (const change of changes) {
+        for (const t of tracked) {
+          if (t.config.address !== change.address || t.config.port !== change.port) continue;
+          if (t.config.inhibitOnFailure === change.inhibitOnFailure) continue;
+          t.config = { ...t.config, inhibitOnFailure: change.inhibitOnFailure };
+          t.status.inhibitOnFailure = change.inhibitOnFailure;
+          changed.push({ ...t.status });
+        }
+      }
+      return changed;
+    },
     async stop(stopOptions = {}) {
       stopped = true;
       for (const t of tracked) if (t.timer) clock.clearTimeout(t.timer);

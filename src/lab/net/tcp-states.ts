@@ -1,5 +1,7 @@
-// The IPVS TCP state machine as the kernel keeps it for NAT, which sees both directions
-// (`tcp_states`, ip_vs_proto_tcp.c), and its default timeouts (`tcp_timeouts`, LVS.md §4.5).
+// The IPVS TCP state machine as the kernel keeps it (`tcp_states`, ip_vs_proto_tcp.c): INPUT and
+// OUTPUT for NAT, which sees both directions, and INPUT-ONLY for DR/TUN connections
+// (IP_VS_CONN_F_NOOUTPUT: the director never sees the replies, LVS.md §4.4); and its default
+// timeouts (`tcp_timeouts`, LVS.md §4.5).
 
 export const TCP_STATES = [
   'NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT',
@@ -47,7 +49,19 @@ const TABLE: Record<TcpDirection, Record<TcpFlag, Row>> = {
   },
 };
 
-/** The next state after a packet with `flag` seen in `direction` (`set_tcp_state`). */
-export function nextTcpState(state: TcpState, direction: TcpDirection, flag: TcpFlag): TcpState {
-  return TABLE[direction][flag][TCP_STATES.indexOf(state)] ?? state;
+// INPUT-ONLY: a client FIN on ESTABLISHED is FIN_WAIT (not CLOSE_WAIT), a RST on SYNACK is CLOSE.
+const INPUT_ONLY: Record<TcpFlag, Row> = {
+  syn: [SR, ES, ES, SR, SR, SR, SR, SR, SR, SR, SR],
+  fin: [CL, FW, SS, TW, FW, TW, CL, CW, LA, LI, TW],
+  ack: [CL, ES, SS, ES, FW, TW, CL, CW, CL, LI, ES],
+  rst: [CL, CL, CL, SR, CL, CL, CL, CL, LA, LI, CL],
+};
+
+/**
+ * The next state after a packet with `flag` seen in `direction` (`set_tcp_state`); `inputOnly`
+ * for a connection whose replies bypass the director (DR/TUN), seen from the client side.
+ */
+export function nextTcpState(state: TcpState, direction: TcpDirection, flag: TcpFlag, inputOnly = false): TcpState {
+  const row = inputOnly && direction === 'in' ? INPUT_ONLY[flag] : TABLE[direction][flag];
+  return row[TCP_STATES.indexOf(state)] ?? state;
 }

@@ -43,7 +43,7 @@ if [ "$first" = STDIN ]; then
   IFS= read -r first <&3
 fi
 [ "$first" = SCRIPT ] || { echo "${name}: the lab did not answer" >&2; exit 255; }
-eval "$(cat <&3)"
+eval "$(command -p cat <&3)"
 `;
 }
 

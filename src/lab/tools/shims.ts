@@ -40,6 +40,20 @@ fi
 exec "$@"
 `;
 
+/**
+ * The lab's `cat`: a path under /proc/sys or /proc/net/ip_vs* is the host's lab state, so such a
+ * call goes to `bridge` (a bridge shim for the lab's `cat` tool); every other call is `realCat`.
+ */
+export function buildProcCatShim(bridge: string, realCat: string): string {
+  return `#!/bin/sh
+# lab cat: /proc/sys/* and /proc/net/ip_vs* come from the lab's host state; the rest is ${realCat}.
+for arg do
+  case $arg in /proc/sys/*|/proc/net/ip_vs*) exec ${sq(bridge)} "$@" ;; esac
+done
+exec ${sq(realCat)} "$@"
+`;
+}
+
 /** Writes one executable per name into `toolsDir` (created if missing); returns the paths. */
 export async function writeToolShims(
   toolsDir: string,

@@ -84,8 +84,29 @@ describe('option parsing', () => {
     expect(result.stdout).toContain('  --list            -L|-l     list the table\n');
   });
 
-  it('refuses the --tun-info listing it cannot render', () => {
-    expect(run(scenarioState(), '-L -n --tun-info')).toEqual(failure('ipvsadm (lab): --tun-info listings are not emulated'));
+  it('lists --tun-info with the TunnelInfo column: ipip, gue:PORT:flags, gre:flags, n/a for other methods', () => {
+    const state = createIpvsState();
+    for (const line of [
+      '-A -t 10.0.0.100:80 -s wlc',
+      '-a -t 10.0.0.100:80 -r 10.0.1.11 -g -w 100',
+      '-a -t 10.0.0.100:80 -r 10.0.1.12 -i -w 50',
+      '-a -t 10.0.0.100:80 -r 10.0.1.13 -i --tun-type gue --tun-port 6080 --tun-csum -w 20',
+      '-a -t 10.0.0.100:80 -r 10.0.1.14 -i --tun-type gre --tun-remcsum -w 10',
+      '-a -t 10.0.0.100:80 -r 10.0.1.15:8080 -m -w 1',
+    ]) expect(run(state, line)).toEqual(ok);
+    const title = 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n';
+    const rows = [
+      'TCP  10.0.0.100:80 wlc',
+      '  -> 10.0.1.11:80                 Route   n/a           100    0          0         ',
+      '  -> 10.0.1.12:80                 Tunnel  ipip          50     0          0         ',
+      '  -> 10.0.1.13:80                 Tunnel  gue:6080:+c   20     0          0         ',
+      '  -> 10.0.1.14:80                 Tunnel  gre:r+c       10     0          0         ',
+      '  -> 10.0.1.15:8080               Masq    n/a           1      0          0         ',
+    ].map((l) => `${l}\n`).join('');
+    expect(run(state, '-L -n --tun-info')).toEqual({ stdout: `IP Virtual Server version 1.2.1 (size=4096)\n${title}${rows}`, stderr: '', exitCode: 0 });
+    // One service: list_service, no version line; a missing one is "No such service", status 1.
+    expect(run(state, '-L -n --tun-info -t 10.0.0.100:80').stdout).toBe(`${title}${rows}`);
+    expect(run(state, '-L -n --tun-info -t 10.0.0.100:81')).toEqual(failure('No such service', 1));
   });
 
   it('runs sync daemons and lists them with --daemon', () => {

@@ -30,6 +30,42 @@ describe('TCP state machine (NAT, both directions)', () => {
   });
 });
 
+describe('TCP state machine (DR/TUN, INPUT-ONLY: the director sees only the client)', () => {
+  it('a client FIN on ESTABLISHED is FIN_WAIT, never CLOSE_WAIT or TIME_WAIT; a RST on SYNACK is CLOSE', () => {
+    expect(nextTcpState('SYN_RECV', 'in', 'ack', true)).toBe('ESTABLISHED');
+    expect(nextTcpState('ESTABLISHED', 'in', 'fin', true)).toBe('FIN_WAIT');
+    expect(nextTcpState('FIN_WAIT', 'in', 'ack', true)).toBe('FIN_WAIT');
+    expect(nextTcpState('FIN_WAIT', 'in', 'fin', true)).toBe('FIN_WAIT');
+    expect(nextTcpState('SYNACK', 'in', 'rst', true)).toBe('CLOSE');
+    // The same packets in NAT: CLOSE_WAIT, then TIME_WAIT after the server's FIN.
+    expect(nextTcpState('ESTABLISHED', 'in', 'fin')).toBe('CLOSE_WAIT');
+  });
+
+  it('an input-only entry follows the INPUT-ONLY table until a reply is seen (the kernel clears NOOUTPUT)', () => {
+    const { conns } = aTable();
+    const dr = conns.add({ client: client(1), virtual: VIP, destination: RS, inputOnly: true });
+    conns.packet(dr, 'in', 'ack');
+    expect(conns.packet(dr, 'in', 'fin')).toBe('FIN_WAIT');
+    expect(dr.inputOnly).toBe(true);
+    const seen = conns.add({ client: client(2), virtual: VIP, destination: RS, state: 'ESTABLISHED', inputOnly: true });
+    conns.packet(seen, 'out', 'ack');
+    expect(seen.inputOnly).toBe(false);
+    expect(conns.packet(seen, 'in', 'fin')).toBe('CLOSE_WAIT');
+  });
+
+  it('TCP timeouts and template timeouts scale apart (real TIME_WAIT, scaled persistence)', () => {
+    const clock = createManualClock(0);
+    const conns = createConnTable({ clock, timeScale: 1, templateTimeScale: 0.01 });
+    const e = conns.add({ client: client(1), virtual: VIP, destination: RS, state: 'TIME_WAIT' });
+    conns.addTemplate({ clientAddress: '127.0.2.1', virtual: VIP, destination: RS, persistentSeconds: 300 });
+    expect(conns.entries().map((x) => [x.state, x.expires])).toEqual([['TIME_WAIT', 120], ['NONE', 3]]);
+    clock.advance(119_000);
+    expect(conns.lookup(client(1), VIP)).toBe(e);
+    clock.advance(1_000);
+    expect(conns.size()).toBe(0);
+  });
+});
+
 describe('connection table', () => {
   it('counts ESTABLISHED as active and every other flow as inactive, templates apart', () => {
     const { conns } = aTable();

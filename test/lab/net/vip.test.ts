@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Endpoint, IpvsTable } from '../../../src/ipvs/model.ts';
 import { createConnTable, type ConnTable } from '../../../src/lab/net/conn-table.ts';
-import { startVip, type Vip, type VipOptions } from '../../../src/lab/net/vip.ts';
+import { startVip, type Delivery, type Vip, type VipOptions } from '../../../src/lab/net/vip.ts';
 import { aDest, aService, aTable, openClient, startEchoServer, waitFor, type Client, type EchoServer } from './helpers.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -273,5 +273,49 @@ describe('VIP failover', () => {
     const { c, backup } = await twoDirectors(true);
     expect(await c.ask('after')).toBe('a');
     expect(backup.entries().map((e) => e.state)).toEqual(['ESTABLISHED']);
+  });
+});
+
+describe('VIP in DR (Route dests, `deliver` says which paths carry packets)', () => {
+  it('a server that drops (no VIP on lo) leaves a new connection hanging in SYN_RECV, counted; it goes through once delivered', async () => {
+    let path: Delivery = 'server-no-vip';
+    const t = await aLab(['a'], { vip: { masqOnly: false, deliver: () => path } });
+    t.dest('a').forward = 'Route';
+    const c = await t.client();
+    c.send('hello');
+    await waitFor(() => t.vip.counters().serverNoVip === 1, 'the stall to be counted');
+    expect(t.lab.conns.entries().map((e) => e.state)).toEqual(['SYN_RECV']);
+    expect(c.received()).toBe('');
+    path = 'forward';
+    t.vip.notifyTableChanged();
+    await waitFor(() => c.received() === 'a:hello', 'delivery once the server holds the VIP');
+    expect(t.lab.conns.countsFor(t.endpoint('a'), t.virtual)).toEqual({ active: 1, inactive: 0, persist: 0 });
+  });
+
+  it('sees only the client: a client FIN leaves FIN_WAIT (no TIME_WAIT), and no Out counters', async () => {
+    const t = await aLab(['a'], { timeScale: 0.01, vip: { masqOnly: false, deliver: () => 'forward' } });
+    t.dest('a').forward = 'Route';
+    const c = await t.client();
+    await c.ask('x');
+    c.socket.end();
+    await waitFor(() => t.lab.conns.entries().find((e) => e.state === 'FIN_WAIT'), 'FIN_WAIT');
+    expect(t.lab.conns.countsFor(t.endpoint('a'), t.virtual)).toEqual({ active: 0, inactive: 1, persist: 0 });
+    const stats = t.lab.conns.traffic.statsFor(t.virtual, t.endpoint('a'));
+    expect(stats.inPkts).toBeGreaterThan(0n);
+    expect([stats.outPkts, stats.outBytes]).toEqual([0n, 0n]);
+    expect(t.vip.flows()).toEqual([]);
+  });
+});
+
+describe('VIP and expire_nodest_conn', () => {
+  it('with expire_nodest_conn=1 the flows of a deleted dest are expired (the client is reset), not stalled', async () => {
+    const t = await aLab(['a'], { vip: { expireNodestConn: true } });
+    const c = await t.client();
+    await c.ask('before');
+    t.service().dests = [];
+    t.vip.notifyTableChanged();
+    await waitFor(() => c.closed(), 'the client to be reset');
+    expect(t.lab.conns.size()).toBe(0);
+    expect(t.vip.counters()).toMatchObject({ expired: 1, stalled: 0, open: 0 });
   });
 });

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeToolShims } from '../../../src/lab/tools/shims.ts';
+import { buildProcCatShim, writeToolShims } from '../../../src/lab/tools/shims.ts';
 
 const run = (file: string, args: string[], env: Record<string, string> = {}) =>
   promisify(execFile)(file, args, { env: { PATH: '/usr/bin:/bin', ...env } }).then(
@@ -43,6 +43,19 @@ describe('lab tool shims', () => {
     const r = await run(shim!, ['status']);
     expect(r.code).toBe(255);
     expect(r.stderr).toBe('app-ctl: LAB_SOCKET is not set: lab tools run only inside the lab\n');
+  });
+
+  it('the cat wrapper sends /proc/sys and /proc/net/ip_vs* reads to the lab, everything else to the real cat', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lab shims '));
+    const bridge = join(dir, 'bridge');
+    await writeFile(bridge, '#!/bin/sh\necho "lab: $*"\n', { mode: 0o755 });
+    const cat = join(dir, 'cat');
+    await writeFile(cat, buildProcCatShim(bridge, '/bin/cat'), { mode: 0o755 });
+    await writeFile(join(dir, 'file'), 'plain\n');
+    expect(await run(cat, ['/proc/sys/net/ipv4/ip_forward'])).toMatchObject({ stdout: 'lab: /proc/sys/net/ipv4/ip_forward\n', code: 0 });
+    expect(await run(cat, [join(dir, 'file'), '/proc/net/ip_vs_conn'])).toMatchObject({ stdout: `lab: ${join(dir, 'file')} /proc/net/ip_vs_conn\n` });
+    expect(await run(cat, [join(dir, 'file')])).toMatchObject({ stdout: 'plain\n', code: 0 });
+    expect(await run(cat, ['/proc/self/nope'])).toMatchObject({ code: 1 });
   });
 
   it('refuses tool names that are not plain file names', async () => {
