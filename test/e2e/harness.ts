@@ -57,6 +57,8 @@ export interface E2eOptions {
   /** Extra top-level cluster-file keys (e.g. peakWindows). */
   clusterExtra?: Record<string, unknown>;
   timeScale?: number;
+  /** TCP state timeouts only (1: the kernel's real 120 s TIME_WAIT); default: timeScale. */
+  tcpTimeScale?: number;
 }
 
 function captured(): { stream: PassThrough & { isTTY?: boolean }; text: () => string } {
@@ -73,6 +75,7 @@ export async function startE2eLab(options: E2eOptions = {}): Promise<E2eLab> {
     servers: options.servers ?? 6,
     checker: options.checker ?? 'off',
     timeScale: options.timeScale ?? 0.005,
+    tcpTimeScale: options.tcpTimeScale,
     restartDelayMs: 150,
   });
   // A pipeline like the shipped one, with waits short enough for tests.
