@@ -2,6 +2,7 @@
 // batch ahead, windows checked before every batch, and the failure policy (stop; with
 // `rollback: all`, roll finished servers back in batches with the same drain discipline).
 import type { Plan } from '../plan/types.ts';
+import { createLimiter, type Limiter } from '../transport/limit.ts';
 import { emitFinished, releaseServer } from './flow.ts';
 import { rollBackInBatches } from './rollback-batches.ts';
 import { isStuckOut, type FlowContext, type RunServer, type ServerResult } from './types.ts';
@@ -26,6 +27,9 @@ export interface BatchRunOptions {
   previouslyReleased?: RunServer[];
   /** Prepare batch k+1 while batch k is out of the pool (default true). */
   prepareAhead?: boolean;
+  /** Servers preparing at once (uploads, unpacks): bounded, so preparing the next batch does not
+   * starve the drained servers' switch, restart and smoke checks of bandwidth and CPU. */
+  prepareConcurrency?: number;
 }
 
 export interface BatchRunResult {
@@ -35,13 +39,17 @@ export interface BatchRunResult {
 
 const isFailure = (r: ServerResult) => r.outcome !== 'released';
 
+export const DEFAULT_PREPARE_CONCURRENCY = 10;
+
 /** Prepares servers (still in the pool); a failure here fails the release before any drain. */
-async function prepare(servers: RunServer[], ctx: FlowContext): Promise<ServerResult[]> {
+async function prepare(servers: RunServer[], ctx: FlowContext, limit: Limiter): Promise<ServerResult[]> {
   const outcomes = await Promise.all(
-    servers.map(async (server) => {
-      const result = await ctx.runPhase('prepare', server, { release: ctx.release, previous: server.releaseBefore }, ctx.stop);
-      return { server, result };
-    }),
+    servers.map((server) =>
+      limit(async () => {
+        const result = await ctx.runPhase('prepare', server, { release: ctx.release, previous: server.releaseBefore }, ctx.stop);
+        return { server, result };
+      }),
+    ),
   );
   return outcomes
     .filter((o) => !o.result.ok)
@@ -66,7 +74,8 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
       if (!server) throw new Error(`plan names unknown server ${name}`);
       return server;
     });
-  let preparing: Promise<ServerResult[]> | undefined = prepare(serversOf(options.fromBatch), ctx);
+  const limit = createLimiter(options.prepareConcurrency ?? DEFAULT_PREPARE_CONCURRENCY);
+  let preparing: Promise<ServerResult[]> | undefined = prepare(serversOf(options.fromBatch), ctx, limit);
   for (let index = options.fromBatch; index < plan.batches.length; index++) {
     const batch = plan.batches[index];
     if (!batch) break;
@@ -93,7 +102,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
     // NOTE: prepare for the next batch runs while this one is out of the pool, so a server's
     // time out of the pool is only switch + restart + smoke.
     const ahead = options.prepareAhead ?? true;
-    const next = ahead && index + 1 < plan.batches.length ? prepare(serversOf(index + 1), ctx) : Promise.resolve([]);
+    const next = ahead && index + 1 < plan.batches.length ? prepare(serversOf(index + 1), ctx, limit) : Promise.resolve([]);
     next.catch(() => {});
     const batchResults = await Promise.all(serversOf(index).map((server) => releaseServer(server, ctx)));
     results.push(...batchResults);
@@ -107,7 +116,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
       }
       return finishFailed(options, ctx, results);
     }
-    preparing = ahead || index + 1 >= plan.batches.length ? next : prepare(serversOf(index + 1), ctx);
+    preparing = ahead || index + 1 >= plan.batches.length ? next : prepare(serversOf(index + 1), ctx, limit);
     if (batch.pauseAfter && index + 1 < plan.batches.length) {
       await preparing;
       if (!(await options.confirmCanary())) return { outcome: { kind: 'paused', reason: 'canary', nextBatch: index + 1 }, results };
