@@ -10,8 +10,9 @@ import type { CliIo } from '../src/cli/io.ts';
 import type { ReleaseEvent } from '../src/events/types.ts';
 import { buildArtifact } from '../src/lab/app/artifact.ts';
 import { startLab, type Lab } from '../src/lab/lab.ts';
+import { parseEvents } from './ndjson.ts';
 
-const SHIPPED_SYMLINK = new URL('../pipelines/symlink.yaml', import.meta.url);
+export { fastPipeline, uploadInDeploy } from './pipelines.ts';
 
 export interface CliRun {
   code: number;
@@ -33,52 +34,11 @@ export interface BenchLab {
   close(): Promise<void>;
 }
 
-type Steps = Record<string, unknown>[];
-
-/** The shipped symlink pipeline with the waits cut to the minimum the config accepts. */
-export async function fastPipeline(): Promise<Record<string, unknown>> {
-  const pipeline = parse(await readFile(SHIPPED_SYMLINK, 'utf8')) as Record<string, unknown>;
-  pipeline.drain = { ...(pipeline.drain as object), threshold: 0, settle: '0s', poll: '100ms', timeout: '30s' };
-  const phases = pipeline.phases as Record<string, Steps>;
-  // The smoke check's retry interval is a pipeline wait too: keep it short.
-  phases.verify = (phases.verify ?? []).map((step) =>
-    step.http ? { ...step, http: { ...(step.http as object), interval: '100ms', retries: 50 } } : step,
-  );
-  return pipeline;
-}
-
-/** The same pipeline without prepare-ahead: upload and unpack move into `deploy` (drained). */
-export function uploadInDeploy(pipeline: Record<string, unknown>): Record<string, unknown> {
-  const phases = pipeline.phases as Record<string, Steps>;
-  const prepare = phases.prepare ?? [];
-  const isMkdir = (s: Record<string, unknown>) => typeof s.run === 'string' && /^mkdir -p/.test(s.run);
-  return {
-    ...pipeline,
-    name: `${String(pipeline.name)}-no-prepare-ahead`,
-    phases: { ...phases, prepare: prepare.filter(isMkdir), deploy: [...prepare.filter((s) => !isMkdir(s)), ...(phases.deploy ?? [])] },
-  };
-}
-
 function captured(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
   const chunks: Buffer[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c));
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-/** NDJSON lines to events; lines that are not JSON objects with a `type` are skipped. */
-export function parseEvents(ndjson: string): ReleaseEvent[] {
-  const events: ReleaseEvent[] = [];
-  for (const line of ndjson.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const value = JSON.parse(line) as Partial<ReleaseEvent>;
-      if (typeof value.type === 'string') events.push(value as ReleaseEvent);
-    } catch {
-      // not an event line
-    }
-  }
-  return events;
 }
 
 export async function startBenchLab(options: { servers: number; restartDelayMs: number }): Promise<BenchLab> {

@@ -1,137 +1,190 @@
-// `npm run bench`: starts a 4-server lab in-process and measures SSH connections per host, exec
-// round trips, the engine's per-batch overhead and time out of the pool. Prints tables, then one
-// JSON line. Numbers only: nothing here asserts (the tests check behaviour).
+// `npm run bench`: the scale bench. For 20, 100 and 200 lab servers (`--batch` 5, 25, 50: four
+// batches each, the same pipeline), a lab in this process under load through the VIP, and one
+// release by `bin/release.js` in its own process. Prints the numbers side by side, the issue's
+// targets as PASS/FAIL, where the time goes, then one JSON line. Nothing here asserts.
+// `--sizes 20:5,200:50` runs other sizes. The older 4-server bench is `node bench/micro.ts`.
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { median, outOfPool } from './analyze.ts';
-import { fastPipeline, startBenchLab, uploadInDeploy } from './lab.ts';
-import { measureConnections, measureOutOfPool, measureOverhead, measureRtt, type RunSummary } from './scenarios.ts';
-import { formatTable } from './table.ts';
+import { type Cell, formatTable } from './table.ts';
+import { summarizeScale, type ScaleSummary, type Segment } from './scale-analysis.ts';
+import { checkTargets } from './targets.ts';
+import { runScale, type ScaleRun } from './scale.ts';
 
-const SERVERS = 4;
-const RTT_EXECS = 50;
-const BIG_ARTIFACT_BYTES = 50 * 1024 * 1024;
+const DEFAULT_SIZES = [
+  { servers: 20, batch: 5 },
+  { servers: 100, batch: 25 },
+  { servers: 200, batch: 50 },
+];
+/** The demo's restart time; smoke checks every 100 ms, drains polled from 100 ms, settle 0 (bench/pipelines.ts). */
+const RESTART_DELAY_MS = 300;
+/** Short requests, a fresh connection each, through the VIP during every release. */
+const LOAD = { rps: 100, concurrency: 8 };
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const load = () => loadavg().map((n) => Math.round(n * 100) / 100);
-const round = (n: number) => Math.round(n * 10) / 10;
+const s1 = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : '-');
+const s2 = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');
+const n2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const ms0 = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : '-');
 
-function heading(title: string, run?: RunSummary): void {
-  say();
-  say(`== ${title}${run ? `  (release ${run.release}: exit ${run.exitCode}, ${(run.wallMs / 1000).toFixed(1)} s)` : ''}`);
-  if (run?.error) say(`   run failed, numbers below are partial:\n${run.error}`);
+function parseSizes(argv: readonly string[]): { servers: number; batch: number }[] {
+  const i = argv.indexOf('--sizes');
+  const value = i >= 0 ? argv[i + 1] : undefined;
+  if (!value) return DEFAULT_SIZES;
+  return value.split(',').map((pair) => {
+    const [servers, batch] = pair.split(':').map(Number);
+    if (!servers || !batch) throw new Error(`--sizes: "${pair}" is not SERVERS:BATCH`);
+    return { servers, batch };
+  });
+}
+
+function print(lines: string[]): void {
+  for (const l of lines) say(`   ${l}`);
+}
+
+// Rows of named segments, one column per run (a name missing from a run shows "-").
+function segmentTable(runs: readonly ScaleSummary[], pick: (s: ScaleSummary) => Segment[], headers: string[]): string[] {
+  const names: string[] = [];
+  for (const r of runs) for (const seg of pick(r)) if (!names.includes(seg.name)) names.push(seg.name);
+  const rows: Cell[][] = names.map((name) => [name, ...runs.map((r) => ms0(pick(r).find((x) => x.name === name)?.ms ?? Number.NaN))]);
+  rows.push(['sum', ...runs.map((r) => ms0(pick(r).reduce((a, b) => a + b.ms, 0)))]);
+  return formatTable(headers, rows);
+}
+
+function summaryTable(runs: readonly ScaleSummary[], raw: readonly ScaleRun[], headers: string[]): string[] {
+  const col = (f: (s: ScaleSummary, r: ScaleRun) => Cell): Cell[] => runs.map((s, i) => f(s, raw[i] as ScaleRun));
+  const rows: Cell[][] = [
+    ['release exit code', ...col((s) => String(s.exitCode))],
+    ['wall time s (bin/release.js spawn → exit)', ...col((s) => s1(s.wallMs))],
+    ['per batch s: median (min-max)', ...col((s) => `${s2(s.perBatchMedianMs)} (${s2(Math.min(...s.batches.map((b) => b.wallMs)))}-${s2(Math.max(...s.batches.map((b) => b.wallMs)))})`)],
+    ['out of the pool per server s (median)', ...col((s) => s2(s.medians.outMs))],
+    ['physical floor s (median): drain + restart + smoke', ...col((s) => `${s2(s.medians.floorMs)} = ${ms0(s.medians.drainMs)}+${ms0(s.medians.restartMs)}+${ms0(s.medians.smokeMs)} ms`)],
+    ['ref: strict floor s (median): drain + restart + the passing request itself', ...col((s) => s2(s.medians.strictFloorMs))],
+    ['out of the pool / floor (median of per-server ratios)', ...col((s) => n2(s.medians.ratio))],
+    ['orchestration per batch ms (median): wall − slowest out', ...col((s) => ms0(s.orchestrationMedianMs))],
+    ['SSH execs per server on the directors', ...col((s) => `${n2(s.director.perServer)} (${s.director.execs + s.director.sftp} on ${s.director.hosts} hosts)`)],
+    ['SSH execs per server on the servers, + SFTP sessions', ...col((s) => `${n2(s.server.execsPerServer)} + ${n2(s.server.sftp / s.servers)} SFTP`)],
+    ['channels in flight per connection, max: directors / servers', ...col((s) => `${s.director.maxChannels} / ${s.server.maxChannels}`)],
+    ['SSH connections per host (min-max)', ...col((s) => `${Math.min(s.director.connections.min, s.server.connections.min)}-${Math.max(s.director.connections.max, s.server.connections.max)}`)],
+    ['release peak RSS MiB', ...col((s) => s.peakRssMiB.toFixed(1))],
+    ['release CPU s (user+sys)', ...col((s) => (s.cpuS === undefined ? '-' : s.cpuS.toFixed(1)))],
+    ['lab CPU s during it: node / its shells and shims', ...col((s, r) => `${r.labCpuS.self.toFixed(1)} / ${Math.max(0, r.labCpuS.children - (s.cpuS ?? 0)).toFixed(1)}`)],
+    ['lab event loop utilisation', ...col((_s, r) => `${Math.round(r.labEventLoop * 100)} %`)],
+    ['machine CPU s during it: this bench (lab + release) / other processes / idle', ...col((_s, r) => {
+      const mine = r.labCpuS.self + r.labCpuS.children;
+      return `${mine.toFixed(1)} / ${Math.max(0, r.machineCpuS.busy - mine).toFixed(1)} / ${r.machineCpuS.idle.toFixed(1)}`;
+    })],
+    ['ref: bin/release.js validate, same files (no network) s', ...col((_s, r) => s2(r.validateMs))],
+    ['requests through the VIP: failed / sent', ...col((s) => `${s.load.failed} / ${s.load.requests}`)],
+    ['most servers out of the pool at once', ...col((s) => String(s.maxOut))],
+    ['loadavg (1 min) before → after the release', ...col((_s, r) => `${r.loadavg.before[0]} → ${r.loadavg.after[0]}`)],
+  ];
+  return formatTable(headers, rows);
 }
 
 async function main(): Promise<void> {
-  const started = performance.now();
+  const sizes = parseSizes(process.argv.slice(2));
+  const benchStarted = performance.now();
   const loadStart = load();
-  say(`lvs-release bench: node ${process.version}, ${cpus().length} cpu(s), loadavg at start ${loadStart.join(' ')}`);
-  say(`lab: ${SERVERS} servers, 2 directors, loopback; every release --batch 1, settle 0, threshold 0, poll 100ms, restart 50ms`);
-
-  const bl = await startBenchLab({ servers: SERVERS, restartDelayMs: 50 });
-  try {
-    const fast = await fastPipeline();
-    const fastPipelinePath = await bl.writePipeline('bench-fast.yaml', fast);
-    const noAheadPath = await bl.writePipeline('bench-upload-in-deploy.yaml', uploadInDeploy(fast));
-    const direct = await bl.writeCluster('bench-direct.yaml', (c) => {
-      c.pipeline = fastPipelinePath;
-    });
-    const noAhead = await bl.writeCluster('bench-upload-in-deploy-cluster.yaml', (c) => {
-      c.pipeline = noAheadPath;
-    });
-    const notAheadPath = await bl.writePipeline('bench-not-ahead.yaml', { ...fast, name: 'bench-not-ahead', prepareAhead: false });
-    const notAhead = await bl.writeCluster('bench-not-ahead-cluster.yaml', (c) => {
-      c.pipeline = notAheadPath;
-    });
-    const small = await bl.artifact('v2');
-
-    const connections = await measureConnections(bl, fastPipelinePath, small, 'r2');
-    heading('1. SSH connections accepted per host during one release', connections.run);
-    for (const l of formatTable(['host', 'role', 'connections'], connections.hosts.map((h) => [h.name, h.role, h.accepted]))) say(`   ${l}`);
-
-    const rtt = await measureRtt(bl, RTT_EXECS);
-    heading(`2. exec round trip (\`true\`, ${RTT_EXECS} sequential execs on one connection to web1)`);
-    for (const l of formatTable(
-      ['client TCP_NODELAY', 'median ms', 'p90 ms', 'min ms', 'failed'],
-      rtt.map((r) => [r.noDelay ? 'on (default)' : 'off', r.medianMs, r.p90Ms, r.minMs, r.failures]),
-    )) say(`   ${l}`);
-
-    const overhead = await measureOverhead(bl, direct, small, 'r3');
-    heading('3. engine time per batch beyond the pipeline\'s waits and steps', overhead.run);
-    for (const l of formatTable(
-      ['batch', 'server', 'wall ms', 'drain phase', 'wait loop', 'steps ms', 'overhead ms', '+drain actions'],
-      overhead.batches.map((b) => [b.index + 1, b.servers.join(','), b.wallMs, b.drainPhaseMs, b.waitLoopMs, b.stepsMs, b.overheadMs, b.overheadWithDrainActionsMs]),
-    )) say(`   ${l}`);
-    say(`   median overhead ${median(overhead.batches.map((b) => b.overheadMs))} ms; with drain actions ${median(overhead.batches.map((b) => b.overheadWithDrainActionsMs))} ms`);
-    say('   where each batch went (ms; only "wait loop" and "steps" are the pipeline\'s):');
-    for (const l of formatTable(
-      ['batch', 'to draining', 'drain actions', 'wait loop', 'finish drain', 'steps', 'between steps', 'restore', 'after restore'],
-      overhead.batches.map((b) => {
-        const s = b.segments;
-        return [b.index + 1, s.toDrainingMs, s.drainActionsMs, s.waitLoopMs, s.finishDrainMs, s.stepsMs, s.betweenStepsMs, s.restoreMs, s.afterRestoreMs];
-      }),
-    )) say(`   ${l}`);
-    say(`   ipvsadm calls on the directors: ${overhead.ipvsadm.total} in all, ${overhead.ipvsadm.outsideBatches} outside any batch (preflight)`);
-    for (const l of formatTable(
-      ['server', 'mutating (all directors)', 'reads during its batch', 'all during its batch'],
-      overhead.ipvsadm.perServer.map((s) => [s.server, s.mutating, s.readsDuringBatch, s.duringBatch]),
-    )) say(`   ${l}`);
-
-    say();
-    say(`   building a ${BIG_ARTIFACT_BYTES / 1024 / 1024} MB artifact ...`);
-    const big = await bl.artifact('v4', BIG_ARTIFACT_BYTES);
-    const ahead = await measureOutOfPool(bl, 'prepare-ahead', direct, big, 'r4');
-    const inDeploy = await measureOutOfPool(bl, 'upload-in-deploy', noAhead, big, 'r5');
-    const sequential = await measureOutOfPool(bl, 'prepare-not-ahead', notAhead, big, 'r6');
-    heading('4. seconds out of the pool per server, 50 MB artifact (server-draining -> server-restored)');
-    for (const r of [ahead, sequential, inDeploy]) if (r.run.error) say(`   ${r.variant} (release ${r.run.release}) failed:\n${r.run.error}`);
-    const names = bl.lab.servers.map((s) => s.name);
-    const secs = (r: typeof ahead, name: string) => (r.servers.find((s) => s.server === name)?.ms ?? Number.NaN) / 1000;
-    const transfer = (r: typeof ahead, name: string) => (r.transferMs[name] ?? Number.NaN) / 1000;
-    const smallOut = outOfPool(overhead.events);
-    const smallSecs = (name: string) => (smallOut.find((s) => s.server === name)?.ms ?? Number.NaN) / 1000;
-    const two = (n: number) => Math.round(n * 100) / 100;
-    for (const l of formatTable(
-      ['server', 'prepare-ahead s', 'upload+unpack s (in prepare)', 'prepare not ahead s', 'upload-in-deploy s', 'upload+unpack s (in deploy)', 'ref: tiny artifact s'],
-      names.map((n) => [n, two(secs(ahead, n)), two(transfer(ahead, n)), two(secs(sequential, n)), two(secs(inDeploy, n)), two(transfer(inDeploy, n)), two(smallSecs(n))]),
-    )) say(`   ${l}`);
-    say(`   median: prepare-ahead ${(ahead.medianMs / 1000).toFixed(2)} s, prepare not ahead (prepareAhead: false) ${(sequential.medianMs / 1000).toFixed(2)} s, upload-in-deploy ${(inDeploy.medianMs / 1000).toFixed(2)} s` +
-      ` (releases ${(ahead.run.wallMs / 1000).toFixed(1)} s, ${(sequential.run.wallMs / 1000).toFixed(1)} s and ${(inDeploy.run.wallMs / 1000).toFixed(1)} s in all)`);
-    say('   prepare runs in the pool either way; not running it ahead costs wall time, not pool time; "upload-in-deploy" is a pipeline with no prepare at all.');
-
-    const loadEnd = load();
-    const totalSeconds = round((performance.now() - started) / 1000);
-    say();
-    say(`loadavg at end ${loadEnd.join(' ')}; bench took ${totalSeconds} s`);
-    say(
-      JSON.stringify({
-        bench: 'lvs-release',
-        at: new Date().toISOString(),
-        node: process.version,
-        cpus: cpus().length,
-        loadavg: { start: loadStart, end: loadEnd },
-        servers: SERVERS,
-        connectionsPerHost: Object.fromEntries(connections.hosts.map((h) => [h.name, h.accepted])),
-        execRttMs: Object.fromEntries(rtt.map((r) => [r.noDelay ? 'noDelay' : 'nagle', { median: round(r.medianMs), p90: round(r.p90Ms), min: round(r.minMs), n: r.count, failed: r.failures }])),
-        batchOverheadMs: {
-          median: median(overhead.batches.map((b) => b.overheadMs)),
-          medianWithDrainActions: median(overhead.batches.map((b) => b.overheadWithDrainActionsMs)),
-          batches: overhead.batches,
-        },
-        ipvsadm: overhead.ipvsadm,
-        outOfPoolMs: {
-          ...Object.fromEntries(
-            [ahead, sequential, inDeploy].map((r) => [r.variant, { median: r.medianMs, perServer: Object.fromEntries(r.servers.map((s) => [s.server, s.ms])), transferMs: r.transferMs }]),
-          ),
-          tinyArtifactReference: { median: median(smallOut.map((s) => s.ms)), perServer: Object.fromEntries(smallOut.map((s) => [s.server, s.ms])) },
-        },
-        runs: [connections.run, overhead.run, ahead.run, sequential.run, inDeploy.run].map((r) => ({ release: r.release, exitCode: r.exitCode, wallMs: Math.round(r.wallMs) })),
-        totalSeconds,
-      }),
-    );
-  } finally {
-    await bl.close();
+  const at = new Date().toISOString();
+  say(`lvs-release scale bench ${at}: node ${process.version}, ${cpus().length} cpu(s), loadavg at start ${loadStart.join(' ')}`);
+  say(`lab in this process (NAT, 2 directors, checker off, restart ${RESTART_DELAY_MS} ms, ${LOAD.rps} req/s through the VIP, a connection each);`);
+  say('the release is bin/release.js --json in its own process (RSS and CPU: GNU time); pipeline: shipped symlink, settle 0s, poll 100ms, smoke interval 100ms');
+  const raw: ScaleRun[] = [];
+  const runs: ScaleSummary[] = [];
+  for (const size of sizes) {
+    const run = await runScale({ ...size, restartDelayMs: RESTART_DELAY_MS, load: LOAD });
+    const summary = summarizeScale(run);
+    raw.push(run);
+    runs.push(summary);
+    say(`   ${size.servers} servers --batch ${size.batch}: exit ${summary.exitCode}, ${s1(summary.wallMs)} s, ${summary.peakRssMiB.toFixed(0)} MiB (lab started in ${s1(run.labStartMs)} s)`);
+    if (summary.exitCode !== 0) say(run.release.stderrHead.replace(/^/gm, '     | '));
+    if (summary.missing.length > 0) say(`     no floor for ${summary.missing.length} servers, e.g. ${summary.missing[0]?.server}: missing ${summary.missing[0]?.missing}`);
   }
+  const headers = ['', ...runs.map((r) => `${r.servers} --batch ${r.batch}`)];
+
+  say();
+  say('== side by side');
+  print(summaryTable(runs, raw, headers));
+
+  say();
+  say('== targets (issue 10, "Done when")');
+  for (const t of checkTargets(runs)) say(`   ${t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.detail}`);
+
+  say();
+  say('== where a server\'s time out of the pool goes (ms, median over the servers; engine events and lab marks)');
+  print(segmentTable(runs, (r) => r.segments, headers));
+
+  say();
+  say('== SSH execs on the directors by kind (both directors): count × median ms, ipvsadm invocations in them');
+  const kinds: string[] = [];
+  for (const r of runs) for (const k of r.directorExecs) if (!kinds.includes(k.kind)) kinds.push(k.kind);
+  print(
+    formatTable(
+      ['kind', ...headers.slice(1)],
+      kinds.map((kind) => [
+        kind,
+        ...runs.map((r) => {
+          const k = r.directorExecs.find((x) => x.kind === kind);
+          return k ? `${k.count} × ${ms0(k.medianMs)} ms${k.ipvsadmCalls ? ` (${k.ipvsadmCalls} ipvsadm)` : ''}` : '-';
+        }),
+      ]),
+    ),
+  );
+
+  say();
+  say('== where the release\'s wall time goes (ms)');
+  print(segmentTable(runs, (r) => r.wall, headers));
+
+  say();
+  say('== batches (ms): wall, slowest server out of the pool, the rest; before the first server is out, after the last is back (cleanup)');
+  print(
+    formatTable(
+      ['run', 'batch', 'servers', 'wall', 'slowest out', 'orchestration', 'before first out', 'after last back'],
+      runs.flatMap((r) => r.batches.map((b) => [`${r.servers}`, b.index + 1, b.size, b.wallMs, b.slowestOutMs, b.orchestrationMs, b.beforeFirstOutMs, b.afterLastBackMs])),
+    ),
+  );
+
+  const loadEnd = load();
+  const totalSeconds = Math.round((performance.now() - benchStarted) / 100) / 10;
+  say();
+  say(`loadavg at end ${loadEnd.join(' ')}; bench took ${totalSeconds} s`);
+  say(
+    JSON.stringify({
+      bench: 'lvs-release-scale',
+      at,
+      node: process.version,
+      cpus: cpus().length,
+      loadavg: { start: loadStart, end: loadEnd },
+      restartDelayMs: RESTART_DELAY_MS,
+      load: LOAD,
+      runs: runs.map((r, i) => ({
+        servers: r.servers,
+        batch: r.batch,
+        exitCode: r.exitCode,
+        wallMs: Math.round(r.wallMs),
+        perBatchMs: r.batches.map((b) => b.wallMs),
+        orchestrationMs: r.batches.map((b) => b.orchestrationMs),
+        medians: r.medians,
+        director: r.director,
+        server: r.server,
+        peakRssMiB: Math.round(r.peakRssMiB * 10) / 10,
+        rssMethod: raw[i]?.release.rssMethod,
+        cpuS: r.cpuS,
+        maxOut: r.maxOut,
+        load: r.load,
+        loadavg: raw[i]?.loadavg,
+        segments: r.segments,
+        wall: r.wall,
+        directorExecs: r.directorExecs,
+        labCpuS: raw[i]?.labCpuS,
+        labEventLoop: raw[i]?.labEventLoop,
+        machineCpuS: raw[i]?.machineCpuS,
+        validateMs: raw[i]?.validateMs,
+      })),
+      targets: checkTargets(runs),
+      totalSeconds,
+    }),
+  );
 }
 
 main().then(

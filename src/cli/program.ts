@@ -5,13 +5,18 @@ import { isDeepStrictEqual } from 'node:util';
 import { Command, Option } from 'commander';
 import { closestMatch } from '../config/did-you-mean.ts';
 import { EXIT, ReleaseError } from '../core/errors.ts';
-import type { CliIo } from './io.ts';
+import { writeLine, type CliIo } from './io.ts';
 import { validateCommand } from './commands/validate.ts';
 import { parseInstant, windowsCommand } from './commands/windows.ts';
 import { checkReleaseOptions, releaseCommand, type ReleaseCliOptions } from './commands/release.ts';
 import { statusCommand } from './commands/status.ts';
 import { doctorCommand } from './commands/doctor.ts';
-import { abortCommand, promoteCommand, recoverCommand, resumeCommand, rollbackCommand, type ContinueOptions } from './commands/continue.ts';
+import { historyCommand } from './commands/history.ts';
+import { abortCommand, promoteCommand, resumeCommand, type ContinueOptions } from './commands/continue.ts';
+import { recoverCommand, rollbackCommand, type UndoCliOptions } from './commands/rollback.ts';
+import { completionCommand, parseShell, type Shell } from './commands/completion.ts';
+import { configLine } from './commands/config.ts';
+import { examplesText, exitCodesText } from './help.ts';
 import { labCommand, labArtifactCommand, labLoadCommand, labSettings, labStatusCommand, type LabCliOptions } from './commands/lab.ts';
 import { parseSchemaKind, schemaCommand, type SchemaKind } from './commands/schema.ts';
 import { VERSION } from '../version.ts';
@@ -26,8 +31,11 @@ export interface Invocation {
 export type Dispatch = (invocation: Invocation, run: () => Promise<number>) => Promise<void>;
 
 const TRIGGERS = ['ci', 'manual', 'schedule'];
-/** `-c, --config FILE`: every command that reads the cluster file takes it the same way. */
-const CONFIG_OPTION = ['-c, --config <file>', 'cluster file', 'release.yaml'] as const;
+/** `-c, --config FILE`: every command that reads the cluster file takes it the same way (no default here: -c, then RELEASE_CONFIG, then ./release.yaml). */
+const CONFIG_OPTION = ['-c, --config <file>', 'cluster file (default: $RELEASE_CONFIG, else ./release.yaml)'] as const;
+/** `--limit` given several times, each possibly comma-separated: every value kept, in order. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+const LIMIT_OPTION = ['--limit <servers>', 'only these real servers: names or globs (web1*), comma-separated or repeated', collect] as const;
 
 function addReleaseOptions(cmd: Command): Command {
   return cmd
@@ -41,9 +49,10 @@ function addReleaseOptions(cmd: Command): Command {
     .option('--force-window', 'start inside a peak window or freeze (needs --reason)')
     .option('--reason <text>', 'why the window is forced (recorded)')
     .option('--wait-for-window', 'sleep until no window blocks, then start')
-    .option('--json', 'NDJSON events on stdout')
+    .option('--json', 'NDJSON events on stdout (docs/OUTPUT.md)')
     .option('--report <file>', 'write a JSON summary to FILE')
-    .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded');
+    .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded')
+    .option(...LIMIT_OPTION);
 }
 
 /** `release lab status` → 'lab status'; the root (a release) → ''. */
@@ -146,7 +155,32 @@ function addHelpCommand(parent: Command, dispatch: Dispatch): void {
     });
 }
 
-export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
+/** The first line of a command's human output names the cluster file it reads (and why that one), on stderr:
+ * stdout stays what scripts read (the plain log's timestamped lines, `status | grep`). */
+function announcing(io: CliIo, dispatch: Dispatch, program: () => Command): Dispatch {
+  return (invocation, run) =>
+    dispatch(invocation, async () => {
+      const command = findCommand(program(), invocation.command);
+      if (!invocation.options.json && command?.options.some((o) => o.long === '--config')) {
+        writeLine(io.stderr, configLine(invocation.options.config as string | undefined, io.env));
+      }
+      return run();
+    });
+}
+
+function findCommand(root: Command, path: string): Command | undefined {
+  let command: Command | undefined = root;
+  for (const name of path.split(' ').filter(Boolean)) command = command?.commands.find((c) => c.name() === name);
+  return command;
+}
+
+/** Every command of the tree, the root first. */
+function allCommands(root: Command): Command[] {
+  return [root, ...root.commands.flatMap(allCommands)];
+}
+
+export function buildProgram(io: CliIo, outerDispatch: Dispatch): Command {
+  const dispatch = announcing(io, outerDispatch, () => program);
   const program = new Command('release')
     .description('Rolling code releases on web farms behind LVS (IPVS) directors.')
     .version(VERSION, '-V, --version')
@@ -157,7 +191,7 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .addHelpText('after', '\nOptions go before or after the command: `release -c eu.yaml status` is `release status -c eu.yaml`.\n`release help <command>` prints the options of a command.');
+    .addHelpText('after', '\nOptions go before or after the command: `release -c eu.yaml status` is `release status -c eu.yaml`.\n`release help <command>` prints the options of a command. --json output: docs/OUTPUT.md.');
 
   addReleaseOptions(program).action(
     act(dispatch, (options: ReleaseCliOptions) => releaseCommand(io, options, { planOnly: false }), checkReleaseOptions),
@@ -175,7 +209,8 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     .command('validate')
     .description('check the cluster file and its pipeline; exit 2 on any problem')
     .option(...CONFIG_OPTION)
-    .action(act(dispatch, (options: { config: string }) => validateCommand(io, options)));
+    .option('--json', 'one JSON document on stdout (problems: the `error` event)')
+    .action(act(dispatch, (options: { config?: string; json?: boolean }) => validateCommand(io, options)));
 
   program
     .command('windows')
@@ -183,10 +218,11 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     .option(...CONFIG_OPTION)
     .option('--at <iso>', 'the instant, ISO-8601 with an offset (default: now)')
     .addOption(new Option('--trigger <trigger>', 'ci, manual or schedule (default: ci when CI is set, else manual)').choices(TRIGGERS))
+    .option('--json', 'one JSON document on stdout')
     .action(
       act(
         dispatch,
-        (options: { config: string; at?: string; trigger?: string }) => windowsCommand(io, options),
+        (options: { config?: string; at?: string; trigger?: string; json?: boolean }) => windowsCommand(io, options),
         (options) => options.at !== undefined && parseInstant(options.at),
       ),
     );
@@ -196,14 +232,21 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     .description('the pool on every director, each server\'s release, and the last run')
     .option(...CONFIG_OPTION)
     .option('--json', 'one JSON document on stdout')
-    .action(act(dispatch, (options: { config: string; json?: boolean }) => statusCommand(io, options)));
+    .action(act(dispatch, (options: { config?: string; json?: boolean }) => statusCommand(io, options)));
 
   program
     .command('doctor')
     .description('check the cluster against the known LVS/keepalived pitfalls (read-only); exit 3 on an error')
     .option(...CONFIG_OPTION)
     .option('--json', 'one JSON document on stdout')
-    .action(act(dispatch, (options: { config: string; json?: boolean }) => doctorCommand(io, options)));
+    .action(act(dispatch, (options: { config?: string; json?: boolean }) => doctorCommand(io, options)));
+
+  program
+    .command('history')
+    .description('the releases on each server, which is current where, the bad ones, and the runs (what rollback --to needs)')
+    .option(...CONFIG_OPTION)
+    .option('--json', 'one JSON document on stdout')
+    .action(act(dispatch, (options: { config?: string; json?: boolean }) => historyCommand(io, options)));
 
   const continuing: [string, string, (io: CliIo, o: ContinueOptions) => Promise<number>][] = [
     ['promote', 'continue a paused canary with the rest of the plan', promoteCommand],
@@ -212,7 +255,7 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     ['recover', 'after a crash: every server on one release and back in the pool, verified first', recoverCommand],
   ];
   for (const [name, description, command] of continuing) {
-    program
+    const continued = program
       .command(name)
       .description(description)
       .option(...CONFIG_OPTION)
@@ -220,8 +263,10 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
       .option('--report <file>', 'write a JSON summary to FILE')
       .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded')
       .option('--force-window', 'promote/resume inside a peak window (needs --reason)')
-      .option('--reason <text>', 'why the window is forced (recorded)')
-      .action(act(dispatch, (options: ContinueOptions) => command(io, options)));
+      .option('--reason <text>', 'why the window is forced (recorded)');
+    // On another machine (another CI runner) than the first run's, the same build again: its sha256 is checked.
+    if (name === 'promote' || name === 'resume') continued.option('--artifact <file>', "the release's artifact, when the first run's file is not on this machine (same sha256)");
+    continued.action(act(dispatch, (options: ContinueOptions) => command(io, options)));
   }
   program
     .command('rollback')
@@ -229,10 +274,11 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     .option(...CONFIG_OPTION)
     .option('--to <id>', 'the release to go back to (default: what each server ran before the last release)')
     .option('-b, --batch <n>', 'servers out of the pool at once', '1')
-    .option('--json', 'NDJSON events on stdout')
+    .option('--json', 'NDJSON events on stdout (docs/OUTPUT.md)')
     .option('--report <file>', 'write a JSON summary to FILE')
     .option('--break-lock', 'break a stale cluster lock (its holder is gone); recorded')
-    .action(act(dispatch, (options: ContinueOptions & { to?: string; batch?: string }) => rollbackCommand(io, options)));
+    .option(...LIMIT_OPTION)
+    .action(act(dispatch, (options: UndoCliOptions & { to?: string; batch?: string; limit?: string[] }) => rollbackCommand(io, options)));
 
   const lab = program
     .command('lab')
@@ -271,6 +317,11 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
     .description('print the JSON Schema of the cluster file (default) or the pipeline, for editors')
     .argument('[file]', 'cluster or pipeline', parseSchemaKind, 'cluster')
     .action((kind: SchemaKind, _options: unknown, command: Command) => act(dispatch, () => schemaCommand(io, kind))(command));
+  program
+    .command('completion')
+    .description('print a shell completion script for bash or zsh, generated from these commands')
+    .argument('<shell>', 'bash or zsh', parseShell)
+    .action((shell: Shell, _options: unknown, command: Command) => act(dispatch, () => completionCommand(io, program, shell))(command));
 
   addHelpCommand(lab, dispatch);
   addHelpCommand(program, dispatch);
@@ -279,6 +330,12 @@ export function buildProgram(io: CliIo, dispatch: Dispatch): Command {
   // --to v1`) reaches the action, which refuses it with a suggestion, instead of commander's "too
   // many arguments". Set last: subcommands copy the first setting when they are created.
   for (const parent of [lab, program]) parent.allowExcessArguments(true).allowUnknownOption(true);
+  // Every --help ends with examples; `release --help` also with the exit codes (from the EXIT and outcome tables).
+  for (const command of allCommands(program)) {
+    const examples = examplesText(pathOf(command));
+    if (examples) command.addHelpText('after', examples);
+  }
+  program.addHelpText('after', exitCodesText());
   return program;
 }
 

@@ -27,7 +27,7 @@ export const CLUSTER_DEFAULTS = {
     maxSessions: 8,
   },
   jumpHostPort: 22,
-  smoke: { scheme: 'http' },
+  smoke: { scheme: 'http', via: 'direct' },
   peakWindows: { guardMs: 0 },
 } as const;
 
@@ -40,6 +40,9 @@ export const PIPELINE_DEFAULTS = {
     timeoutMs: 300_000,
     onTimeout: 'fail',
     pollMs: 1_000,
+    allowHardCut: false,
+    keepalived: 'warn',
+    waitForPersistence: false,
   },
   rampIntervalMs: 10_000,
   rollback: 'all',
@@ -47,6 +50,8 @@ export const PIPELINE_DEFAULTS = {
   prepareAhead: true,
   stepTimeoutMs: 120_000,
   run: { sudo: false },
+  /** A failed `after` phase is reported; the release stands. */
+  after: { onFailure: 'warn' },
   http: {
     method: 'GET',
     status: 200,

@@ -20,9 +20,11 @@ const SSH: Record<string, string> = {
 const APP: Record<string, string> = {
   root: 'deploy root ({{root}}); relative paths start at the SSH login directory',
   healthFile: "the file the directors' health check fetches ({{healthFile}})",
+  healthUrl: "the URL path keepalived's check fetches to read healthFile (default: any path whose segments end healthFile's, e.g. /health/ready.html for /srv/app/shared/health/ready.html)",
   restart: 'the command that restarts the app on a server, run as written by `app: restart` steps',
   reload: 'the command that reloads the app on a server, run as written by `app: reload` steps',
-  smoke: 'how smoke checks reach the app: scheme, Host header, port',
+  smoke: 'how smoke checks reach the app: scheme, Host header, port, via',
+  'smoke.via': "direct (default): from this machine to the server's address; ssh: through the server's own SSH connection (a forwarded TCP channel), for servers this machine cannot reach",
 };
 
 /** `{ user: … }` under `prefix` → `{ 'prefix.user': … }`. */
@@ -78,7 +80,23 @@ const STEP: Record<string, string> = {
   app: "restart or reload: runs the cluster file's app.restart / app.reload of the server",
   upload: 'upload a file over SFTP (to a .part file, renamed when complete)',
   http: "a smoke check against the server's own address",
+  link: 'shared: link linkedDirs and linkedFiles from {{root}}/shared into the release (prepare only, after the unpack)',
 };
+
+const ONCE_STEP: Record<string, string> = {
+  name: 'shown in the output and the journal',
+  run: 'a shell command template, or { cmd, timeout }, or { argv: [...] } (on the controller: argv runs without a shell)',
+};
+
+/** `before` / `after`: what each key means, under its prefix. */
+function onceHelp(which: 'before' | 'after', what: string): Record<string, string> {
+  return {
+    [which]: what,
+    [`${which}.on`]: 'where: first (the first server of the plan), a real server name, or controller (this machine)',
+    [`${which}.steps`]: 'run steps, in order; the first failure stops them',
+    ...Object.fromEntries(Object.entries(ONCE_STEP).map(([key, text]) => [`${which}.steps[].${key}`, text])),
+  };
+}
 
 const PHASE_HELP: Record<(typeof PHASES)[number], string> = {
   prepare: 'still in the pool (may run one batch ahead): upload and unpack',
@@ -98,11 +116,19 @@ const PIPELINE: Record<string, string> = {
   'drain.timeout': `deadline of the wait: ${DURATION}`,
   'drain.onTimeout': 'fail (put the server back untouched, fail) or proceed',
   'drain.poll': `how often connections are counted: ${DURATION}`,
-  'drain.ramp': 'restore the weight in steps, e.g. [10%, 50%, 100%], or { steps, interval }',
+  'drain.ramp': 'restore the weight in steps, e.g. [10%, 50%, 100%], or { steps, interval } (ipvsadm and quiesce only: with healthfile keepalived sets the weight)',
+  'drain.allowHardCut': 'healthfile on a pool whose keepalived.conf lacks inhibit_on_failure: let keepalived delete the server (a hard cut: its live connections are counted and reported) instead of refusing (default false)',
+  'drain.keepalived': 'an ipvsadm/quiesce drain of servers keepalived manages: warn (default) or refuse',
+  'drain.waitForPersistence': 'also wait until no persistence template points at the server (persistent services; default false)',
   rollback: 'all (default): roll back the servers of earlier batches too; failed: only the failing ones',
   keepReleases: 'releases kept by cleanup ({{keep}})',
   prepareAhead: 'prepare the next batch while this one is out of the pool (default true)',
   stepTimeout: `default timeout of every remote step: ${DURATION}`,
+  linkedDirs: 'directories relative to the release, kept in {{root}}/shared and linked into every release by `link: shared`',
+  linkedFiles: 'files relative to the release (e.g. .env) that must exist in {{root}}/shared, linked into every release by `link: shared`',
+  ...onceHelp('before', 'runs once before the first batch, nothing drained yet (e.g. database migrations); a failure fails the release (exit 1)'),
+  ...onceHelp('after', 'runs once after the last batch is back in the pool; a failure is reported, no rollback unless onFailure: rollback'),
+  'after.onFailure': 'warn (default): report it, the release stands; rollback: roll the whole cluster back',
   phases: 'the steps of each phase',
   ...Object.fromEntries(PHASES.map((phase) => [`phases.${phase}`, PHASE_HELP[phase]])),
   ...Object.fromEntries(PHASES.flatMap((phase) => Object.entries(STEP).map(([key, text]) => [`phases.${phase}[].${key}`, text]))),

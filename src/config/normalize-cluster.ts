@@ -62,14 +62,21 @@ function normalizeServer(file: ClusterFile, raw: ClusterFile['realServers'][numb
   const port = raw.port ?? (firstAddr ? servicePort(firstAddr.key) : 0);
   const smoke = { ...file.app?.smoke, ...raw.app?.smoke };
   // Each app setting: the server's own, else the cluster's.
-  const setting = (key: 'root' | 'healthFile' | 'restart' | 'reload') => raw.app?.[key] ?? file.app?.[key];
+  const setting = (key: 'root' | 'healthFile' | 'restart' | 'reload' | 'healthUrl') => raw.app?.[key] ?? file.app?.[key];
+  const healthUrl = setting('healthUrl');
   const [root, healthFile, restart, reload] = [setting('root'), setting('healthFile'), setting('restart'), setting('reload')];
   const app: AppSettings = {
     ...(root === undefined ? {} : { root }),
     ...(healthFile === undefined ? {} : { healthFile }),
+    ...(healthUrl === undefined ? {} : { healthUrl }),
     ...(restart === undefined ? {} : { restart }),
     ...(reload === undefined ? {} : { reload }),
-    smoke: { scheme: smoke.scheme ?? CLUSTER_DEFAULTS.smoke.scheme, ...(smoke.host === undefined ? {} : { host: smoke.host }), port: smoke.port ?? port },
+    smoke: {
+      scheme: smoke.scheme ?? CLUSTER_DEFAULTS.smoke.scheme,
+      ...(smoke.host === undefined ? {} : { host: smoke.host }),
+      port: smoke.port ?? port,
+      via: smoke.via ?? CLUSTER_DEFAULTS.smoke.via,
+    },
   };
   return {
     host: raw.host,

@@ -8,6 +8,7 @@ export const PIPELINE_VARS = [
   'release',
   'previous',
   'root',
+  'shared',
   'artifact',
   'keep',
   'healthFile',
@@ -18,6 +19,14 @@ export const PIPELINE_VARS = [
   'server.port',
 ] as const;
 export type PipelineVar = (typeof PIPELINE_VARS)[number];
+
+/** What a run-once step on the controller (`on: controller`) may use: nothing of one server's. */
+export const CONTROLLER_VARS = ['release', 'artifact', 'keep', 'cluster'] as const satisfies readonly PipelineVar[];
+
+/** `{{shared}}`: the directory kept across releases, beside releases/ and current. */
+export function sharedDirOf(root: string): string {
+  return `${root.replace(/\/+$/, '')}/shared`;
+}
 
 export interface PipelineVarInputs {
   cluster: Pick<Cluster, 'name'>;
@@ -39,10 +48,16 @@ export function pipelineTemplateVars(inputs: PipelineVarInputs): TemplateVars {
     // must check `test -n {{previous}}` (the shipped ones do), and the engine never rolls back without one.
     previous: inputs.previous ?? '',
     root: server.app.root,
+    shared: server.app.root === undefined ? undefined : sharedDirOf(server.app.root),
     artifact: inputs.artifact,
     keep: inputs.pipeline.keepReleases,
     healthFile: server.app.healthFile,
     cluster: inputs.cluster.name,
     server: { host: server.host, name: server.name, address: server.address, port: server.port },
   };
+}
+
+/** The variables of a run-once step on the controller (CONTROLLER_VARS). */
+export function controllerTemplateVars(inputs: Pick<PipelineVarInputs, 'cluster' | 'pipeline' | 'release' | 'artifact'>): TemplateVars {
+  return { release: inputs.release, artifact: inputs.artifact, keep: inputs.pipeline.keepReleases, cluster: inputs.cluster.name };
 }

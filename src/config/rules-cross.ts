@@ -1,11 +1,12 @@
 // Rules that need both files: the pipeline's variables and drain method against the cluster's app settings.
 
 import { parseTemplate } from '../shell/template-parse.ts';
+import { suggestionHint } from './did-you-mean.ts';
 import { formatPath } from './problems.ts';
 import type { Finding, PathSegment } from './problems.ts';
 import { isRecord, recordAt, recordsAt, stringAt } from './raw.ts';
 import { stepsOf, templatesOf } from './rules-pipeline.ts';
-import { APP_ACTIONS, type AppAction } from './schema.ts';
+import { APP_ACTIONS, ONCE_PHASES, ONCE_PLACES, type AppAction } from './schema.ts';
 
 export interface CrossFindings {
   cluster: Finding[];
@@ -41,8 +42,10 @@ export const appSettingsCoverPipeline: CrossRule = (cluster, pipeline) => {
   const used = usedVariables(pipeline);
   const healthfileDrain = stringAt(recordAt(pipeline, 'drain'), 'method') === 'healthfile';
   const findings: Finding[] = [];
-  if (used.has('root')) {
-    findings.push(...missingSetting(cluster, 'root', 'the pipeline uses {{root}}', 'set app.root to the deploy root on the servers, e.g. /srv/www/app'));
+  const links = stepsOf(pipeline).some(({ step }) => step['link'] !== undefined);
+  const rootWhy = used.has('root') ? 'the pipeline uses {{root}}' : used.has('shared') ? 'the pipeline uses {{shared}} ({{root}}/shared)' : links ? 'the pipeline links shared files into {{root}}/releases (link: shared)' : undefined;
+  if (rootWhy) {
+    findings.push(...missingSetting(cluster, 'root', rootWhy, 'set app.root to the deploy root on the servers, e.g. /srv/www/app'));
   }
   if (healthfileDrain || used.has('healthFile')) {
     const why = healthfileDrain ? 'the pipeline drains by health file' : 'the pipeline uses {{healthFile}}';
@@ -105,4 +108,30 @@ export const appCommandsCoverPipeline: CrossRule = (cluster, pipeline) => {
   return { cluster: findings, pipeline: [] };
 };
 
-export const crossRules: readonly CrossRule[] = [appSettingsCoverPipeline, appCommandsCoverPipeline, keepalivedPrefersHealthfile];
+/** The name each real server goes by in a run (its `name`, else its `host`). */
+function serverNames(cluster: unknown): string[] {
+  return recordsAt(cluster, 'realServers').flatMap(({ item }) => {
+    const name = stringAt(item, 'name') ?? stringAt(item, 'host');
+    return name === undefined ? [] : [name];
+  });
+}
+
+// `before.on: web1` names a server of the cluster the pipeline runs against; a shipped or shared
+// pipeline says `first` or `controller` instead.
+export const oncePlacesAreServers: CrossRule = (cluster, pipeline) => {
+  const names = serverNames(cluster);
+  const findings = ONCE_PHASES.flatMap((which): Finding[] => {
+    const on = stringAt(recordAt(pipeline, which), 'on');
+    if (on === undefined || (ONCE_PLACES as readonly string[]).includes(on) || names.includes(on)) return [];
+    return [
+      {
+        path: [which, 'on'],
+        message: `"${on}" is neither a real server of the cluster file nor first or controller`,
+        hint: suggestionHint(on, [...ONCE_PLACES, ...names], 'on is one of'),
+      },
+    ];
+  });
+  return { cluster: [], pipeline: findings };
+};
+
+export const crossRules: readonly CrossRule[] = [appSettingsCoverPipeline, appCommandsCoverPipeline, keepalivedPrefersHealthfile, oncePlacesAreServers];

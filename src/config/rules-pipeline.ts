@@ -1,42 +1,45 @@
 // Rules for a pipeline's meaning: one action per step, templates that can render safely, sane ramps and checks.
 
 import { validateTemplate, type TemplateContext } from '../shell/template.ts';
-import { PIPELINE_VARS } from './pipeline-vars.ts';
+import { CONTROLLER_VARS, PIPELINE_VARS } from './pipeline-vars.ts';
+import { onceStepsOf, runStepsOf, stepsOf } from './pipeline-steps.ts';
 import type { Finding, PathSegment, Rule } from './problems.ts';
 import { isRecord, recordAt, recordsAt, stringAt } from './raw.ts';
 import type { RawRecord } from './raw.ts';
 import { noControlCharacters } from './rules-safety.ts';
-import { PHASES } from './schema.ts';
+import { controllerStepsWithoutSudo, linkedPathsAreValid, linkStepsArePlaced } from './rules-shared.ts';
 
-const ACTIONS = ['run', 'app', 'upload', 'http'] as const;
+export { onceStepsOf, stepsOf } from './pipeline-steps.ts';
 
-/** Every step of every phase with its path. */
-export function stepsOf(raw: unknown): Array<{ path: PathSegment[]; step: RawRecord }> {
-  const phases = recordAt(raw, 'phases');
-  return PHASES.flatMap((phase) => recordsAt(phases, phase).map(({ index, item }) => ({ path: ['phases', phase, index], step: item })));
-}
+const ACTIONS = ['run', 'app', 'upload', 'http', 'link'] as const;
 
 export interface TemplateField {
   path: PathSegment[];
   template: string;
   /** How the engine renders it (deploy/phase.ts, smoke/http.ts): the loader checks it the same way. */
   context: TemplateContext;
+  /** The variables it may use (default PIPELINE_VARS; a step on the controller has no server's). */
+  vars?: readonly string[];
+}
+
+function addRunTemplates(path: PathSegment[], step: RawRecord, add: (path: PathSegment[], value: unknown, context: TemplateContext) => void): void {
+  const run = step['run'];
+  add([...path, 'run'], run, 'shell');
+  if (isRecord(run)) {
+    add([...path, 'run', 'cmd'], run['cmd'], 'shell');
+    if (Array.isArray(run['argv'])) for (const [i, element] of run['argv'].entries()) add([...path, 'run', 'argv', i], element, 'argv');
+  }
 }
 
 /** Every templated field of the pipeline: where it is, and the context its values land in. An `app`
- * step has none: it runs the cluster file's command as written. */
+ * step has none: it runs the cluster file's command as written; nor has `link` (plain paths). */
 export function templatesOf(raw: unknown): TemplateField[] {
   const found: TemplateField[] = [];
   const add = (path: PathSegment[], value: unknown, context: TemplateContext) => {
     if (typeof value === 'string') found.push({ path, template: value, context });
   };
   for (const { path, step } of stepsOf(raw)) {
-    const run = step['run'];
-    add([...path, 'run'], run, 'shell');
-    if (isRecord(run)) {
-      add([...path, 'run', 'cmd'], run['cmd'], 'shell');
-      if (Array.isArray(run['argv'])) for (const [i, element] of run['argv'].entries()) add([...path, 'run', 'argv', i], element, 'argv');
-    }
+    addRunTemplates(path, step, add);
     const upload = recordAt(step, 'upload');
     for (const key of ['from', 'to']) add([...path, 'upload', key], upload?.[key], 'text');
     const http = recordAt(step, 'http');
@@ -47,14 +50,19 @@ export function templatesOf(raw: unknown): TemplateField[] {
     add([...path, 'http', 'expect', 'bodyPattern'], expect?.['bodyPattern'], 'pattern');
     for (const [name, value] of Object.entries(recordAt(expect, 'header') ?? {})) add([...path, 'http', 'expect', 'header', name], value, 'text');
   }
+  for (const { path, step, controller } of onceStepsOf(raw)) {
+    addRunTemplates(path, step, (p, value, context) => {
+      if (typeof value === 'string') found.push({ path: p, template: value, context, ...(controller ? { vars: CONTROLLER_VARS } : {}) });
+    });
+  }
   return found;
 }
 
 export const stepsHaveOneAction: Rule = (raw) =>
-  stepsOf(raw).flatMap(({ path, step }): Finding[] => {
+  runStepsOf(raw).flatMap(({ path, step }): Finding[] => {
     const actions = ACTIONS.filter((action) => step[action] !== undefined);
-    if (actions.length !== 1) {
-      return [{ path, message: actions.length === 0 ? 'the step has no action' : `the step has ${actions.join(' and ')}`, hint: 'give each step exactly one of run, app, upload or http' }];
+    if (actions.length !== 1 && path[0] === 'phases') {
+      return [{ path, message: actions.length === 0 ? 'the step has no action' : `the step has ${actions.join(' and ')}`, hint: 'give each step exactly one of run, app, upload, http or link' }];
     }
     const run = recordAt(step, 'run');
     if (run && (run['cmd'] === undefined) === (run['argv'] === undefined)) {
@@ -64,8 +72,15 @@ export const stepsHaveOneAction: Rule = (raw) =>
   });
 
 export const templatesAreValid: Rule = (raw) =>
-  templatesOf(raw).flatMap(({ path, template, context }) =>
-    validateTemplate(template, PIPELINE_VARS, { context }).map((problem) => ({ path, message: problem.message, hint: problem.hint })),
+  templatesOf(raw).flatMap(({ path, template, context, vars }) =>
+    validateTemplate(template, vars ?? PIPELINE_VARS, { context }).map((problem) => {
+      const name = /^unknown variable \{\{(.+)\}\}$/.exec(problem.message)?.[1];
+      // A server's value in a step on the controller: say why, not just "unknown".
+      if (vars && name !== undefined && (PIPELINE_VARS as readonly string[]).includes(name)) {
+        return { path, message: `{{${name}}} is a server's value, but this step runs on the controller (on: controller)`, hint: `use ${vars.map((v) => `{{${v}}}`).join(', ')}, or run the step on a server (on: first)` };
+      }
+      return { path, message: problem.message, hint: problem.hint };
+    }),
   );
 
 // Whether a body pattern compiles is checked with its template (templatesAreValid, context 'pattern').
@@ -132,7 +147,7 @@ export const phasesAreComplete: Rule = (raw) => {
 
 /** `run: { cmd, sudo: true }` would be `sudo -n sh -c`: root for anything, so a sudoers line cannot narrow it. */
 export const sudoOnlyWithArgv: Rule = (raw) =>
-  stepsOf(raw).flatMap(({ path, step }): Finding[] => {
+  runStepsOf(raw).flatMap(({ path, step }): Finding[] => {
     const run = recordAt(step, 'run');
     if (run?.['sudo'] !== true || run['argv'] !== undefined) return [];
     return [
@@ -149,6 +164,19 @@ export function noControlCharactersInPipeline(raw: unknown): Finding[] {
   return noControlCharacters(raw, (path) => path.at(-1) === 'run' || (path.at(-1) === 'cmd' && path.at(-2) === 'run'));
 }
 
+/** With healthfile keepalived puts the weight back (at once, its configured weight): a ramp cannot be followed. */
+export const rampNeedsWeightMethod: Rule = (raw) => {
+  const drain = recordAt(raw, 'drain');
+  if (drain?.['ramp'] === undefined || drain['method'] !== 'healthfile') return [];
+  return [
+    {
+      path: ['drain', 'ramp'],
+      message: 'a weight ramp cannot be followed with drain.method healthfile: keepalived restores the configured weight itself once the health check passes',
+      hint: 'remove drain.ramp, or drain with ipvsadm or quiesce (the tool then sets every step of the weight)',
+    },
+  ];
+};
+
 export const pipelineRules: readonly Rule[] = [
   noControlCharactersInPipeline,
   stepsHaveOneAction,
@@ -157,5 +185,9 @@ export const pipelineRules: readonly Rule[] = [
   uploadModesAreOctal,
   sudoOnlyWithArgv,
   rampIsValid,
+  rampNeedsWeightMethod,
   phasesAreComplete,
+  linkedPathsAreValid,
+  linkStepsArePlaced,
+  controllerStepsWithoutSudo,
 ];

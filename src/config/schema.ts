@@ -33,15 +33,21 @@ const hostSsh = z.strictObject({
 
 const clusterSsh = hostSsh.extend({ concurrency: z.number().int().min(1).optional() });
 
+/** How a smoke check reaches a server: straight from this machine, or through the server's own SSH connection. */
+export const SMOKE_VIAS = ['direct', 'ssh'] as const;
+export type SmokeVia = (typeof SMOKE_VIAS)[number];
+
 const smoke = z.strictObject({
   scheme: z.enum(['http', 'https']).optional(),
   host: z.string().optional(),
   port: port.optional(),
+  via: z.enum(SMOKE_VIAS).optional(),
 });
 
 const app = z.strictObject({
   root: z.string().optional(),
   healthFile: z.string().optional(),
+  healthUrl: z.string().optional(),
   restart: z.string().optional(),
   reload: z.string().optional(),
   smoke: smoke.optional(),
@@ -127,6 +133,9 @@ const drain = z.strictObject({
   onTimeout: z.enum(['fail', 'proceed']).optional(),
   poll: durationSchema.optional(),
   ramp: ramp.optional(),
+  allowHardCut: z.boolean().optional(),
+  keepalived: z.enum(['warn', 'refuse']).optional(),
+  waitForPersistence: z.boolean().optional(),
 });
 
 const runObject = z.strictObject({
@@ -169,18 +178,40 @@ const appStep = z.preprocess(
   z.strictObject({ action: z.enum(APP_ACTIONS), timeout: durationSchema.optional() }),
 );
 
+/** What a `link` step links: `link: shared` (the pipeline's linkedDirs and linkedFiles). */
+export const LINK_TARGETS = ['shared'] as const;
+
 const step = z.strictObject({
   name: z.string().optional(),
   run: z.union([z.string(), runObject]).optional(),
   app: appStep.optional(),
   upload: upload.optional(),
   http: http.optional(),
+  link: z.enum(LINK_TARGETS).optional(),
 });
 
 export const PHASES = ['prepare', 'deploy', 'verify', 'rollback', 'cleanup'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 const steps = z.array(step);
+
+/** `before.on` / `after.on`: a real server's name, the first server of the plan, or this machine. */
+export const ONCE_PLACES = ['first', 'controller'] as const;
+/** A run-once phase: where it runs and its `run` steps (the only kind that makes sense once). */
+export const ONCE_PHASES = ['before', 'after'] as const;
+export type OncePhaseName = (typeof ONCE_PHASES)[number];
+
+const onceStep = z.strictObject({
+  name: z.string().optional(),
+  run: z.union([z.string(), runObject]),
+});
+
+const once = z.strictObject({
+  on: z.string(),
+  steps: z.array(onceStep).min(1),
+});
+
+export const AFTER_FAILURES = ['warn', 'rollback'] as const;
 
 export const pipelineFileSchema = z.strictObject({
   name: z.string(),
@@ -190,6 +221,12 @@ export const pipelineFileSchema = z.strictObject({
   keepReleases: z.number().int().min(1).optional(),
   prepareAhead: z.boolean().optional(),
   stepTimeout: durationSchema.optional(),
+  /** Relative to the release: each a directory in {{root}}/shared linked into every release. */
+  linkedDirs: z.array(z.string()).optional(),
+  /** Relative to the release: each a file that must exist in {{root}}/shared, linked into every release. */
+  linkedFiles: z.array(z.string()).optional(),
+  before: once.optional(),
+  after: once.extend({ onFailure: z.enum(AFTER_FAILURES).optional() }).optional(),
   phases: z.strictObject({
     prepare: steps.optional(),
     deploy: steps.optional(),
@@ -202,3 +239,4 @@ export const pipelineFileSchema = z.strictObject({
 /** The pipeline file after the schema: durations in ms, no defaults yet. */
 export type PipelineFile = z.output<typeof pipelineFileSchema>;
 export type PipelineStepFile = z.output<typeof step>;
+export type OnceStepFile = z.output<typeof onceStep>;

@@ -2,9 +2,9 @@
 
 import type { Endpoint, Family, ServiceKey } from '../ipvs/model.ts';
 import type { PeakWindowsPolicy } from '../windows/types.ts';
-import type { AppAction, PhaseName } from './schema.ts';
+import type { AppAction, PhaseName, SmokeVia } from './schema.ts';
 
-export type { AppAction, PhaseName } from './schema.ts';
+export type { AppAction, OncePhaseName, PhaseName, SmokeVia } from './schema.ts';
 
 export interface JumpHost {
   host: string;
@@ -55,6 +55,9 @@ export interface SmokeSettings {
   host?: string;
   /** Port the smoke checks connect to on the server's address. */
   port: number;
+  /** `ssh`: each check goes through the server's own SSH connection (a forwarded TCP channel) to
+   * its address:port as the server sees it; `direct` (the default, also when absent): from this machine. */
+  via?: SmokeVia;
 }
 
 export interface AppSettings {
@@ -62,6 +65,8 @@ export interface AppSettings {
   root?: string;
   /** The health-check file ({{healthFile}}), as written. */
   healthFile?: string;
+  /** The URL path keepalived's check fetches to read healthFile (default: a path whose segments end healthFile's). */
+  healthUrl?: string;
   /** The operator's command that restarts the app (`app: restart` steps); a trusted shell command, run as written. */
   restart?: string;
   /** The operator's command that reloads the app (`app: reload` steps); run as written. */
@@ -154,7 +159,31 @@ export interface HttpStep extends StepBase {
   host?: string;
 }
 
-export type Step = RunStep | AppStep | UploadStep | HttpStep;
+/** `link: shared`: {{root}}/shared/<path> linked into {{root}}/releases/{{release}}/<path> for each
+ * of the pipeline's linkedDirs (made in shared/ when missing) and linkedFiles (must exist there). */
+export interface LinkStep extends StepBase {
+  kind: 'link';
+  /** Relative to the release, clean (no `.`, `..`, leading or trailing `/`). */
+  dirs: string[];
+  files: string[];
+  timeoutMs: number;
+}
+
+export type Step = RunStep | AppStep | UploadStep | HttpStep | LinkStep;
+
+/** Where a run-once phase runs: this machine, the first server of the plan, or a named server. */
+export type OncePlace = { kind: 'controller' } | { kind: 'first' } | { kind: 'server'; name: string };
+
+/** `before` (once, before the first batch) or `after` (once, when the last batch is back in the pool). */
+export interface OncePhase {
+  on: OncePlace;
+  steps: RunStep[];
+}
+
+export interface AfterPhase extends OncePhase {
+  /** `warn` (default): a failure is reported, the release stands; `rollback`: the whole cluster is rolled back. */
+  onFailure: 'warn' | 'rollback';
+}
 
 export interface RampSettings {
   /** Fractions of the original weight, increasing, the last 1. */
@@ -171,6 +200,12 @@ export interface DrainSettings {
   onTimeout: 'fail' | 'proceed';
   pollMs: number;
   ramp?: RampSettings;
+  /** healthfile on a pool without inhibit_on_failure: allow keepalived's delete (a hard cut, counted and reported) instead of refusing. */
+  allowHardCut?: boolean;
+  /** An ipvsadm/quiesce drain of servers keepalived manages: `warn` (default) or `refuse`. */
+  keepalived?: 'warn' | 'refuse';
+  /** Also wait until no persistence template points at the server (persistent services). */
+  waitForPersistence?: boolean;
 }
 
 export interface Pipeline {
@@ -185,4 +220,8 @@ export interface Pipeline {
   prepareAhead: boolean;
   stepTimeoutMs: number;
   phases: Record<PhaseName, Step[]>;
+  /** Runs once before the first batch (e.g. database migrations); absent: nothing. */
+  before?: OncePhase;
+  /** Runs once after the last batch is back in the pool; absent: nothing. */
+  after?: AfterPhase;
 }

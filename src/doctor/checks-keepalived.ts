@@ -1,5 +1,4 @@
 // Checks over the directors' keepalived.conf (LVS.md §5.2-§5.7, SPEC "Drain methods").
-import { posix } from 'node:path';
 import { compareKeepalivedPair } from '../keepalived/compare.ts';
 import { findVirtualServer } from '../keepalived/lookup.ts';
 import { formatDiagnostic } from '../keepalived/parse.ts';
@@ -8,6 +7,12 @@ import type { DoctorCheck, Finding } from './types.ts';
 
 const fileOf = (d: { name: string; keepalived: { path?: string } }) =>
   `keepalived.conf${d.keepalived.path ? ` (${d.keepalived.path})` : ''} on ${d.name}`;
+
+/** The `file`/`line` fields of a finding about a director's keepalived.conf. */
+const where = (d: { keepalived: { path?: string } }, line?: number) => ({
+  ...(d.keepalived.path ? { file: d.keepalived.path } : {}),
+  ...(line !== undefined ? { line } : {}),
+});
 
 /** Slots grouped by service label, for one finding per service. */
 function byService(slots: readonly ManagedSlot[]): Map<string, ManagedSlot[]> {
@@ -34,6 +39,9 @@ const NO_KEEPALIVED_HINT = 'Set directors[].keepalived to the keepalived.conf pa
 const INHIBIT_HINT = 'Add inhibit_on_failure to these real_server blocks (or the virtual_server) on every director and reload keepalived.';
 const UNMANAGED_HINT = 'Add real_server blocks with an HTTP_GET check of app.healthFile, or use the quiesce method for this pool.';
 
+/** `web1 (line 12), web2 (line 20)`: each server with the line of its real_server block. */
+const serversWithLines = (slots: readonly ManagedSlot[]) => names([...new Set(slots.map((s) => `${s.server.name} (line ${s.rs?.line ?? '?'})`))]);
+
 /** healthfile drains are graceful only with inhibit_on_failure; without it keepalived deletes the dest (§5.2). */
 export const healthfileWithoutInhibit: DoctorCheck = (input) => {
   if (input.drain?.method !== 'healthfile') return [];
@@ -46,12 +54,12 @@ export const healthfileWithoutInhibit: DoctorCheck = (input) => {
   for (const d of directors) {
     const slots = keepalivedSlots(input, d);
     for (const [service, hardCut] of byService(slots.filter((s) => s.rs && !s.rs.inhibitOnFailure))) {
-      const message = `${fileOf(d)}: real servers of ${service} lack inhibit_on_failure (${serverNames(hardCut)}): a failed health check DELETES the destination, cutting its live connections`;
-      out.push(finding('healthfile-without-inhibit', 'error', { director: d.name, service }, message, INHIBIT_HINT));
+      const message = `${fileOf(d)}: real servers of ${service} lack inhibit_on_failure (${serversWithLines(hardCut)}): a failed health check DELETES the destination, cutting its live connections`;
+      out.push({ ...finding('healthfile-without-inhibit', 'error', { director: d.name, service }, message, INHIBIT_HINT), ...where(d, hardCut[0]?.rs?.line) });
     }
     for (const [service, unmanaged] of byService(slots.filter((s) => !s.rs))) {
       const message = `${fileOf(d)} has no real_server for ${serverNames(unmanaged)} in ${service}: moving the health file aside will not take them out on ${d.name}`;
-      out.push(finding('healthfile-unchecked', 'warn', { director: d.name, service }, message, UNMANAGED_HINT));
+      out.push({ ...finding('healthfile-unchecked', 'warn', { director: d.name, service }, message, UNMANAGED_HINT), ...where(d, unmanaged[0]?.vs?.line) });
     }
   }
   return out;
@@ -86,6 +94,11 @@ export const quorumSorryFlip: DoctorCheck = (input) =>
 const PAIR_HINT =
   'Make the virtual_server/real_server/checker blocks and VRRP settings identical on both directors (only router_id, state, priority, mirrored unicast addresses and interfaces may differ).';
 
+const lines = (diff: { lineA?: number; lineB?: number }, a: string, b: string) => {
+  const parts = [diff.lineA !== undefined ? `${a} line ${diff.lineA}` : '', diff.lineB !== undefined ? `${b} line ${diff.lineB}` : ''].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+};
+
 /** MASTER and BACKUP must agree on everything but their VRRP role (§5.6). */
 export const keepalivedPairMismatch: DoctorCheck = (input) => {
   const [first, ...others] = withKeepalived(input);
@@ -94,9 +107,10 @@ export const keepalivedPairMismatch: DoctorCheck = (input) => {
     const result = compareKeepalivedPair({ name: first.name, parsed: first.keepalived.parsed }, { name: other.name, parsed: other.keepalived.parsed });
     return result.differences
       .filter((diff) => diff.kind === 'mismatch')
-      .map((diff) =>
-        finding('keepalived-pair-mismatch', 'error', { director: other.name }, `keepalived.conf differs between ${first.name} and ${other.name}: ${diff.message}`, PAIR_HINT),
-      );
+      .map((diff) => ({
+        ...finding('keepalived-pair-mismatch', 'error', { director: other.name }, `keepalived.conf differs between ${first.name} and ${other.name}: ${diff.message}${lines(diff, first.name, other.name)}`, PAIR_HINT),
+        ...where(other, diff.lineB ?? diff.lineA),
+      }));
   });
 };
 
@@ -112,11 +126,29 @@ export const keepalivedParseDiagnostics: DoctorCheck = (input) =>
         warning: 'What that line brings in is not checked by doctor; check it by hand.',
         hint: 'Look at the line named; the brace count alone points at the end of the file.',
       }[diag.severity];
-      return finding('keepalived-config', DIAGNOSTIC_LEVEL[diag.severity], { director: d.name }, `${fileOf(d)}: ${formatDiagnostic(diag)}`, hint);
+      return { ...finding('keepalived-config', DIAGNOSTIC_LEVEL[diag.severity], { director: d.name }, `${fileOf(d)}: ${formatDiagnostic(diag)}`, hint), ...where(d, diag.line) };
     }),
   );
 
 const FILE_AWARE = new Set(['HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'FILE_CHECK']);
+
+const segments = (path: string) => path.split('?')[0]?.split('/').filter((p) => p !== '' && p !== '.') ?? [];
+
+/**
+ * Does keepalived's url `path` fetch the health file? With app.healthUrl: exactly that path. Without
+ * it: the path's segments end app.healthFile's (the web server's document root is the rest), so
+ * `/health/ready.html` fetches `/srv/app/shared/health/ready.html`; `/` or `/status` do not.
+ */
+export function urlServesHealthFile(path: string, server: { healthFile?: string; healthUrl?: string }): boolean {
+  const asked = path.split('?')[0] ?? '';
+  if (server.healthUrl !== undefined) return asked === (server.healthUrl.split('?')[0] ?? '');
+  const url = segments(asked);
+  const file = segments(server.healthFile ?? '');
+  return url.length > 0 && url.length <= file.length && url.every((part, i) => part === file[file.length - url.length + i]);
+}
+
+const PATH_HINT =
+  "Make keepalived's url path fetch app.healthFile, or set app.healthUrl in the cluster file to the URL path your web server maps to it; otherwise moving the file aside never takes the server out.";
 
 /** healthfile drains only work when keepalived's check actually fetches app.healthFile. */
 export const healthCheckServesHealthFile: DoctorCheck = (input) => {
@@ -130,16 +162,14 @@ export const healthCheckServesHealthFile: DoctorCheck = (input) => {
       const checkers = slot.rs.checkers;
       if (!checkers.some((c) => FILE_AWARE.has(c.type))) {
         const message = `${slot.server.name} is checked only by ${names(checkers.map((c) => c.type)) || 'no checker'} on ${d.name}: moving ${file} aside cannot fail that check, so the drain will time out`;
-        out.push(finding('healthcheck-path', 'warn', subject, message, 'Add an HTTP_GET check whose url path serves app.healthFile.'));
+        out.push({ ...finding('healthcheck-path', 'warn', subject, message, 'Add an HTTP_GET check whose url path serves app.healthFile.'), ...where(d, slot.rs.line) });
         continue;
       }
-      // A heuristic: the URL path and the file usually share their file name.
-      const paths = checkers.flatMap((c) => c.urls.map((u) => u.path ?? '')).filter(Boolean);
-      const base = posix.basename(file);
-      if (paths.length > 0 && !paths.some((p) => posix.basename(p.split('?')[0] ?? '') === base)) {
-        const message = `keepalived checks ${names(paths)} on ${d.name}, which does not look like app.healthFile ${file} (different file name)`;
-        out.push(finding('healthcheck-path', 'info', subject, message, 'Make sure the checked URL serves app.healthFile, or the healthfile drain will not take the server out.'));
-      }
+      const urls = checkers.flatMap((c) => c.urls.filter((u) => u.path !== undefined));
+      if (urls.length === 0 || urls.some((u) => urlServesHealthFile(u.path ?? '', slot.server))) continue;
+      const wanted = slot.server.healthUrl !== undefined ? `app.healthUrl ${slot.server.healthUrl}` : `app.healthFile ${file}`;
+      const message = `${fileOf(d)}: the health check of ${slot.server.name} fetches ${names(urls.map((u) => `${u.path} (line ${u.line})`))}, which is not ${wanted}: moving the file aside will not take the server out`;
+      out.push({ ...finding('healthcheck-path', 'error', subject, message, PATH_HINT), ...where(d, urls[0]?.line) });
     }
     return out;
   });

@@ -18,11 +18,13 @@ import {
   quorumSorryFlip,
   syncDaemonAbsent,
 } from './checks-keepalived.ts';
+import { natDefaultRoute, natForwarding, realServerNetwork, vipOnOneDirector } from './checks-network.ts';
 import { directorsDisagree, hashWithoutFallback, persistenceNeedsExpireQuiescent, serversInPool } from './checks-tables.ts';
 import type { DoctorCheck, DoctorInput, Finding, FindingLevel } from './types.ts';
 
 export * from './checks-drain.ts';
 export * from './checks-keepalived.ts';
+export * from './checks-network.ts';
 export * from './checks-tables.ts';
 
 /** Every check, in report order. */
@@ -30,6 +32,10 @@ export const DOCTOR_CHECKS = {
   unreadableInputs,
   directorsDisagree,
   serversInPool,
+  vipOnOneDirector,
+  realServerNetwork,
+  natForwarding,
+  natDefaultRoute,
   healthFilePresent,
   keepalivedParseDiagnostics,
   keepalivedPairMismatch,

@@ -6,7 +6,8 @@ import { parseTimeouts, parseVersion } from '../ipvs/misc.ts';
 import type { IpvsTable } from '../ipvs/model.ts';
 import { overlayListing } from '../ipvs/overlay.ts';
 import { parseKeepalivedConf } from '../keepalived/parse.ts';
-import { VS_SYSCTLS, type DoctorDirector, type DoctorInput, type VsSysctlName, type VsSysctls } from './types.ts';
+import { DEFAULT_KEEPALIVED_CONF } from './reads.ts';
+import { VS_SYSCTLS, type DoctorDirector, type DoctorInput, type DoctorNetwork, type VsSysctlName, type VsSysctls } from './types.ts';
 
 export interface DoctorRawDirector {
   name: string;
@@ -36,13 +37,15 @@ export interface DoctorRawInput {
   /** The loaded cluster (a `Cluster` fits). */
   cluster: {
     services: readonly Pick<Service, 'key'>[];
-    realServers: readonly (Pick<RealServer, 'name' | 'address' | 'destinations'> & { app?: Pick<AppSettings, 'healthFile'> })[];
+    realServers: readonly (Pick<RealServer, 'name' | 'address' | 'destinations'> & { app?: Pick<AppSettings, 'healthFile' | 'healthUrl'> })[];
   };
   /** The loaded pipeline (a `Pipeline` fits); absent = the drain checks are skipped. */
   pipeline?: Pick<Pipeline, 'drain'>;
   directors: DoctorRawDirector[];
   /** `test -f {{healthFile}}` per server name, when checked. */
   healthFiles?: Readonly<Record<string, boolean>>;
+  /** The hosts' network facts (readDoctorNetwork, net-reads.ts); absent = those checks are skipped. */
+  network?: DoctorNetwork;
 }
 
 const asNumber = (text: string | undefined): number | undefined => {
@@ -96,7 +99,8 @@ function readDirector(raw: DoctorRawDirector): DoctorDirector {
     });
   }
   if (raw.keepalived !== undefined) {
-    director.keepalived = { path: raw.keepalivedPath, parsed: parseKeepalivedConf(raw.keepalived) };
+    // Without directors[].keepalived the text came from the default path (reads.ts probes it).
+    director.keepalived = { path: raw.keepalivedPath ?? DEFAULT_KEEPALIVED_CONF, parsed: parseKeepalivedConf(raw.keepalived) };
   }
   if (raw.sysctls !== undefined) director.sysctls = parseVsSysctls(raw.sysctls);
   if (raw.version !== undefined) attempt('ipvsadm -v', () => (director.ipvsadm = parseVersion(raw.version ?? '')));
@@ -114,9 +118,11 @@ export function buildDoctorInput(raw: DoctorRawInput): DoctorInput {
       address: s.address,
       destinations: s.destinations.map((d) => ({ service: d.service, endpoint: d.endpoint })),
       ...(s.app?.healthFile !== undefined ? { healthFile: s.app.healthFile } : {}),
+      ...(s.app?.healthUrl !== undefined ? { healthUrl: s.app.healthUrl } : {}),
     })),
     directors: raw.directors.map(readDirector),
     ...(drain ? { drain: { method: drain.method, connections: drain.connections, timeoutMs: drain.timeoutMs, onTimeout: drain.onTimeout } } : {}),
     ...(raw.healthFiles ? { healthFiles: raw.healthFiles } : {}),
+    ...(raw.network ? { network: raw.network } : {}),
   };
 }

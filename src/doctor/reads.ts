@@ -19,6 +19,14 @@ export interface DoctorRead {
   quiet?: boolean;
 }
 
+/**
+ * Where keepalived reads its configuration unless started with `-f`. A director without
+ * `directors[].keepalived` is probed there (quietly: no file = not keepalived-managed), because the
+ * dangerous case, a health-file drain on a pool without inhibit_on_failure, is exactly the one an
+ * operator who forgot that key would not see. The sudoers line names this path exactly.
+ */
+export const DEFAULT_KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
+
 export const SYSCTL_PATHS: readonly string[] = VS_SYSCTLS.map((name: VsSysctlName) => `/proc/sys/net/ipv4/vs/${name}`);
 
 function ipvsadmRead(field: DoctorRead['field'], command: IpvsCommand, sudo: boolean): DoctorRead {
@@ -40,7 +48,8 @@ export function keepalivedRead(path: string, sudo: boolean): DoctorRead {
 }
 
 /** Every read of one director: tables, thresholds, version, timeouts (ipvsadm, as root when
- * configured), the IPVS sysctls (world-readable, never sudo) and keepalived.conf when named. A read
+ * configured), the IPVS sysctls (world-readable, never sudo) and keepalived.conf (the one named, else
+ * DEFAULT_KEEPALIVED_CONF, quietly: no file there is no finding). A read
  * that cannot be sent safely is in `refused` (what → why), for the `unreadable` warnings. */
 export function directorReads(director: { keepalived?: string; sudo: boolean }): { reads: DoctorRead[]; refused: Record<string, string> } {
   const { sudo } = director;
@@ -58,7 +67,8 @@ export function directorReads(director: { keepalived?: string; sudo: boolean }):
     },
   ];
   const refused: Record<string, string> = {};
-  if (director.keepalived !== undefined) {
+  if (director.keepalived === undefined) reads.push({ ...keepalivedRead(DEFAULT_KEEPALIVED_CONF, sudo), quiet: true });
+  else {
     try {
       reads.push(keepalivedRead(director.keepalived, sudo));
     } catch (error) {

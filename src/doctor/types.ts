@@ -2,6 +2,7 @@
 import type { DrainSettings } from '../config/types.ts';
 import type { IpvsTimeouts, IpvsadmVersion } from '../ipvs/misc.ts';
 import type { Endpoint, IpvsTable, ServiceKey } from '../ipvs/model.ts';
+import type { HostNetFacts } from '../hosts/types.ts';
 import type { ParsedKeepalived } from '../keepalived/types.ts';
 
 export type FindingLevel = 'error' | 'warn' | 'info';
@@ -22,6 +23,9 @@ export interface Finding {
   message: string;
   /** What to do about it, one sentence. */
   hint: string;
+  /** The file the finding is about (a keepalived.conf) and its line, when there is one. */
+  file?: string;
+  line?: number;
 }
 
 /** The IPVS sysctls that change draining (LVS.md §4.1, §4.3, §4.6). */
@@ -36,6 +40,8 @@ export interface DoctorServer {
   destinations: { service: ServiceKey; endpoint: Endpoint }[];
   /** app.healthFile, as written. */
   healthFile?: string;
+  /** app.healthUrl: the URL path keepalived's check fetches to read app.healthFile. */
+  healthUrl?: string;
 }
 
 export interface DoctorDirector {
@@ -54,6 +60,12 @@ export interface DoctorDirector {
 
 export type DoctorDrain = Pick<DrainSettings, 'method' | 'connections' | 'timeoutMs' | 'onTimeout'>;
 
+/** Each host's network as its own tools report it (`ip -o addr`, /proc/sys, `ip route`): src/hosts. */
+export interface DoctorNetwork {
+  servers: { name: string; facts: HostNetFacts }[];
+  directors: { name: string; facts: HostNetFacts }[];
+}
+
 export interface DoctorInput {
   services: ServiceKey[];
   servers: DoctorServer[];
@@ -62,6 +74,8 @@ export interface DoctorInput {
   drain?: DoctorDrain;
   /** Health file present on each server (by server name); absent/missing key = not checked. */
   healthFiles?: Readonly<Record<string, boolean>>;
+  /** The hosts' network facts; absent = the network checks are skipped. */
+  network?: DoctorNetwork;
 }
 
 export type DoctorCheck = (input: DoctorInput) => Finding[];

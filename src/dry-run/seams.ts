@@ -5,6 +5,7 @@
 import type { ReleaseEvent } from '../events/types.ts';
 import type { ContextDeps } from '../runner/context.ts';
 import type { RunSeams } from '../runner/seams.ts';
+import { dryRunSession } from '../transport/dry-run.ts';
 import { virtualClock } from './clock.ts';
 import { dryRunConnections } from './connections.ts';
 import { dryRunHttpCheck } from './http.ts';
@@ -17,6 +18,11 @@ export const DRY_RUN: RunSeams = {
   httpCheck: (_real, emit) => dryRunHttpCheck(emit),
   lock: dryRunLock,
   flowClock: virtualClock,
+  // The controller's commands are reported like any host's, never run.
+  controller: (real, emit) =>
+    dryRunSession(real, {
+      report: (r) => emit({ type: 'command', host: real.target.name, command: r.kind === 'exec' ? r.commandLine : `put ${r.remotePath}`, mutates: true, dryRun: true }),
+    }),
 };
 
 /**

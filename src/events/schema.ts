@@ -8,6 +8,7 @@ const str = z.string();
 const nstr = z.string().nullable();
 const num = z.number();
 const phase = z.enum(['prepare', 'deploy', 'verify', 'rollback', 'cleanup']);
+const oncePhase = z.enum(['before', 'after']);
 const serverOutcome = z.enum(['released', 'rolled-back', 'rollback-failed', 'skipped', 'unchanged', 'interrupted', 'restored', 'restore-failed']);
 const runOutcome = z.enum(['released', 'rolled-back', 'rollback-failed', 'refused', 'paused', 'interrupted', 'dry-run']);
 const savedSlot = z.looseObject({
@@ -23,6 +24,7 @@ const VARIANTS = {
   plan: { plan },
   warning: { code: str, message: str },
   preflight: { servers: z.array(z.looseObject({ name: str, inPool: z.boolean() })) },
+  'host-check': { stage: z.enum(['verify', 'rollback', 'vip-path']), ok: z.boolean(), host: str, role: z.enum(['server', 'director']), checked: z.array(str) },
   'batch-started': { index: num, servers: z.array(str), purpose: z.enum(['release', 'rollback']) },
   'step-started': { server: str, phase, step: num, label: str },
   'step-finished': { server: str, phase, step: num, label: str, ok: z.boolean(), durationMs: num },
@@ -39,6 +41,10 @@ const VARIANTS = {
   'marked-bad': { server: str, release: str },
   'server-finished': { server: str, outcome: serverOutcome, releaseBefore: nstr, releaseAfter: nstr, outOfPoolMs: num, drainMs: num },
   'batch-finished': { index: num, ok: z.boolean() },
+  'once-started': { phase: oncePhase, release: str, on: str, steps: num },
+  'once-step-started': { phase: oncePhase, on: str, step: num, label: str },
+  'once-step-finished': { phase: oncePhase, on: str, step: num, label: str, ok: z.boolean(), durationMs: num },
+  'once-finished': { phase: oncePhase, release: str, on: str, ok: z.boolean(), durationMs: num },
   paused: { reason: z.enum(['canary', 'window', 'interrupt']), resumeWith: str, nextBatch: num },
   'run-finished': { outcome: runOutcome, exitCode: num },
 } satisfies Record<EventType, z.ZodRawShape>;

@@ -5,6 +5,8 @@ import type { Destination, ServiceKey } from '../ipvs/model.ts';
 import type { Plan } from '../plan/types.ts';
 
 export type Phase = 'prepare' | 'deploy' | 'verify' | 'rollback' | 'cleanup';
+/** The run-once phases around the rolling part (pipeline `before` and `after`). */
+export type OncePhaseName = 'before' | 'after';
 export type ServerOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'skipped' | 'unchanged' | 'interrupted' | 'restored' | 'restore-failed';
 export type RunOutcome = 'released' | 'rolled-back' | 'rollback-failed' | 'refused' | 'paused' | 'interrupted' | 'dry-run';
 
@@ -22,7 +24,15 @@ export interface SavedSlotRecord {
   director: string;
   service: ServiceKey;
   label: string;
-  dest: Pick<Destination, 'family' | 'address' | 'port' | 'forward' | 'weight' | 'upperThreshold' | 'lowerThreshold' | 'tunnelType'>;
+  dest: Pick<Destination, 'family' | 'address' | 'port' | 'forward' | 'weight' | 'upperThreshold' | 'lowerThreshold' | 'tunnelType' | 'tunnelPort' | 'tunnelChecksum'>;
+}
+
+/** A host's network checks (src/hosts): what was checked, and what could not be read (skipped, not passed). */
+export interface HostCheckRecord {
+  host: string;
+  role: 'server' | 'director';
+  checked: string[];
+  skipped?: string[];
 }
 
 export interface EventBase {
@@ -46,8 +56,13 @@ export type ReleaseEvent = EventBase &
         host: string;
         pid: number;
         ciJob?: string;
+        /** The CI job's page (GitLab CI_JOB_URL, the GitHub run, Jenkins BUILD_URL). */
+        ciJobUrl?: string;
         /** What `promote`/`resume` need to continue: the local artifact and the batch sizes. */
         artifact?: string;
+        /** The artifact's sha256 (hex) and size in bytes: promote/resume on another machine check theirs against it. */
+        artifactSha256?: string;
+        artifactSize?: number;
         batch?: string;
         canary?: number;
         /** The run this one continues (promote, resume, abort). */
@@ -59,8 +74,22 @@ export type ReleaseEvent = EventBase &
         adopted?: { from: string; state: unknown };
       }
     | { type: 'plan'; plan: Plan }
-    | { type: 'warning'; code: WarningCode; message: string; server?: string; director?: string }
-    | { type: 'preflight'; servers: { name: string; inPool: boolean; reason?: string; release?: string }[] }
+    | {
+        type: 'warning';
+        code: WarningCode;
+        message: string;
+        server?: string;
+        director?: string;
+        /** Structured facts for scripts (e.g. WINDOW_WOULD_REFUSE: the blockers and the next allowed start). */
+        details?: Record<string, unknown>;
+      }
+    | {
+        type: 'preflight';
+        servers: { name: string; inPool: boolean; reason?: string; release?: string }[];
+        /** The network checks preflight ran (src/hosts): per host, what was checked and what could not be read. */
+        hosts?: HostCheckRecord[];
+      }
+    | ({ type: 'host-check'; stage: 'verify' | 'rollback' | 'vip-path'; ok: boolean; problems?: string[] } & HostCheckRecord)
     | { type: 'batch-started'; index: number; servers: string[]; purpose: 'release' | 'rollback' }
     | { type: 'step-started'; server: string; phase: Phase; step: number; label: string }
     | {
@@ -91,7 +120,15 @@ export type ReleaseEvent = EventBase &
       }
     | { type: 'server-draining'; server: string; method: string; purpose: 'release' | 'rollback'; saved: SavedSlotRecord[] }
     | { type: 'connections'; server: string; count: number; persist: number; remainingMs: number; settledMs: number }
-    | { type: 'server-drained'; server: string; drainMs: number; connections: number; timedOut: boolean }
+    | {
+        type: 'server-drained';
+        server: string;
+        drainMs: number;
+        connections: number;
+        timedOut: boolean;
+        /** Live connections keepalived cut by deleting the destination (healthfile without inhibit_on_failure, drain.allowHardCut). */
+        hardCut?: number;
+      }
     | { type: 'release-switch'; stage: 'intent' | 'done'; server: string; from: string | null; to: string }
     | { type: 'smoke'; server: string; ok: boolean; attempt: number; url: string; status?: number; detail?: string }
     | { type: 'retry'; server?: string; what: string; attempt: number; delayMs: number; error: string }
@@ -109,7 +146,24 @@ export type ReleaseEvent = EventBase &
         error?: string;
       }
     | { type: 'batch-finished'; index: number; ok: boolean }
-    | { type: 'paused'; reason: 'canary' | 'window' | 'interrupt'; resumeWith: string; nextBatch: number }
+    | { type: 'once-started'; phase: OncePhaseName; release: string; on: string; steps: number }
+    | { type: 'once-step-started'; phase: OncePhaseName; on: string; step: number; label: string }
+    | { type: 'once-step-finished'; phase: OncePhaseName; on: string; step: number; label: string; ok: boolean; durationMs: number; detail?: string }
+    | {
+        type: 'once-finished';
+        phase: OncePhaseName;
+        /** The release it ran for: resume and promote skip a `before` this release already finished. */
+        release: string;
+        /** The server it ran on, or `controller` (the machine running release). */
+        on: string;
+        ok: boolean;
+        durationMs: number;
+        /** It did not run, and why (e.g. `before` already ran for this release in an earlier run). */
+        skipped?: string;
+        failedStep?: string;
+        detail?: string;
+      }
+    | { type: 'paused'; reason: 'canary' | 'window' | 'interrupt'; resumeWith: string; nextBatch: number; ciJob?: string; ciJobUrl?: string }
     | { type: 'run-finished'; outcome: RunOutcome; exitCode: number; message?: string }
   );
 

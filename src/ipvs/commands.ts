@@ -28,6 +28,11 @@ export function listCommand(options: { service?: ServiceKey; mode?: ListMode; ex
   return { argv, mutates: false };
 }
 
+/** `ipvsadm -L -n --tun-info` (ipvsadm 1.31+): the only listing with a Tunnel dest's type, port and checksum besides `-S -n`. */
+export function tunInfoListCommand(): IpvsCommand {
+  return { argv: ['ipvsadm', '-L', '-n', '--tun-info'], mutates: false };
+}
+
 export function saveCommand(): IpvsCommand {
   return { argv: ['ipvsadm', '-S', '-n'], mutates: false };
 }

@@ -1,7 +1,11 @@
 // A copy of the journal's essentials on every director, so that another machine can run
-// `release recover` when the CI runner that crashed is gone. The local journal stays the
-// authority; the copy is written after the events that change what recover needs. It keeps every
-// server a run still owes (drained, not restored), whatever ran after that run.
+// `release recover` when the CI runner that crashed is gone, and `promote`, `abort`, `resume` and
+// `status` when another CI job paused the run. The local journal stays the authority; the copy is
+// written after the events that change what those need. It is the whole replay state: every server
+// a run still owes (drained, not restored), whatever ran after that run; the paused run (its plan,
+// next batch, who paused it), each server's release before it and whether it was released, and the
+// first run's batch, trigger and artifact (path, sha256, size). Fields are only ever added: a copy
+// written by an older version still loads (see continuation.ts for what continuing needs of it).
 import type { ReleaseEvent } from '../events/types.ts';
 import { posix } from 'node:path';
 import { sh, type ShellScript } from '../shell/script.ts';

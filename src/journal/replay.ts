@@ -30,6 +30,20 @@ export interface ServerJournalState {
   released: boolean;
 }
 
+/** Where a run stopped to be continued (`promote`/`abort` a canary, `resume`), and who stopped it.
+ * Every field beyond `reason` and `nextBatch` is absent in journals and copies of older versions. */
+export interface PausedRun {
+  reason: string;
+  nextBatch: number;
+  /** The run that paused, when, and the command that continues it. */
+  runId?: string;
+  at?: string;
+  resumeWith?: string;
+  /** The CI job that paused it and its page (from the paused event, else that run's run-started). */
+  ciJob?: string;
+  ciJobUrl?: string;
+}
+
 export interface RunJournalState {
   runId: string | null;
   release: string | null;
@@ -37,7 +51,7 @@ export interface RunJournalState {
   started: boolean;
   finished: boolean;
   outcome: string | null;
-  paused: { reason: string; nextBatch: number } | null;
+  paused: PausedRun | null;
   /** The command of the last run that was not a recover (release, promote, rollback…). */
   command: string | null;
   /** rollback/abort: the release each server is to end on. */
@@ -45,6 +59,8 @@ export interface RunJournalState {
   /** The first run of this release (promote/resume runs continue it). */
   firstRun: Extract<ReleaseEvent, { type: 'run-started' }> | null;
   plan: Plan | null;
+  /** The pipeline's run-once `before` that finished for this release (absent in older copies). */
+  before?: { runId: string; at: string; on: string } | null;
   badReleases: string[];
   servers: Map<string, ServerJournalState>;
   /** When the state last changed (the `at` of the last event that changed it); null: never. */
@@ -53,7 +69,7 @@ export interface RunJournalState {
 
 /** Events that change the state (and so the copy on the directors). */
 export const STATE_EVENTS: readonly ReleaseEvent['type'][] = [
-  'run-started', 'preflight', 'plan', 'server-draining', 'server-restored', 'release-switch', 'server-finished', 'marked-bad', 'paused', 'run-finished',
+  'run-started', 'preflight', 'plan', 'server-draining', 'server-restored', 'release-switch', 'server-finished', 'marked-bad', 'paused', 'run-finished', 'once-finished',
 ];
 
 /** Events that show a run changed something: a run refused without any of them changed nothing. */
@@ -122,6 +138,8 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
   // The state before the current run, while that run has changed nothing: a run refused at its
   // preflight or plan must change nothing that recover needs (or the crash before it is forgotten).
   let untouched: RunJournalState | null = null;
+  // The run-started of the run being folded: who started the run that pauses.
+  let current: Extract<ReleaseEvent, { type: 'run-started' }> | null = null;
   for (const event of events) {
     if (untouched && CHANGE_EVENTS.includes(event.type)) untouched = null;
     switch (event.type) {
@@ -130,18 +148,22 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
         // or a second recover would pick a different target than the first.
         repairing = event.command === 'recover';
         untouched = null;
-        if (repairing) {
-          // Recover started from the copy on the directors (another machine ran last): from here
-          // on that is this journal's state too, so the copy this machine writes keeps what it owes.
-          if (event.adopted) state = adopt(state, event.adopted.state as SerializedState);
-          break;
-        }
+        current = event;
+        // The run started from the copy on the directors (another machine ran last: a recover, or a
+        // promote/abort/resume on another CI runner): from here on that is this journal's state too,
+        // so the copy this machine writes keeps what it owes and what the run continues.
+        if (event.adopted) state = adopt(state, event.adopted.state as SerializedState);
+        if (repairing) break;
         untouched = cloneState(state);
         // A new release starts afresh; promote/resume/abort runs of the same release continue it.
         if (event.release !== state.release) {
           state.servers = carryOwed(state);
-          state.firstRun = event;
+          // NOTE: without what it adopted (a rollback-to from another machine's copy): the copy
+          // carries firstRun, and must not carry the state before it, nested once per machine.
+          const { adopted: _adopted, ...first } = event;
+          state.firstRun = first;
           state.plan = null;
+          state.before = null;
         }
         state.runId = event.runId;
         state.command = event.command;
@@ -195,7 +217,11 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
         break;
       }
       case 'paused':
-        state.paused = { reason: event.reason, nextBatch: event.nextBatch };
+        state.paused = pausedRun(event, current);
+        break;
+      case 'once-finished':
+        // Kept in the copy on the directors: a promote on another machine must not run it again.
+        if (event.phase === 'before' && event.ok && event.release === state.release) state.before ??= { runId: event.runId, at: event.at, on: event.on };
         break;
       case 'run-finished':
         if (repairing) break;
@@ -216,6 +242,21 @@ export function replay(events: readonly ReleaseEvent[]): RunJournalState {
     if (STATE_EVENTS.includes(event.type)) state.updatedAt = event.at;
   }
   return state;
+}
+
+/** The paused state from its event; the CI job from the event, else from the run that paused. */
+function pausedRun(event: Extract<ReleaseEvent, { type: 'paused' }>, started: Extract<ReleaseEvent, { type: 'run-started' }> | null): PausedRun {
+  const ciJob = event.ciJob ?? started?.ciJob;
+  const ciJobUrl = event.ciJobUrl ?? started?.ciJobUrl;
+  return {
+    reason: event.reason,
+    nextBatch: event.nextBatch,
+    runId: event.runId,
+    at: event.at,
+    resumeWith: event.resumeWith,
+    ...(ciJob ? { ciJob } : {}),
+    ...(ciJobUrl ? { ciJobUrl } : {}),
+  };
 }
 
 function adopt(state: RunJournalState, data: SerializedState): RunJournalState {

@@ -74,12 +74,26 @@ function groups(nodes: readonly ConfNode[]): Map<string, ConfNode[]> {
   return map;
 }
 
+const VIP_LISTS = new Set(['virtual_ipaddress', 'virtual_ipaddress_excluded']);
+
+/** A VRRP address entry without its interface words (`dev eth0`, `label eth0:vip`), which may differ between the directors. */
+function withoutInterface(n: ConfNode): string {
+  const words = [n.keyword, ...n.args];
+  const kept = words.filter((w, i) => w !== 'dev' && w !== 'label' && words[i - 1] !== 'dev' && words[i - 1] !== 'label');
+  return kept.join(' ');
+}
+
+/** Both sides hold the same VIP entry, only on differently named interfaces. */
+function sameVipEntry(path: readonly Step[], x: ConfNode | undefined, y: ConfNode | undefined): boolean {
+  return x !== undefined && y !== undefined && VIP_LISTS.has(path.at(-1)?.keyword ?? '') && withoutInterface(x) === withoutInterface(y);
+}
+
 function report(ctx: Ctx, path: readonly Step[], label: string, x: ConfNode | undefined, y: ConfNode | undefined): void {
   const where = path.map((p) => p.label).join(' › ') || 'top level';
   const what = (x ?? y)?.keyword ?? '';
   const side = (n: ConfNode | undefined, name: string) => (n ? `\`${n.children ? label : text(n)}\` on ${name}` : `absent on ${name}`);
   ctx.out.push({
-    kind: isAllowed(path, what, x !== undefined && y !== undefined) ? 'allowed' : 'mismatch',
+    kind: isAllowed(path, what, x !== undefined && y !== undefined) || sameVipEntry(path, x, y) ? 'allowed' : 'mismatch',
     where,
     what,
     ...(x ? { a: text(x), lineA: x.line } : {}),

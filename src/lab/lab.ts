@@ -6,7 +6,7 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ServiceKey } from '../ipvs/model.ts';
-import { startApp, type App } from './app/app.ts';
+import { startApp, type App, type AppEvent, type AppResponse } from './app/app.ts';
 import { createAppCtlHandler } from './app/app-ctl.ts';
 import { startControl, type Control } from './control.ts';
 import { createLabDirector, type LabDirector } from './director.ts';
@@ -18,8 +18,9 @@ import { createHostToolHandlers, HOST_TOOLS } from './host-tools.ts';
 import { KEEPALIVED_PATH, reloadKeepalived, renderLabKeepalived, type KeepalivedVariant } from './keepalived-files.ts';
 import type { CheckedService, RealServerStatus } from './net/keepalived.ts';
 import { createLabNet, DR_VIP_ADDRESS, NAT_VIP_ADDRESS, packetPath, serverAddress, type ForwardMode, type LabNet } from './net/lab-net.ts';
-import { startVip, type Vip } from './net/vip.ts';
+import { startVip, type Vip, type VipEvent } from './net/vip.ts';
 import { createTimeline, type Timeline } from './timeline.ts';
+import { createLabTrace, type LabTrace } from './trace.ts';
 import { installLabTools } from './tools/install.ts';
 import type { ToolHandler, ToolSpec } from './tools/tool-server.ts';
 
@@ -49,6 +50,8 @@ export interface LabOptions {
   pipeline?: string;
   /** keepalived timing for the checker (ms). */
   check?: { delayLoopMs: number; retry: number; delayBeforeRetryMs: number; connectTimeoutMs: number };
+  /** Keep `Lab.trace` (VIP flows, app-ctl calls, app starts, first answers, SSH execs): for benchmarks; it grows with the traffic. */
+  trace?: boolean;
 }
 
 export interface LabServer {
@@ -79,6 +82,8 @@ export interface Lab {
   directors: LabDirector[];
   servers: LabServer[];
   timeline: Timeline;
+  /** With `trace: true`: when each server's flows ended, its app restarted, its new instance first answered; every SSH exec. */
+  trace: LabTrace | undefined;
   /** Every host's addresses and sysctls. */
   net: LabNet;
   /** Which director is keepalived's MASTER. */
@@ -104,6 +109,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const initialVersion = options.initialVersion ?? 'v1';
   const directorCount = options.directors ?? 2;
   const vipAddress = options.vipAddress ?? (forward === 'dr' ? DR_VIP_ADDRESS : NAT_VIP_ADDRESS);
+  const trace = options.trace ? createLabTrace() : undefined;
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
 
@@ -139,7 +145,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     cleanups.push(() => tools.stop());
     const startHost = async (name: string, hostDir: string) => {
       const key = generateKeyPair(`lab-${name}`);
-      const host = await startSshHost({ name, dir: hostDir, hostKey: key.privateKey, authorizedKeys, env: tools.env(name), toolsDir, user: LAB_USER });
+      const host = await startSshHost({
+        name, dir: hostDir, hostKey: key.privateKey, authorizedKeys, env: tools.env(name), toolsDir, user: LAB_USER,
+        ...(trace ? { onExec: (e: { command: string; from: number; to: number }) => trace.exec({ host: name, ...e }) } : {}),
+      });
       cleanups.push(() => host.stop());
       return host;
     };
@@ -180,6 +189,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       deliver,
       expireQuiescentTemplate: () => ipvsSysctl('expire_quiescent_template'),
       expireNodestConn: () => ipvsSysctl('expire_nodest_conn'),
+      ...(trace ? { onEvent: traceFlows(trace, (address, port) => serverAt.get(`${address}:${port}`)) } : {}),
     });
     tableChanged = () => vip.notifyTableChanged();
     cleanups.push(() => vip.close());
@@ -195,6 +205,12 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         const app = await startApp({
           name, dir: serverDir, startDelayMs: options.restartDelayMs ?? 300,
           ...(forward === 'dr' ? { host: address, port: vip.port } : {}),
+          ...(trace
+            ? {
+                onEvent: (e: AppEvent) => (e.type === 'app-started' ? trace.appStarted({ server: name, id: e.id, version: e.version, at: Date.now() }) : undefined),
+                onResponse: (r: AppResponse) => trace.responded({ server: name, id: r.id, status: r.status, arrivedAt: r.arrivedAt, at: r.finishedAt }),
+              }
+            : {}),
         });
         cleanups.push(() => app.close());
         // NOTE: a DR app cannot pick another port; one that cannot bind leaves the lab unusable.
@@ -205,7 +221,15 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     );
     for (const s of servers) serverAt.set(`${s.address}:${s.app.port}`, s.name);
     const appByHost = new Map(servers.map((s) => [s.name, s.app]));
-    handlers['app-ctl'] = createAppCtlHandler((host) => appByHost.get(host));
+    const appCtl = createAppCtlHandler((host) => appByHost.get(host));
+    handlers['app-ctl'] = trace
+      ? async (call) => {
+          const from = Date.now();
+          const result = await appCtl(call);
+          trace.appCtl({ server: call.host, command: call.argv.join(' '), from, to: Date.now(), exitCode: result.exitCode });
+          return result;
+        }
+      : appCtl;
 
     // The directors' tables (Masq or Route), and the timeline from the pool as built.
     const method = forward === 'dr' ? '-g' : '-m';
@@ -289,6 +313,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       directors,
       servers,
       timeline,
+      trace,
       net,
       master,
       routing,
@@ -334,4 +359,15 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     await stop();
     throw error;
   }
+}
+
+// The VIP's flows per server, for the trace: opened when accepted, ended at their last event.
+function traceFlows(trace: LabTrace, serverAt: (address: string, port: number) => string | undefined): (event: VipEvent) => void {
+  return (event) => {
+    if (!('destination' in event)) return;
+    const server = serverAt(event.destination.address, event.destination.port);
+    if (!server) return;
+    if (event.type === 'accepted') trace.flowOpened(server, Date.now());
+    else if (event.type === 'closed' || event.type === 'expired' || event.type === 'lost-entry' || event.type === 'backend-failed') trace.flowEnded(server, Date.now());
+  };
 }

@@ -2,14 +2,17 @@
 // director's SSH session and gathers into it everything asked meanwhile. The ipvsadm changes of a
 // whole batch go in one exec with the reads that confirm them; every server waiting on the tables
 // or on the connections shares the next read. So a batch of 50 costs a director a handful of
-// execs per step, not 50 (and never more channels than one).
+// execs per step, not 50 (and never more channels than one). Once a table shows a Tunnel dest,
+// every read also lists `--tun-info` (step U), so an edit re-sends the tunnel's type, port and
+// checksum (`-e` resets what it is not given, LVS.md §3.1).
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import { connListCommand, listCommand, type IpvsCommand } from '../ipvs/commands.ts';
+import { connListCommand, listCommand, tunInfoListCommand, type IpvsCommand } from '../ipvs/commands.ts';
 import { parseConnGroups, type ConnGroup } from '../ipvs/conn-live.ts';
 import { parseIpvsList } from '../ipvs/list-parse.ts';
 import type { IpvsTable } from '../ipvs/model.ts';
-import { overlayListing } from '../ipvs/overlay.ts';
+import { overlayListing, overlaySave } from '../ipvs/overlay.ts';
+import { parseTunInfoList } from '../ipvs/tun-info.ts';
 import { buildCommandLine } from '../transport/command.ts';
 import type { ExecResult } from '../transport/types.ts';
 import { unmetTargets } from './apply.ts';
@@ -44,12 +47,17 @@ function tableOf(outputs: Map<string, { exitCode: number; output: string }>): Ip
   if (thresholds) services = overlayListing(services, parseIpvsList(thresholds.output));
   const persistent = outputs.get('P');
   if (persistent) services = overlayListing(services, parseIpvsList(persistent.output));
+  // NOTE: ipvsadm before 1.31 has no --tun-info (and can only set ipip): then U failed, nothing to add.
+  const tunnels = outputs.get('U');
+  if (tunnels?.exitCode === 0) services = overlaySave(services, parseTunInfoList(tunnels.output));
   return { connTableSize: base.connTableSize ?? 4096, services };
 }
 
+const hasTunnel = (table: IpvsTable) => table.services.some((s) => s.dests.some((d) => d.forward === 'Tunnel'));
+
 function whyNot(result: ExecResult, step?: { exitCode: number; output: string }): string {
   if (result.connectionLost) return 'SSH connection lost';
-  if (result.timedOut) return 'it timed out';
+  if (result.timedOut) return 'timed out';
   if (step) return `exit ${step.exitCode}: ${step.output.trim() || result.stderr.trim() || 'no output'}`;
   return `exit ${result.exitCode ?? result.signal}: ${result.stderr.trim() || result.error || 'no output'}`;
 }
@@ -64,6 +72,8 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
   /** The last table read: every exec with changes reads the tables after them, so it is never older than our last change. */
   let latest: IpvsTable | undefined;
   let tableWaiters: Settle<ReadResult<IpvsTable>>[] = [];
+  /** A table showed a Tunnel dest: list --tun-info with every read from then on (unless this ipvsadm cannot). */
+  let tunnels: 'no' | 'yes' | 'unsupported' = 'no';
   let connWaiters: Settle<ReadResult<ConnGroup[]>>[] = [];
   const argvOf = (command: IpvsCommand) => (sudo ? ['sudo', '-n', ...command.argv] : command.argv);
 
@@ -109,10 +119,13 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
       ...batch.map((c, i) => ({ id: `c${i}`, argv: argvOf(c.command) })),
       ...(wantTables ? [{ id: 'L', argv: argvOf(listCommand()) }, { id: 'T', argv: argvOf(listCommand({ mode: 'thresholds' })) }] : []),
       ...(persistent ? [{ id: 'P', argv: argvOf(listCommand({ mode: 'persistent-conn' })) }] : []),
+      ...(wantTables && tunnels === 'yes' ? [{ id: 'U', argv: argvOf(tunInfoListCommand()) }] : []),
       ...(conns.length > 0 ? [{ id: 'C', argv: argvOf(connListCommand()), reduceConnections: true }] : []),
     ];
     lastReadStart = clock.now().getTime();
     const { result, outputs } = await exec(steps, batch.length > 0);
+    const unlisted = outputs.get('U');
+    if (unlisted && unlisted.exitCode !== 0) tunnels = 'unsupported';
     batch.forEach((c, i) => {
       const step = outputs.get(`c${i}`);
       const line = buildCommandLine({ argv: c.command.argv, mutates: true, sudo });
@@ -126,7 +139,17 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
       if (failed) read = { ok: false, error: `could not read the IPVS table on director ${director.name}: ${whyNot(result, failed[1])}` };
       else {
         try {
-          read = { ok: true, value: tableOf(outputs) };
+          let table = tableOf(outputs);
+          // The first table with a Tunnel dest: its tunnel settings are read before anyone sees it.
+          if (tunnels === 'no' && hasTunnel(table)) {
+            tunnels = 'yes';
+            const extra = await exec([{ id: 'U', argv: argvOf(tunInfoListCommand()) }], false);
+            const listed = extra.outputs.get('U');
+            if (listed?.exitCode === 0) table = tableOf(new Map([...outputs, ['U', listed]]));
+            else if (listed) tunnels = 'unsupported';
+            else throw new Error(`ipvsadm -L -n --tun-info did not answer (${whyNot(extra.result)})`);
+          }
+          read = { ok: true, value: table };
           latest = read.value;
         } catch (error) {
           read = { ok: false, error: `could not parse ipvsadm output from director ${director.name}: ${(error as Error).message}` };

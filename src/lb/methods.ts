@@ -1,8 +1,10 @@
 // The three drain methods (SPEC "Drain methods"), each acting on every director and confirmed
 // by reading every director's table back. Each step returns a value; nothing here throws.
 import { idempotentMoveScript } from '../shell/idempotent-move.ts';
-import { confirmTargets, rampTargets, setAndConfirm } from './apply.ts';
-import type { DrainMethod, LbContext, LbDriver, LbServer, LbStep, SavedSlot, SlotTarget } from './types.ts';
+import { formatEndpoint } from '../ipvs/address.ts';
+import { confirmTargets, currentDest, rampTargets, setAndConfirm } from './apply.ts';
+import { countFromGroups } from './connections.ts';
+import type { DrainMethod, HardCut, LbContext, LbDriver, LbServer, LbStep, SavedSlot, SlotTarget } from './types.ts';
 
 const quiesced = (saved: readonly SavedSlot[]): SlotTarget[] => saved.map((slot) => ({ slot, weight: 0 }));
 const removed = (saved: readonly SavedSlot[]): SlotTarget[] => saved.map((slot) => ({ slot, weight: null }));
@@ -56,6 +58,31 @@ async function moveHealthFile(server: LbServer, from: string, to: string, ctx: L
   return OK;
 }
 
+/**
+ * The destinations keepalived deleted rather than quiesced (no inhibit_on_failure): a hard cut.
+ * Their live connections are counted from the directors' connection tables right away: the
+ * entries outlive the destination (LVS.md §4.1), so the count is what the cut dropped.
+ */
+async function hardCutsOf(server: LbServer, saved: readonly SavedSlot[], ctx: LbContext): Promise<HardCut[]> {
+  const tables = await ctx.tables.read(ctx.signal);
+  if (!tables.ok) return [];
+  const cut = saved.filter((slot) => currentDest(tables.tables, slot, server) === null);
+  if (cut.length === 0) return [];
+  const conns = await ctx.tables.readConnections(ctx.signal);
+  return cut.map((slot) => {
+    const connections = conns.ok ? countFromGroups(new Map([[slot.director, conns.groups.get(slot.director) ?? []]]), [slot]).count : 0;
+    const counted = conns.ok ? `${connections} live connection(s) cut` : `its connections could not be counted (${conns.error})`;
+    ctx.emit({
+      type: 'warning',
+      code: 'HARD_CUT',
+      server: server.name,
+      director: slot.director,
+      message: `keepalived on ${slot.director} deleted ${server.name} (${formatEndpoint(slot.dest)}) from ${slot.label} instead of setting weight 0 (no inhibit_on_failure; drain.allowHardCut): ${counted}`,
+    });
+    return { slot, connections };
+  });
+}
+
 /** Take the health file away; keepalived (inhibit_on_failure) sets weight 0 on every director. */
 const healthFileDriver: LbDriver = {
   method: 'healthfile',
@@ -65,7 +92,10 @@ const healthFileDriver: LbDriver = {
     if (!moved.ok) return moved;
     // keepalived sets weight 0 (inhibit_on_failure) or deletes the dest: either means out.
     const out = await confirmTargets(server, saved.map((slot) => ({ slot, weight: 'out' })), ctx, 'it out of the pool after its health file was removed');
-    if (out.ok) return out;
+    if (out.ok) {
+      const hardCut = await hardCutsOf(server, saved, ctx);
+      return hardCut.length > 0 ? { ok: true, hardCut } : out;
+    }
     return { ok: false, error: `${out.error}; check that keepalived checks app.healthFile on every director, and raise drain.timeout above its delay_loop + retry × delay_before_retry` };
   },
   finishDrain: async () => OK,

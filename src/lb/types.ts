@@ -26,8 +26,14 @@ export interface LbServer extends PoolServer {
   healthFile?: string;
 }
 
-/** Success, or why not in one line naming the server and director. */
-export type LbStep = { ok: true } | { ok: false; error: string };
+/** A destination keepalived deleted instead of quiescing it (healthfile without inhibit_on_failure): a hard cut, and the live connections it cut. */
+export interface HardCut {
+  slot: SavedSlot;
+  connections: number;
+}
+
+/** Success (with the hard cuts keepalived made, if any), or why not in one line naming the server and director. */
+export type LbStep = { ok: true; hardCut?: HardCut[] } | { ok: false; error: string };
 
 export type TablesRead = { ok: true; tables: Map<string, IpvsTable> } | { ok: false; error: string };
 

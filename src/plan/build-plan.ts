@@ -15,6 +15,11 @@ export interface BuildPlanInput {
   canary?: number;
   /** Names to release first, in this order; the others follow in configuration order. */
   order?: readonly string[];
+  /**
+   * `--limit`: release only these (resolved names). Servers out of the pool still count against
+   * every batch's budget, limited or not: the capacity a batch size promises is the cluster's.
+   */
+  limit?: readonly string[];
 }
 
 const NAMES_SHOWN = 5;
@@ -62,18 +67,19 @@ function blockedBy(skipped: readonly SkippedServer[], budget: number, element: s
   };
 }
 
-function emptyPlan(input: BuildPlanInput, skipped: SkippedServer[], blocked: PlanBlocked | null): Plan {
+function emptyPlan(input: BuildPlanInput, skipped: SkippedServer[], blocked: PlanBlocked | null, scope: { eligible: number; outsideLimit: string[] }): Plan {
   return {
     version: 1,
     batchSpec: input.batch.text,
     canary: input.canary ?? null,
     clusterSize: input.servers.length,
     alreadyOut: skipped.length,
-    total: input.servers.length - skipped.length,
+    total: scope.eligible,
     maxOut: skipped.length,
     batches: [],
     skipped,
     blocked,
+    ...(input.limit ? { limit: [...input.limit], outsideLimit: scope.outsideLimit } : {}),
   };
 }
 
@@ -86,21 +92,31 @@ export function buildPlan(input: BuildPlanInput): Plan {
   const firstSize = resolveBatchSize(batchSizeAt(spec, 0), clusterSize);
   if (input.canary !== undefined) checkCanary(input.canary, firstSize, spec);
 
+  const limited = input.limit ? new Set(input.limit) : undefined;
   const skipped: SkippedServer[] = [];
   const eligible: string[] = [];
+  const outsideLimit: string[] = [];
   for (const server of ordered) {
     const state = input.state[server] ?? { inPool: false, reason: 'pool state unknown' };
-    if (state.inPool) eligible.push(server);
-    else skipped.push({ server, reason: state.reason });
+    if (!state.inPool) skipped.push({ server, reason: state.reason });
+    else if (limited && !limited.has(server)) outsideLimit.push(server);
+    else eligible.push(server);
   }
+  const scope = { eligible: eligible.length, outsideLimit };
   if (clusterSize === 0) {
-    return emptyPlan(input, skipped, { reason: 'the cluster has no real servers', hint: 'Add realServers to the cluster file.' });
+    return emptyPlan(input, skipped, { reason: 'the cluster has no real servers', hint: 'Add realServers to the cluster file.' }, scope);
+  }
+  if (eligible.length === 0 && limited) {
+    return emptyPlan(input, skipped, {
+      reason: `every server of --limit is out of the pool (${namesOf(skipped.filter((s) => limited.has(s.server)))})`,
+      hint: 'See them with `release status` and put them back into the pool first, or name other servers with --limit.',
+    }, scope);
   }
   if (eligible.length === 0) {
     return emptyPlan(input, skipped, {
       reason: `every real server is out of the pool (${namesOf(skipped)})`,
       hint: 'See them with `release status` and put them back into the pool first.',
-    });
+    }, scope);
   }
 
   const alreadyOut = skipped.length;
@@ -124,21 +140,21 @@ export function buildPlan(input: BuildPlanInput): Plan {
     });
   };
 
-  if (firstSize - alreadyOut < 1) return emptyPlan(input, skipped, blockedBy(skipped, firstSize, formatBatchSize(batchSizeAt(spec, 0))));
+  if (firstSize - alreadyOut < 1) return emptyPlan(input, skipped, blockedBy(skipped, firstSize, formatBatchSize(batchSizeAt(spec, 0))), scope);
   if (input.canary !== undefined) {
     addBatch(firstSize, input.canary, true);
   }
   for (let i = 0; next < eligible.length; i++) {
     const size = batchSizeAt(spec, i);
     const budget = resolveBatchSize(size, clusterSize);
-    if (budget - alreadyOut < 1) return emptyPlan(input, skipped, blockedBy(skipped, budget, formatBatchSize(size)));
+    if (budget - alreadyOut < 1) return emptyPlan(input, skipped, blockedBy(skipped, budget, formatBatchSize(size)), scope);
     addBatch(budget, budget, false);
   }
   const canaryBatch = batches[0];
   if (canaryBatch?.canary && batches.length > 1) canaryBatch.pauseAfter = true;
 
   return {
-    ...emptyPlan(input, skipped, null),
+    ...emptyPlan(input, skipped, null, scope),
     batches,
     maxOut: Math.max(alreadyOut, ...batches.map((b) => b.outDuring)),
   };

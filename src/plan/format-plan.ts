@@ -35,6 +35,11 @@ function table(rows: readonly string[][]): string[] {
 /** Human lines: a summary, one row per batch (out/budget, in pool), the canary pause, skipped servers. */
 export function formatPlan(plan: Plan): string[] {
   const lines = [summary(plan)];
+  if (plan.limit) {
+    const others = plan.outsideLimit ?? [];
+    const shown = others.length > 5 ? `${others.slice(0, 5).join(', ')} and ${others.length - 5} more` : others.join(', ');
+    lines.push(`limit: ${plan.limit.join(', ')}${others.length > 0 ? `; not released (in the pool, outside --limit): ${shown}` : ''}`);
+  }
   if (plan.blocked !== null) {
     lines.push(`blocked: ${plan.blocked.reason}`, `  hint: ${plan.blocked.hint}`);
   } else {

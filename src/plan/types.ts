@@ -60,4 +60,8 @@ export interface Plan {
   batches: PlanBatch[];
   skipped: SkippedServer[];
   blocked: PlanBlocked | null;
+  /** `--limit`: the servers asked for (null or absent: every server; absent in plans recorded before --limit). */
+  limit?: string[] | null;
+  /** In the pool but outside `--limit`: left alone (they never count against the budget). */
+  outsideLimit?: string[];
 }

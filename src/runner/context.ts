@@ -11,6 +11,7 @@ import { createDirectorTables } from '../lb/director-tables.ts';
 import type { DirectorHandle } from '../lb/directors.ts';
 import { DRIVERS } from '../lb/methods.ts';
 import type { LockOwner } from '../lock/lock.ts';
+import { createHostChecks } from '../hosts/flow-checks.ts';
 import { runHttpCheck } from '../smoke/http.ts';
 import type { HostSession } from '../transport/types.ts';
 import { createClusterLock } from './cluster-lock.ts';
@@ -34,6 +35,10 @@ export interface ContextDeps {
   /** This machine's journal so far (default: read from `<journal.dir>/<cluster>.journal.ndjson`). */
   journalEvents?: () => readonly ReleaseEvent[];
   ciJob?: string;
+  /** The CI job's page (recorded in run-started and a pause). */
+  ciJobUrl?: string;
+  /** Refuses the run once the journal is read under the lock (promote/abort: the paused run they continue is still the last). */
+  expectJournal?: (journal: LoadedJournal) => ReleaseError | undefined;
   /** How the run reaches the world: LIVE (default), or a dry run's decorators. */
   seams?: RunSeams;
   /** Called for every exec sent to a director by the tables' reader (benchmarks count them). */
@@ -130,11 +135,20 @@ export async function openRunContext(input: RunContextInput): Promise<RunContext
         hint: 'Every configured service must exist on every director; fix the tables or the cluster file. Nothing was changed.',
       });
     }
+    // The real servers' and directors' network, keepalived.conf: refused before anything is drained.
+    if (preflight.refusals.length > 0) {
+      throw new ReleaseError('PREFLIGHT_FAILED', `Preflight failed: ${preflight.refusals.map((r) => r.message).join('; ')}.`, {
+        hint: `${preflight.refusals.map((r) => r.hint).join(' ')} Nothing was changed.`,
+        details: { refusals: preflight.refusals },
+      });
+    }
     // Servers a run left drained are owed their weights before anything else runs: only recover
     // may start (it puts them back). Refused here, nothing is recorded, so nothing recover needs changes.
     const journal = await loadJournalState({ cluster, directors, events: deps.journalEvents, signal: deps.stop });
     const owed = input.kind === 'recover' ? undefined : owedRefusal(journal);
     if (owed) throw owed;
+    const unexpected = deps.expectJournal?.(journal);
+    if (unexpected) throw unexpected;
     const servers = new Map<string, RunServer>(
       cluster.realServers.map((config) => [
         config.name,
@@ -165,6 +179,14 @@ export async function openRunContext(input: RunContextInput): Promise<RunContext
       runPhase: createPhaseRunner({ cluster, pipeline, artifact: input.artifact, emit, clock: deps.clock, httpCheck: seams.httpCheck(runHttpCheck, emit) }),
       savedSlots: (server) => savedSlotsOf(preflight.pool, server.name),
       drain: pipeline.drain,
+      hostChecks: createHostChecks({
+        vips: new Map(preflight.network.needs.servers.map((n) => [n.name, n.vips])),
+        vipPathOptions: (name) => {
+          const app = cluster.realServers.find((s) => s.name === name)?.app;
+          return { ...(app?.healthUrl !== undefined ? { path: app.healthUrl } : {}), ...(app?.smoke.host !== undefined ? { hostHeader: app.smoke.host } : {}) };
+        },
+        emit,
+      }),
       emit,
       clock: flowClock,
       stop: deps.stop,
@@ -187,5 +209,14 @@ export function preflightEvent(preflight: Preflight): EventInput {
       reason: s.reason,
       release: preflight.releases.get(s.server) ?? undefined,
     })),
+    hosts: [
+      ...preflight.network.servers.map((r) => ({ host: r.host, role: r.role, checked: r.checked, ...(r.skipped.length > 0 ? { skipped: r.skipped } : {}) })),
+      ...preflight.network.holdings.map((h) => ({
+        host: h.holders.map((x) => x.director).join(',') || '-',
+        role: 'director' as const,
+        checked: [`VIP ${h.vip} held by ${h.holders.map((x) => x.director).join(', ') || 'none'}`],
+        ...(h.unknown.length > 0 ? { skipped: h.unknown.map((d) => `which VIPs ${d} holds`) } : {}),
+      })),
+    ],
   };
 }

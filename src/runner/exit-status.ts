@@ -1,6 +1,11 @@
 // From a run's outcome to its exit status, as data: one table for every command, printed in the
 // README. A run either releases (release, promote, resume) or undoes (abort, rollback, recover):
 // `rolled-back` is a failure after a release (exit 1) and the goal reached after an undo (exit 0).
+// NOTE: `paused` (a canary released and waiting for promote/abort, or a resume that paused it again)
+// exits 0 on purpose: the run did what `--canary` asked, and every CI system fails a job on any
+// other status (its promote job would never start; a shell wrapper to map a code back breaks
+// `exec release`, which GitHub needs to deliver its cancel signals). Pipelines tell a pause from a
+// release by the outcome: `outcome` and `paused.resumeWith` in --report, `run-finished` in --json.
 import { EXIT, type ExitStatus } from '../core/errors.ts';
 import type { RunOutcome } from '../events/types.ts';
 

@@ -1,10 +1,11 @@
 // One server's way through a batch: drain on every director → wait for zero connections →
 // deploy → verify → restore → cleanup; on failure, roll back to the recorded release, verify,
 // and restore, or stay out and be named. Outcomes are values; only bugs throw, and even a bug
-// in a drain step puts the server back rather than leave it out of the pool.
+// in a drain step puts the server back rather than leave it out of the pool. DR/TUN servers are
+// checked too (ctx.hostChecks): their network after verify, the VIP path after the restore.
 import { isReleaseError } from '../core/errors.ts';
 import type { SavedSlotRecord } from '../events/types.ts';
-import type { LbStep, SavedSlot } from '../lb/types.ts';
+import type { ConnectionCount, CountResult, HardCut, LbStep, SavedSlot } from '../lb/types.ts';
 import { waitForDrain } from '../lb/wait-drained.ts';
 import type { FlowContext, RunServer, ServerResult } from './types.ts';
 
@@ -36,6 +37,8 @@ export function slotRecords(saved: readonly SavedSlot[]): SavedSlotRecord[] {
       upperThreshold: dest.upperThreshold,
       lowerThreshold: dest.lowerThreshold,
       tunnelType: dest.tunnelType,
+      tunnelPort: dest.tunnelPort,
+      tunnelChecksum: dest.tunnelChecksum,
     },
   }));
 }
@@ -48,6 +51,23 @@ export interface Drained {
 }
 
 type DrainOutcome = { ok: true; drained: Drained } | { ok: false; result: ServerResult };
+
+/**
+ * What the drain wait counts: the server's connections in the slots still to drain (a hard cut's
+ * are gone), plus its persistence templates when the pipeline waits for them too
+ * (drain.waitForPersistence). `last` keeps the two apart for the progress events.
+ */
+function counter(server: RunServer, slots: readonly SavedSlot[], ctx: FlowContext, cut: readonly HardCut[]) {
+  let last: ConnectionCount = { count: 0, persist: 0 };
+  const count = async (signal: AbortSignal): Promise<CountResult> => {
+    if (slots.length === 0 && cut.length > 0) return { ok: true, count: 0, persist: 0 };
+    const counted = await ctx.lb.connections.count(server, slots, signal);
+    if (!counted.ok) return counted;
+    last = { count: counted.count, persist: counted.persist };
+    return ctx.drain.waitForPersistence ? { ...counted, count: counted.count + counted.persist } : counted;
+  };
+  return { count, last: () => last };
+}
 
 /** Drains the server and waits for its connections; on any problem puts it back untouched. */
 async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'release' | 'rollback'): Promise<DrainOutcome> {
@@ -66,18 +86,26 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
   };
   const drained = await guarded(() => ctx.driver.drain(server, saved, ctx.lb));
   if (!drained.ok) return putBack('drain', drained.error);
+  // A hard cut (keepalived deleted the destination; drain.allowHardCut) is over at once: its
+  // connections were cut and counted, and waiting on their entries would wait for nothing.
+  const cut = drained.hardCut ?? [];
+  const waitOn = saved.filter((slot) => !cut.some((c) => c.slot === slot));
+  const hardCut = cut.length > 0 ? { hardCut: cut.reduce((n, c) => n + c.connections, 0) } : {};
+  const counting = counter(server, waitOn, ctx, cut);
   const wait = await waitForDrain({
     ...ctx.drain,
     clock: ctx.clock,
     signal: ctx.stop,
-    count: (signal) => ctx.lb.connections.count(server, saved, signal),
-    onProgress: (p) => ctx.emit({ type: 'connections', server: server.name, ...p }),
+    count: counting.count,
+    onProgress: (p) => ctx.emit({ type: 'connections', server: server.name, ...p, ...counting.last() }),
   });
   if (wait.kind === 'interrupted') return putBack('wait', 'interrupted');
   if (wait.kind === 'failed') return putBack('wait', wait.error);
-  ctx.emit({ type: 'server-drained', server: server.name, drainMs: wait.durationMs, connections: wait.last.count, timedOut: wait.kind === 'timed-out' });
+  ctx.emit({ type: 'server-drained', server: server.name, drainMs: wait.durationMs, connections: counting.last().count, timedOut: wait.kind === 'timed-out', ...hardCut });
   if (wait.kind === 'timed-out' && ctx.drain.onTimeout === 'fail') {
-    return putBack('wait', `still ${wait.last.count} connection(s) after the ${Math.round(ctx.drain.timeoutMs / 1000)}s drain deadline`);
+    const left = counting.last();
+    const templates = ctx.drain.waitForPersistence && left.persist > 0 ? ` and ${left.persist} persistence template(s) (drain.waitForPersistence)` : '';
+    return putBack('wait', `still ${left.count} connection(s)${templates} after the ${Math.round(ctx.drain.timeoutMs / 1000)}s drain deadline`);
   }
   const finished = await guarded(() => ctx.driver.finishDrain(server, saved, ctx.lb));
   if (!finished.ok) return putBack('drain', finished.error);
@@ -141,9 +169,34 @@ async function rollBackDrained(
   const verified = await ctx.runPhase('verify', server, { release: to, previous: null }, ctx.never);
   // The switch back was done: the server runs `to`, though it failed its checks.
   if (!verified.ok) return stuck(`verify after rollback: ${verified.step}`, verified.detail, to);
+  const network = (await ctx.hostChecks?.network(server, 'rollback', ctx.never)) ?? { ok: true };
+  if (!network.ok) return stuck('verify after rollback: real-server network', network.error, to);
   const restored = await restoreServer({ server, saved: drained.saved, startedAt: drained.startedAt }, ctx);
   if (!restored.ok) return { ...stuck('restore', restored.error, to), outcome: 'restore-failed' };
+  const served = (await ctx.hostChecks?.vipPath(server, ctx.never)) ?? { ok: true };
+  if (!served.ok) {
+    // It stays out, named (exit 4): `release recover` puts it back once its network is fixed.
+    const again = await takeOutAgain(server, drained.saved, ctx, { wait: false });
+    return stuck('VIP path after rollback', again.ok ? `${served.error}; it was taken out of the pool again` : `${served.error}; taking it out again failed too (${again.error}): check every director`, to);
+  }
   return { ...base, outcome: 'rolled-back', releaseAfter: to, outOfPoolMs: elapsed(), failedStep: cause?.failedStep, error: cause?.error };
+}
+
+/**
+ * Takes a server that was just restored out again (it does not serve the VIP): drained as at the
+ * start (server-draining first, for recover), its connections waited for within drain.timeout
+ * and never put back on a timeout: it does not serve the VIP, so the pool is better without it.
+ */
+async function takeOutAgain(server: RunServer, saved: SavedSlot[], ctx: FlowContext, options: { wait: boolean }): Promise<{ ok: true; drained: Drained } | { ok: false; error: string }> {
+  const startedAt = ctx.clock.now().getTime();
+  ctx.emit({ type: 'server-draining', server: server.name, method: ctx.driver.method, purpose: 'rollback', saved: slotRecords(saved) });
+  const out = await guarded(() => ctx.driver.drain(server, saved, { ...ctx.lb, signal: ctx.never }));
+  if (!out.ok) return { ok: false, error: `could not take ${server.name} out of the pool again: ${out.error}` };
+  if (!options.wait) return { ok: true, drained: { saved, startedAt, drainMs: 0 } };
+  const counting = counter(server, saved, ctx, out.hardCut ?? []);
+  const wait = await waitForDrain({ ...ctx.drain, clock: ctx.clock, signal: ctx.stop, count: counting.count });
+  ctx.emit({ type: 'server-drained', server: server.name, drainMs: wait.durationMs, connections: counting.last().count, timedOut: wait.kind === 'timed-out' });
+  return { ok: true, drained: { saved, startedAt, drainMs: wait.durationMs } };
 }
 
 /** Releases one server whose prepare phase has already run. */
@@ -159,10 +212,22 @@ export async function releaseServer(server: RunServer, ctx: FlowContext): Promis
   if (!deployed.ok) return fail(`deploy: ${deployed.step}`, deployed.detail);
   const verified = await ctx.runPhase('verify', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never);
   if (!verified.ok) return fail(`verify: ${verified.step}`, verified.detail);
+  // NOTE: a deploy can lose the lo VIP (a network restart): the smoke checks, sent to the server's own address, would not see it.
+  const network = (await ctx.hostChecks?.network(server, 'verify', ctx.never)) ?? { ok: true };
+  if (!network.ok) return fail('verify: real-server network', network.error);
   const restored = await restoreServer({ server, saved: drained.saved, startedAt: drained.startedAt }, ctx);
   const outOfPoolMs = ctx.clock.now().getTime() - drained.startedAt;
   const base = { server: server.name, releaseBefore: server.releaseBefore, releaseAfter: ctx.release, outOfPoolMs, drainMs: drained.drainMs };
   if (!restored.ok) return { ...base, outcome: 'restore-failed', failedStep: 'restore', error: restored.error };
+  const served = (await ctx.hostChecks?.vipPath(server, ctx.never)) ?? { ok: true };
+  if (!served.ok) {
+    // Back in the pool but not serving the VIP: out again, then rolled back like any failure.
+    const again = await takeOutAgain(server, drained.saved, ctx, { wait: true });
+    if (!again.ok) return { ...base, outcome: 'restore-failed', failedStep: 'VIP path', error: `${served.error}; then ${again.error}` };
+    ctx.emit({ type: 'marked-bad', server: server.name, release: ctx.release });
+    const result = await rollBackDrained({ server, drained: again.drained, bad: ctx.release, to: server.releaseBefore, cause: { failedStep: 'VIP path', error: served.error } }, ctx);
+    return { ...result, drainMs: drained.drainMs + result.drainMs, outOfPoolMs: outOfPoolMs + result.outOfPoolMs };
+  }
   const cleaned = await ctx.runPhase('cleanup', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never);
   if (!cleaned.ok) {
     ctx.emit({ type: 'warning', code: 'CLEANUP_FAILED', server: server.name, message: `cleanup failed at ${cleaned.step}: ${cleaned.detail}` });

@@ -50,7 +50,7 @@ export async function withRun<T>(spec: RunSpec, body: (run: Run) => Promise<RunE
     const run: Run = {
       ...ctx,
       start: (fields) => {
-        ctx.emit({ type: 'run-started', cluster: spec.cluster.name, release: spec.release, command: spec.kind, ...whoAmI(), ciJob: spec.deps.ciJob, ...fields });
+        ctx.emit({ type: 'run-started', cluster: spec.cluster.name, release: spec.release, command: spec.kind, ...whoAmI(), ciJob: spec.deps.ciJob, ciJobUrl: spec.deps.ciJobUrl, ...fields });
         ctx.emit(preflightEvent(ctx.preflight));
       },
     };

@@ -29,6 +29,8 @@ export interface RollbackRequest {
   releasesBefore?: ReadonlyMap<string, string | null>;
   continues?: string;
   markBad?: string;
+  /** Read from the directors' copy (another machine paused the canary): recorded in run-started. */
+  adopted?: { from: string; state: unknown };
 }
 
 export function rollbackOutcome(results: readonly ServerResult[], interrupted: boolean): RunOutcome {
@@ -43,7 +45,7 @@ export async function runRollback(request: RollbackRequest, deps: ContextDeps): 
     const { emit, preflight } = run;
     const wanted = request.targets(run.servers, preflight);
     // Recorded so that `recover` after a crash finishes this rollback instead of guessing.
-    run.start({ continues: request.continues, targets: Object.fromEntries(wanted.map((t) => [t.server, t.to])), trigger: 'manual' });
+    run.start({ continues: request.continues, targets: Object.fromEntries(wanted.map((t) => [t.server, t.to])), trigger: 'manual', adopted: request.adopted });
     if (request.markBad) emit({ type: 'marked-bad', server: '*', release: request.markBad });
 
     const todo = wanted.filter((t) => preflight.releases.get(t.server) !== t.to);

@@ -2,6 +2,7 @@
 // the loaded config, the transport and the output; it returns the exit status as a value.
 import type { Cluster, Pipeline } from '../config/types.ts';
 import { ReleaseError } from '../core/errors.ts';
+import { artifactFields } from '../deploy/artifact.ts';
 import type { RunOutcome } from '../events/types.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import type { BatchSpec, Plan } from '../plan/types.ts';
@@ -11,6 +12,7 @@ import type { Trigger } from '../windows/types.ts';
 import { runBatches, type BatchRunOutcome } from './batches.ts';
 import type { ContextDeps } from './context.ts';
 import { withRun, type RunResult } from './lifecycle.ts';
+import { runAfter, runBefore } from './run-once.ts';
 import { isStuckOut, type RunServer, type ServerResult } from './types.ts';
 
 export interface ReleaseRequest {
@@ -24,6 +26,10 @@ export interface ReleaseRequest {
   forceWindowReason?: string;
   /** Continue a paused or stopped run of this release (promote, resume). */
   resume?: ResumeState;
+  /** `--limit`: release only these servers (resolved names); the others are left alone. */
+  limit?: readonly string[];
+  /** A dry run (plan): windows refuse nothing, the caller says a real run would be refused. */
+  ignoreWindows?: boolean;
 }
 
 /** From the journal: where the earlier run stopped and what each server ran before it. */
@@ -35,6 +41,8 @@ export interface ResumeState {
   releasesBefore: ReadonlyMap<string, string | null>;
   /** Servers the earlier runs of this release already released. */
   released: readonly string[];
+  /** Read from the directors' copy (another machine paused the run): recorded in run-started. */
+  adopted?: { from: string; state: unknown };
 }
 
 export interface RunDeps extends ContextDeps {
@@ -67,7 +75,7 @@ export function releaseOutcome(outcome: BatchRunOutcome, results: readonly Serve
 
 export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promise<RunResult<{ plan: Plan }>> {
   const { cluster, pipeline, resume } = request;
-  const forced = checkWindows(request, deps.clock.now());
+  const forced = request.ignoreWindows ? undefined : checkWindows(request, deps.clock.now());
   if (forced && !request.forceWindowReason) throw forced;
   return withRun(
     { kind: resume?.command ?? 'release', cluster, pipeline, release: request.release, artifact: request.artifact, releasesBefore: resume?.releasesBefore, deps },
@@ -78,10 +86,12 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
       );
       const plan =
         resume?.plan ??
-        buildPlan({ servers: cluster.realServers.map((s) => s.name), state, batch: request.batch, canary: request.canary });
+        buildPlan({ servers: cluster.realServers.map((s) => s.name), state, batch: request.batch, canary: request.canary, limit: request.limit });
       run.start({
         continues: resume?.continues,
         artifact: request.artifact,
+        ...(await artifactFields(request.artifact)),
+        adopted: resume?.adopted,
         batch: request.batch.text,
         canary: request.canary,
         trigger: request.trigger,
@@ -92,6 +102,8 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
       if (plan.blocked) {
         return { outcome: 'refused', results: [], refusal: new ReleaseError('PREFLIGHT_FAILED', plan.blocked.reason, { hint: plan.blocked.hint }), extra: { plan } };
       }
+      const before = await runBefore({ run, request, deps, plan });
+      if (!before.ok) return { ...before.end, extra: { plan } };
       const { outcome, results } = await runBatches(
         {
           plan,
@@ -100,18 +112,19 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
           previouslyReleased: resume?.released.map((n) => run.servers.get(n)).filter((x): x is RunServer => x !== undefined),
           rollbackPolicy: pipeline.rollback,
           prepareAhead: pipeline.prepareAhead,
-          windowBlocks: () => (request.forceWindowReason ? undefined : checkWindows(request, deps.clock.now())?.message),
+          windowBlocks: () => (request.forceWindowReason || request.ignoreWindows ? undefined : checkWindows(request, deps.clock.now())?.message),
           confirmCanary: deps.confirmCanary,
         },
         run.flow,
       );
       if (outcome.kind === 'paused') {
-        emit({ type: 'paused', reason: outcome.reason, nextBatch: outcome.nextBatch, resumeWith: outcome.reason === 'canary' ? 'release promote | release abort' : 'release resume' });
+        emit({ type: 'paused', reason: outcome.reason, nextBatch: outcome.nextBatch, resumeWith: outcome.reason === 'canary' ? 'release promote | release abort' : 'release resume', ciJob: deps.ciJob, ciJobUrl: deps.ciJobUrl });
       }
       if (outcome.kind === 'interrupted') {
-        emit({ type: 'paused', reason: 'interrupt', nextBatch: outcome.nextBatch, resumeWith: 'release resume' });
+        emit({ type: 'paused', reason: 'interrupt', nextBatch: outcome.nextBatch, resumeWith: 'release resume', ciJob: deps.ciJob, ciJobUrl: deps.ciJobUrl });
       }
-      return { outcome: releaseOutcome(outcome, results), results, extra: { plan } };
+      const end = await runAfter({ run, request, deps, plan, outcome: releaseOutcome(outcome, results), results });
+      return { ...end, extra: { plan } };
     },
   );
 }

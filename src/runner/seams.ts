@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Emit } from '../events/types.ts';
 import type { ConnectionCounter, DirectorTables } from '../lb/types.ts';
 import type { HttpChecker } from '../smoke/http.ts';
+import type { HostSession } from '../transport/types.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 
 export interface RunSeams {
@@ -15,6 +16,8 @@ export interface RunSeams {
   lock(real: ClusterLock, emit: Emit): ClusterLock;
   /** The clock of the server flows' waits (drain settle, ramp, confirmation polls). */
   flowClock(real: Clock): Clock;
+  /** The machine running release (run-once steps `on: controller`): reached by no transport. */
+  controller(real: HostSession, emit: Emit): HostSession;
 }
 
 /** The real world, unchanged. */
@@ -24,4 +27,5 @@ export const LIVE: RunSeams = {
   httpCheck: (real) => real,
   lock: (real) => real,
   flowClock: (real) => real,
+  controller: (real) => real,
 };

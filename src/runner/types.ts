@@ -3,6 +3,7 @@
 import type { RealServer } from '../config/types.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Emit, Phase, ServerResult } from '../events/types.ts';
+import type { HostChecks } from '../hosts/flow-checks.ts';
 import type { LbContext, LbDriver, LbServer, SavedSlot } from '../lb/types.ts';
 
 export type { ServerResult } from '../events/types.ts';
@@ -33,7 +34,9 @@ export interface FlowContext {
   runPhase: PhaseRunner;
   /** Saved slots of a server as read at preflight (what restore puts back). */
   savedSlots(server: RunServer): SavedSlot[];
-  drain: { threshold: number; settleMs: number; timeoutMs: number; pollMs: number; onTimeout: 'fail' | 'proceed' };
+  drain: { threshold: number; settleMs: number; timeoutMs: number; pollMs: number; onTimeout: 'fail' | 'proceed'; waitForPersistence?: boolean };
+  /** The DR/TUN real servers' network checks (after verify, after the restore); absent: none. */
+  hostChecks?: HostChecks;
   emit: Emit;
   /** The clock of the waits (a dry run's does not wait). */
   clock: Clock;

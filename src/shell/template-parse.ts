@@ -40,7 +40,7 @@ export function parseTemplate(template: string): { parts: TemplatePart[]; proble
   };
   for (const match of template.matchAll(PLACEHOLDER)) {
     pushText(template.slice(last, match.index), last);
-    parts.push({ kind: 'var', name: match[1]!, index: match.index, raw: match[0] });
+    parts.push({ kind: 'var', name: match[1] ?? '', index: match.index, raw: match[0] });
     last = match.index + match[0].length;
   }
   pushText(template.slice(last), last);

@@ -85,7 +85,7 @@ function lookup(vars: TemplateVars, name: string): TemplateValue | TemplateVars 
 }
 
 /** The value of a placeholder as text; refuses unknown names, missing values and line breaks/NUL. */
-function valueOf(part: VarPart, vars: TemplateVars): string {
+function placeholderValue(part: VarPart, vars: TemplateVars): string {
   const value = lookup(vars, part.name);
   if (value === undefined || typeof value === 'object') {
     const known = templateVarNames(vars);
@@ -122,9 +122,9 @@ function parsed(template: string): TemplatePart[] {
 /** Substitution outside a shell: upload paths and smoke checks. Each value is escaped for the context
  * (text as is, url-path URL-encoded, pattern regex-escaped); line breaks and NUL are refused in all. */
 export function renderTemplate(template: string, vars: TemplateVars, context: RenderContext = 'text'): string {
-  const escape = ESCAPES[context];
+  const escapeValue = ESCAPES[context];
   return parsed(template)
-    .map((part) => (part.kind === 'text' ? part.text : escape(valueOf(part, vars))))
+    .map((part) => (part.kind === 'text' ? part.text : escapeValue(placeholderValue(part, vars))))
     .join('');
 }
 
@@ -138,7 +138,7 @@ export function renderShellTemplate(template: string, vars: TemplateVars): strin
       const context = contexts.get(part) ?? 'word-start';
       const problem = CONTEXT_PROBLEMS[context]?.(part.name);
       if (problem) throw new ReleaseError('TEMPLATE_UNSAFE', `${problem.message} in "${template}"`, { hint: `${problem.hint}.` });
-      const text = valueOf(part, vars);
+      const text = placeholderValue(part, vars);
       if (context === 'word-start' && text.startsWith('-')) throw optionLike(part, text);
       return shellQuote(text);
     })
@@ -150,7 +150,7 @@ export function renderShellTemplate(template: string, vars: TemplateVars): strin
 export function renderArgvList(argvTemplates: readonly string[], vars: TemplateVars): string[] {
   return argvTemplates.map((template) => {
     const parts = parsed(template);
-    const text = parts.map((part) => (part.kind === 'text' ? part.text : valueOf(part, vars))).join('');
+    const text = parts.map((part) => (part.kind === 'text' ? part.text : placeholderValue(part, vars))).join('');
     const first = parts[0];
     if (first?.kind === 'var' && text.startsWith('-')) throw optionLike(first, text);
     return text;

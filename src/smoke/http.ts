@@ -2,8 +2,11 @@
 // retry layer, and every wait shows up as a `retry` event. A failed check is a value, never a throw.
 // Every field of a check is a template of the one engine (shell/template.ts), given every variable
 // of the pipeline: the path URL-encoded, the pattern regex-escaped, the body and headers as text.
+// With a tunnel (app.smoke.via: ssh) each attempt's connection is a channel through the server's
+// SSH connection instead of a socket from this machine; nothing else changes.
 
 import { Agent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import got, { RequestError } from 'got';
 import pRetry from 'p-retry';
@@ -11,6 +14,7 @@ import { isReleaseError } from '../core/errors.ts';
 import type { Emit } from '../events/types.ts';
 import { renderTemplate, type RenderContext, type TemplateVars } from '../shell/template.ts';
 import { describeMismatch, type HttpExpect } from './expect.ts';
+import { tunnelAgents, type Tunnel } from './tunnel-agent.ts';
 
 export type { HttpExpect } from './expect.ts';
 
@@ -45,6 +49,8 @@ export interface HttpCheckOptions {
   vars?: TemplateVars;
   /** Default false: a redirect is a response like any other. */
   followRedirects?: boolean;
+  /** Connect through this (the server's SSH connection) instead of from this machine. */
+  tunnel?: Tunnel;
 }
 
 export type HttpCheckResult =
@@ -129,7 +135,7 @@ function describeRequestError(error: unknown, timeoutMs: number): string {
 }
 
 /** One request, one verdict; throws only when the signal aborted it. */
-async function attemptOnce(prepared: PreparedCheck, options: HttpCheckOptions, agent: Agent): Promise<Attempt> {
+async function attemptOnce(prepared: PreparedCheck, options: HttpCheckOptions, agent: { http: Agent; https?: HttpsAgent }): Promise<Attempt> {
   const started = performance.now();
   try {
     const response = await got(prepared.url, {
@@ -140,7 +146,7 @@ async function attemptOnce(prepared: PreparedCheck, options: HttpCheckOptions, a
       followRedirect: options.followRedirects ?? false,
       throwHttpErrors: false,
       responseType: 'text',
-      agent: { http: agent },
+      agent,
       signal: options.signal,
     });
     const durationMs = Math.round(performance.now() - started);
@@ -163,7 +169,7 @@ export async function runHttpCheck(options: HttpCheckOptions): Promise<HttpCheck
   }
   const { url, method } = prepared.value;
   const what = `smoke ${method} ${check.path}`;
-  const agent = new Agent({ keepAlive: false });
+  const agent: { http: Agent; https?: HttpsAgent } = options.tunnel ? tunnelAgents(options.tunnel, signal) : { http: new Agent({ keepAlive: false }) };
   let attempts = 0;
   let lastStatus: number | undefined;
   try {
@@ -194,6 +200,7 @@ export async function runHttpCheck(options: HttpCheckOptions): Promise<HttpCheck
     emit({ type: 'smoke', server, ok: false, attempt: attempts, url, ...(status === undefined ? {} : { status }), detail });
     return { ok: false, url, ...(status === undefined ? {} : { status }), detail, attempts };
   } finally {
-    agent.destroy();
+    agent.http.destroy();
+    agent.https?.destroy();
   }
 }

@@ -43,6 +43,8 @@ export function dryRunSession(session: HostSession, reporter: DryRunReporter): H
       reporter.report({ kind: 'upload', host, localPath, remotePath, ...(mode === undefined ? {} : { mode }) });
       return { host, localPath, remotePath, ok: true, bytes: 0, durationMs: 0, timedOut: false, aborted: false, connectionLost: false, dryRun: true };
     },
+    // A forward changes nothing on the host (a dry run's smoke checks are reported, never sent).
+    forward: (host, port, options) => session.forward(host, port, options),
     reconnect: (options) => session.reconnect(options),
     close: () => session.close(),
   };

@@ -1,7 +1,7 @@
 // A session that reopens its connection before the next command after a loss. The command that
 // was in flight when the connection dropped is NOT repeated: its result says connectionLost, and
 // the caller checks what happened (re-reading the tables, or rolling back) before going on.
-import type { ExecOptions, ExecResult, HostSession, RemoteCommand, UploadRequest, UploadResult } from './types.ts';
+import type { ExecOptions, ExecResult, ForwardResult, HostSession, RemoteCommand, UploadRequest, UploadResult } from './types.ts';
 
 export interface ReconnectOptions {
   attempts: number;
@@ -72,6 +72,11 @@ export function reconnectingSession(session: HostSession, options: ReconnectOpti
         return { host: session.target.name, localPath: request.localPath, remotePath: request.remotePath, ok: false, bytes: 0, durationMs: 0, timedOut: false, aborted: false, connectionLost: true, error: String(error) };
       }
       return session.upload(request);
+    },
+    async forward(host: string, port: number, forwardOptions?: ExecOptions): Promise<ForwardResult> {
+      const error = await ensure(forwardOptions?.signal);
+      if (error) return { ok: false, connectionLost: true, error: `cannot reconnect to ${session.target.name}: ${error instanceof Error ? error.message : String(error)}` };
+      return session.forward(host, port, forwardOptions);
     },
     reconnect: (o) => session.reconnect(o),
     close: () => session.close(),

@@ -5,7 +5,8 @@ import { watchConnection, type Connection } from './connection.ts';
 import { createLimiter } from './limit.ts';
 import { uploadOnConnection } from './sftp-upload.ts';
 import { execOnConnection } from './ssh-exec.ts';
-import type { ExecOptions, HostSession, HostTarget, RemoteCommand, UploadRequest } from './types.ts';
+import { forwardOnConnection } from './ssh-forward.ts';
+import type { ExecOptions, ForwardResult, HostSession, HostTarget, RemoteCommand, UploadRequest } from './types.ts';
 
 export interface SshSessionDeps {
   readonly client: Client;
@@ -53,6 +54,27 @@ export function createSshSession(target: HostTarget, deps: SshSessionDeps): Host
     upload(request: UploadRequest) {
       const current = common();
       return limit(() => uploadOnConnection(current, request));
+    },
+    forward(host: string, port: number, options?: ExecOptions) {
+      const current = common();
+      // The channel holds its slot until it closes (the request that uses it is over), or its
+      // connection is gone: a forward is a channel like any other on this connection.
+      return new Promise<ForwardResult>((resolve) => {
+        void limit(
+          () =>
+            new Promise<void>((free) => {
+              void forwardOnConnection(current, host, port, options).then((result) => {
+                resolve(result);
+                if (!result.ok) return free();
+                const offLost = current.connection.onLost(free);
+                result.stream.once('close', () => {
+                  offLost();
+                  free();
+                });
+              });
+            }),
+        );
+      });
     },
     async reconnect(options = {}) {
       if (closed) throw new ReleaseError('INTERNAL', `reconnect() on the closed session of ${target.name}`);

@@ -1,5 +1,6 @@
 // The transport contract: how the engine runs commands and uploads files on a host.
 // Expected outcomes (non-zero exit, timeout, abort, lost connection) are values, never throws.
+import type { Duplex } from 'node:stream';
 import type { ReleaseError } from '../core/errors.ts';
 
 /** Where to connect. `name` is the display name (unique in a run); `host` is what to dial. */
@@ -86,6 +87,20 @@ export interface UploadResult {
   readonly dryRun?: true;
 }
 
+/** A TCP channel through the host's SSH connection to `host:port` as the host sees it, or why not. */
+export type ForwardResult =
+  | {
+      readonly ok: true;
+      /** The connection's bytes; ending or destroying it closes the channel (and frees its slot). */
+      readonly stream: Duplex;
+    }
+  | {
+      readonly ok: false;
+      /** For people: refused by the server (AllowTcpForwarding no, nothing listening), lost... */
+      readonly error: string;
+      readonly connectionLost: boolean;
+    };
+
 /** One connection to one host, held for the whole run. */
 export interface HostSession {
   readonly target: HostTarget;
@@ -93,6 +108,12 @@ export interface HostSession {
   readonly connected: boolean;
   exec(command: RemoteCommand, options?: ExecOptions): Promise<ExecResult>;
   upload(request: UploadRequest): Promise<UploadResult>;
+  /**
+   * Opens a TCP connection from the host to `host:port` over this session's SSH connection (a
+   * `direct-tcpip` channel: no new SSH connection), e.g. a smoke check of a server this machine
+   * cannot reach. Reads nothing and changes nothing on the host by itself.
+   */
+  forward(host: string, port: number, options?: ExecOptions): Promise<ForwardResult>;
   /** Opens a fresh connection after a loss. Throws ReleaseError like `connect`. Never automatic. */
   reconnect(options?: { signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;

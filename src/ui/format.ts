@@ -188,6 +188,23 @@ export const formatters = {
     return { subject: e.server, text: line ? line(e, p) : `finished: ${e.outcome}${failureOf(e)}` };
   },
   'batch-finished': (e, p) => ({ text: e.ok ? `batch ${e.index + 1} finished` : p.bad(`batch ${e.index + 1} FAILED`) }),
+  'host-check': (e, p) => {
+    const what = e.stage === 'vip-path' ? 'VIP path' : `network checks${e.stage === 'rollback' ? ' after rollback' : ''}`;
+    const skipped = e.skipped?.length ? `; skipped: ${e.skipped.join('; ')}` : '';
+    if (e.ok) return { subject: e.host, text: `${what} ok (${e.checked.join(', ') || 'nothing to check'})${skipped}` };
+    return { subject: e.host, text: p.bad(`${what} FAILED: ${(e.problems ?? []).join('; ')}`) };
+  },
+  'once-started': (e) => ({ subject: e.on, text: `${e.phase}: ${count(e.steps, 'step')} for ${e.release}` }),
+  'once-step-started': (e) => ({ subject: e.on, text: `${e.phase} #${e.step} started: ${e.label}` }),
+  'once-step-finished': (e, p) => {
+    if (e.ok) return { subject: e.on, text: `${e.phase} #${e.step} ok in ${formatMs(e.durationMs)}: ${e.label}` };
+    return { subject: e.on, text: p.bad(`${e.phase} #${e.step} FAILED after ${formatMs(e.durationMs)}: ${e.label}${e.detail ? ` (${e.detail})` : ''}`) };
+  },
+  'once-finished': (e, p) => {
+    if (e.skipped !== undefined) return { subject: e.on, text: `${e.phase} skipped: ${e.skipped}` };
+    if (e.ok) return { subject: e.on, text: p.ok(`${e.phase} done in ${formatMs(e.durationMs)}`) };
+    return { subject: e.on, text: p.bad(`${e.phase} FAILED at ${e.failedStep ?? 'unknown step'}: ${e.detail ?? 'no detail'}`) };
+  },
   paused: (e, p) => ({ text: p.warn(`paused (${e.reason}): continue with ${e.resumeWith}`) }),
   'run-finished': (e, p) => {
     const word = OUTCOME_WORDS[e.outcome];

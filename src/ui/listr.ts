@@ -208,6 +208,9 @@ export function createListrSink(options: ListrSinkOptions): EventSink {
       case 'step-finished':
         if (!event.ok) onServer(event.server, 'output', text);
         return;
+      case 'host-check':
+        if (!event.ok || event.skipped?.length) onServer(event.host, 'output', text);
+        return;
       case 'director-action':
         if (event.stage === 'failed') onServer(event.server, 'output', text);
         return;
@@ -220,7 +223,13 @@ export function createListrSink(options: ListrSinkOptions): EventSink {
       case 'preflight':
       case 'marked-bad':
       case 'paused':
+      case 'once-started':
+      case 'once-step-started':
+      case 'once-finished':
         addOutput(run, full);
+        return;
+      case 'once-step-finished':
+        if (!event.ok) addOutput(run, full);
         return;
       case 'command':
         return;

@@ -1,5 +1,5 @@
-// Finds the `release …` command lines in examples/ (CI YAML, systemd units, crontab lines, shell
-// and Markdown, and commands quoted in comments) and expands their variables with plausible
+// Finds the `release …` command lines in examples/ (CI YAML, a Jenkinsfile's `sh` steps, systemd
+// units, crontab lines, shell and Markdown, and commands quoted in comments) and expands their variables with plausible
 // values, so each can go through the CLI's parser. A variable or `$(…)` without a known value
 // is an error: add its plausible values here rather than let a command line go unchecked.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ const PLAUSIBLE: Record<string, string[]> = {
   CI_COMMIT_SHORT_SHA: ['3f2c1a9b'],
   CI_PIPELINE_IID: ['42'],
   CI_JOB_ID: ['123456'],
+  BUILD_NUMBER: ['42'],
   HOME: ['/home/deploy'],
 };
 
@@ -180,14 +181,41 @@ export function shellWords(text: string, lookup: (name: string) => string): Word
 
 const COMMAND_WORD = /^(?:\S*\/)?release$/;
 
-/** The arguments of every `release` (or `npx release`) simple command among `words`. */
+/** Words that start a compound command (`if release …; then exec release …`): the command follows. */
+const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
+
+/**
+ * Commands that run the command after their own arguments: the options each takes with a value,
+ * and how many operands come before the command (`flock -n FILE release …`, `timeout 8h release …`).
+ */
+const WRAPPERS: Record<string, { valued: RegExp; operands: number }> = {
+  exec: { valued: /^-a$/, operands: 0 },
+  npx: { valued: /^(?:-p|--package)$/, operands: 0 },
+  flock: { valued: /^(?:-w|--wait|--timeout|-E|--conflict-exit-code)$/, operands: 1 },
+  timeout: { valued: /^(?:-s|--signal|-k|--kill-after)$/, operands: 1 },
+  nice: { valued: /^(?:-n|--adjustment)$/, operands: 0 },
+  nohup: { valued: /^$/, operands: 0 },
+};
+
+/** The index of the command word in a simple command: after VAR=value prefixes, keywords and wrappers. */
+function commandWordAt(command: readonly string[]): number {
+  let k = 0;
+  for (;;) {
+    while (k < command.length && (/^[A-Za-z_]\w*=/.test(command[k] as string) || KEYWORDS.has(command[k] as string))) k++;
+    const wrapper = WRAPPERS[command[k] ?? ''];
+    if (!wrapper) return k;
+    k++;
+    while (k < command.length && (command[k] as string).startsWith('-')) k += wrapper.valued.test(command[k] as string) ? 2 : 1;
+    k += wrapper.operands;
+  }
+}
+
+/** The arguments of every `release` (or `npx release`, `exec release`, `flock … release`) simple command among `words`. */
 export function releaseArgvs(words: Word[]): string[][] {
   const found: string[][] = [];
   let command: string[] = [];
   const flush = () => {
-    let k = 0;
-    while (k < command.length && /^[A-Za-z_]\w*=/.test(command[k] as string)) k++; // VAR=value prefixes
-    if (command[k] === 'exec' || command[k] === 'npx') k++;
+    const k = commandWordAt(command);
     if (COMMAND_WORD.test(command[k] ?? '')) found.push(command.slice(k + 1));
     command = [];
   };
@@ -216,11 +244,15 @@ function proseCommands(comment: string, quotedOnly: boolean): string[] {
   return line && !quoted.length ? [...quoted, line] : quoted;
 }
 
-/** The comment part of a line (`# …` at its start or after a blank), or undefined. */
-function commentOf(line: string): string | undefined {
+/** The comment part of a line (`# …` at its start or after a blank; `// …` in Groovy), or undefined. */
+function commentOf(line: string, groovy = false): string | undefined {
+  if (groovy) return /^\s*\/\/\s?(.*)$/.exec(line)?.[1] ?? /\s\/\/\s(.*)$/.exec(line)?.[1];
   const m = /(?:^|\s)[#;]\s?(.*)$/.exec(line);
   return m && (/^\s*[#;]/.test(line) || line.includes(' #')) ? m[1] : undefined;
 }
+
+const isJenkinsfile = (name: string) => name === 'Jenkinsfile' || /\.(?:jenkinsfile|groovy)$/.test(name);
+const isCrontab = (name: string) => name === 'crontab' || /\.(?:crontab|cron)$/.test(name);
 
 function fromText(where: string, text: string, scope: Record<string, string>): ExampleCommand[] {
   return mentionsRelease(text) ? [{ where, text, scope }] : [];
@@ -268,12 +300,65 @@ function fromSystemd(file: string, source: string): ExampleCommand[] {
 
 const CRON_SCHEDULE = /^\s*(?:@\w+|(?:[\d*/,-]+\s+){3}[\d*/,A-Za-z-]+\s+[\d*/,A-Za-z-]+)\s+/;
 
-/** Crontab and shell files: every non-comment line is shell (a crontab line's schedule is dropped). */
+/** Shell files: every non-comment line is shell (a schedule in front, as in a crontab line, is dropped). */
 function fromShell(file: string, source: string): ExampleCommand[] {
   const found: ExampleCommand[] = [];
   for (const [n, raw] of source.replace(/\\\n/g, ' ').split('\n').entries()) {
     if (/^\s*#/.test(raw)) continue;
     found.push(...fromText(`${file}:${n + 1}`, raw.replace(CRON_SCHEDULE, ''), {}));
+  }
+  return found;
+}
+
+/**
+ * A crontab: each entry's command after its schedule. Variable settings (`MAILTO=…`) are not
+ * commands; cron ends the command at the first unescaped `%` (the rest is its stdin) and turns
+ * `\%` into `%`.
+ */
+function fromCrontab(file: string, source: string): ExampleCommand[] {
+  const found: ExampleCommand[] = [];
+  for (const [n, raw] of source.split('\n').entries()) {
+    if (/^\s*(?:#|$)/.test(raw) || /^\s*[A-Za-z_]\w*\s*=/.test(raw)) continue;
+    const entry = raw.replace(CRON_SCHEDULE, '');
+    if (entry === raw) throw new Unknown(`${file}:${n + 1}: not a crontab entry (no schedule): ${raw}`);
+    const command = (/^(?:[^%\\]|\\.)*/.exec(entry)?.[0] ?? '').replace(/\\%/g, '%');
+    found.push(...fromText(`${file}:${n + 1}`, command, {}));
+  }
+  return found;
+}
+
+/** A Groovy string literal's text: its escapes resolved, a backslash-newline removed (line continuation). */
+function groovyText(body: string): string {
+  return body.replace(/\\(\n|.)/g, (_, c: string) => (c === '\n' ? '' : c === 'n' ? '\n' : c === 't' ? '\t' : c));
+}
+
+/**
+ * A declarative Jenkinsfile: the shell of every `sh` step (`sh '…'`, `sh '''…'''`, `sh(script: '…')`,
+ * `sh label: …, script: …`), with `environment { NAME = 'value' }` and the string parameters'
+ * defaults in scope (Jenkins exports both to the step). A double-quoted `sh "…$…"` is refused:
+ * Groovy would interpolate the value into the script before the shell sees it.
+ */
+function fromJenkinsfile(file: string, source: string): ExampleCommand[] {
+  const scope: Record<string, string> = {};
+  for (const block of source.matchAll(/\benvironment\s*\{([^}]*)\}/g)) {
+    for (const m of (block[1] as string).matchAll(/^\s*([A-Za-z_]\w*)\s*=\s*'([^'\\]*)'/gm)) scope[m[1] as string] = m[2] as string;
+  }
+  for (const m of source.matchAll(/\bstring\s*\(\s*name:\s*'(\w+)'\s*,\s*defaultValue:\s*'([^'\\]*)'/g)) scope[m[1] as string] = m[2] as string;
+  const found: ExampleCommand[] = [];
+  const step = /\bsh\b\s*\(?\s*(?:label\s*:\s*'[^']*'\s*,\s*)?(?:script\s*:\s*)?('''|"""|'|")/g;
+  for (let m = step.exec(source); m; m = step.exec(source)) {
+    const quote = m[1] as string;
+    const start = m.index + m[0].length;
+    let end = start;
+    while (end < source.length && !(source.startsWith(quote, end) && source[end - 1] !== '\\')) end++;
+    if (end >= source.length) throw new Unknown(`${file}: unterminated ${quote} after sh`);
+    step.lastIndex = end + quote.length;
+    const body = source.slice(start, end);
+    const line = source.slice(0, m.index).split('\n').length;
+    if (quote.startsWith('"') && /\$/.test(body)) {
+      throw new Unknown(`${file}:${line}: a double-quoted sh string with $ is interpolated by Groovy, not the shell: single-quote it`);
+    }
+    found.push(...fromText(`${file}:${line} (sh)`, groovyText(body), scope));
   }
   return found;
 }
@@ -298,10 +383,12 @@ export function findExampleCommands(repo: string, dir: string): ExampleCommand[]
     if (/\.ya?ml$/.test(entry.name)) found.push(...fromYaml(file, source));
     else if (/\.(service|timer|socket|path)$/.test(entry.name)) found.push(...fromSystemd(file, source));
     else if (/\.md$/.test(entry.name)) found.push(...fromMarkdown(file, source));
+    else if (isJenkinsfile(entry.name)) found.push(...fromJenkinsfile(file, source));
+    else if (isCrontab(entry.name)) found.push(...fromCrontab(file, source));
     else found.push(...fromShell(file, source));
     // Comments and prose everywhere: commands quoted in them are promises too.
     for (const [n, line] of source.split('\n').entries()) {
-      const comment = /\.md$/.test(entry.name) ? line : commentOf(line);
+      const comment = /\.md$/.test(entry.name) ? line : commentOf(line, isJenkinsfile(entry.name));
       if (comment === undefined) continue;
       for (const text of proseCommands(comment, /\.md$/.test(entry.name))) found.push({ where: `${file}:${n + 1} (comment)`, text, scope: {} });
     }

@@ -103,9 +103,9 @@ describe('a release-only option before a subcommand that does not take it', () =
     [['--batch', '2', 'status'], '--batch', 'status'],
     [['--canary', '1', 'validate'], '--canary', 'validate'],
     [['--dry-run', 'rollback'], '--dry-run', 'rollback'],
-    [['--artifact', 'app.tar.gz', 'promote'], '--artifact', 'promote'],
+    [['--artifact', 'app.tar.gz', 'abort'], '--artifact', 'abort'],
     [['--wait-for-window', '-c', 'other.yaml', 'windows'], '--wait-for-window', 'windows'],
-    [['--json', 'validate'], '--json', 'validate'],
+    [['--report', 'r.json', 'validate'], '--report', 'validate'],
     [['-c', 'other.yaml', 'lab', 'status'], '--config', 'lab status'],
     [['lab', '--servers', '2', 'status'], '--servers', 'lab status'],
   ])('release %j is refused (exit 2) naming %s and `release %s`', async (argv, flag, command) => {
@@ -136,7 +136,9 @@ describe('unknown commands and help', () => {
   ])('release %j: exit 2, did you mean `release %s`?', async (argv, suggestion) => {
     const result = await release(...argv);
     expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
+    // With --json, stdout holds the error event and nothing else (docs/OUTPUT.md).
+    if (argv.includes('--json')) expect(JSON.parse(result.stdout)).toMatchObject({ type: 'error', code: 'USAGE', exitCode: 2 });
+    else expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/unknown command/);
     expect(result.stderr).toContain(`did you mean \`release ${suggestion}\``);
   });

@@ -55,7 +55,8 @@ describe('examples/two-directors-dr/release.yaml', () => {
       guardMs: 1_800_000,
     });
     expect(cluster.journalDir).toBe(`${repo}examples/two-directors-dr/.release`);
-    expect(pipeline.drain).toMatchObject({ method: 'healthfile', connections: 'server', timeoutMs: 600_000, ramp: { steps: [0.1, 0.5, 1], intervalMs: 15_000 } });
+    expect(pipeline.drain).toMatchObject({ method: 'healthfile', connections: 'server', timeoutMs: 600_000 });
+    expect(pipeline.drain.ramp).toBeUndefined();
     expect(pipeline.phases.prepare[1]).toMatchObject({ kind: 'upload', mode: 0o640 });
     expect(pipeline.phases.verify[1]).toMatchObject({ kind: 'http', path: '/healthz', expect: { status: 200, body: '{{release}}', header: { 'X-Release': '{{release}}' } } });
     expect(pipeline.phases.deploy[1]).toMatchObject({ kind: 'app', action: 'reload', timeoutMs: 60_000 });
@@ -86,5 +87,52 @@ describe('shipped pipelines', () => {
     expect(result.pipeline.drain.method).toBe(name === 'healthfile' ? 'healthfile' : 'ipvsadm');
     expect(result.pipeline.phases.deploy.map((step) => step.name)).toEqual(['switch current', 'restart the app']);
     expect(result.pipeline.phases.verify.some((step) => step.kind === 'http')).toBe(true);
+  });
+});
+
+// Issue 12 item 2: a pipeline per kind of app, each with the cluster file it is shown with.
+describe('examples/pipelines/', () => {
+  async function loadExample(name: string) {
+    const result = await loadCluster(`examples/pipelines/${name}.release.yaml`, OPTIONS);
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    expect(result.warnings).toEqual([]);
+    return result;
+  }
+
+  it('are exactly the three apps, each pipeline with its cluster file', () => {
+    const files = readdirSync(`${repo}examples/pipelines`).sort();
+    expect(files).toEqual(['java-healthfile.release.yaml', 'java-healthfile.yaml', 'node-systemd.release.yaml', 'node-systemd.yaml', 'php-fpm.release.yaml', 'php-fpm.yaml']);
+  });
+
+  it('php-fpm: shared .env and storage linked after the unpack, migrations once on the first server, FPM reloaded', async () => {
+    const { pipeline, cluster } = await loadExample('php-fpm');
+    expect(pipeline.phases.prepare.map((s) => s.kind)).toEqual(['run', 'upload', 'run', 'link', 'run']);
+    expect(pipeline.phases.prepare[3]).toMatchObject({ kind: 'link', dirs: ['storage'], files: ['.env'] });
+    expect(pipeline.before).toMatchObject({ on: { kind: 'first' }, steps: [{ name: 'migrate the database', timeoutMs: 600_000 }] });
+    expect(pipeline.after).toMatchObject({ on: { kind: 'first' }, onFailure: 'warn' });
+    expect(pipeline.phases.deploy[1]).toMatchObject({ kind: 'app', action: 'reload' });
+    expect(pipeline.phases.rollback[1]).toMatchObject({ kind: 'app', action: 'reload' });
+    expect(cluster.realServers.map((s) => s.app.reload)).toEqual(Array(4).fill('sudo -n systemctl reload php8.2-fpm'));
+  });
+
+  it('node-systemd: shared .env, migrations on the controller (argv, no shell), systemd restart, checks through SSH', async () => {
+    const { pipeline, cluster } = await loadExample('node-systemd');
+    expect(pipeline.phases.prepare.at(-1)).toMatchObject({ kind: 'link', dirs: [], files: ['.env'] });
+    expect(pipeline.before).toMatchObject({ on: { kind: 'controller' }, steps: [{ argv: ['npm', 'run', '--silent', 'db:migrate', '--', '--release={{release}}'] }] });
+    expect(pipeline.after).toBeUndefined();
+    expect(pipeline.phases.deploy[1]).toMatchObject({ kind: 'app', action: 'restart' });
+    expect(cluster.realServers.map((s) => [s.app.restart, s.app.smoke.via, s.app.smoke.port])).toEqual(Array(4).fill(['sudo -n systemctl restart shop-api', 'ssh', 3000]));
+    expect(cluster.realServers[0]!.ssh.jumpHost).toEqual({ host: 'bastion.example.net', port: 22, user: 'deploy' });
+  });
+
+  it('java-healthfile: drained by the health file kept in shared/, JVM restarted, the team told once from the controller', async () => {
+    const { pipeline, cluster } = await loadExample('java-healthfile');
+    expect(pipeline.drain).toMatchObject({ method: 'healthfile', connections: 'server' });
+    expect(pipeline.phases.prepare.at(-1)).toMatchObject({ kind: 'link', dirs: ['logs'], files: ['config/application-prod.yml'] });
+    expect(pipeline.before).toBeUndefined();
+    expect(pipeline.after).toMatchObject({ on: { kind: 'controller' }, onFailure: 'warn' });
+    expect(pipeline.phases.deploy[1]).toMatchObject({ kind: 'app', action: 'restart', timeoutMs: 120_000 });
+    expect(cluster.realServers.map((s) => s.app.healthFile)).toEqual(Array(4).fill('/srv/shop-java/shared/health/ready.html'));
+    expect(cluster.directors.map((d) => d.keepalived)).toEqual(['/etc/keepalived/keepalived.conf', '/etc/keepalived/keepalived.conf']);
   });
 });

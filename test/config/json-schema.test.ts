@@ -108,6 +108,8 @@ describe('accepts exactly what the loader accepts', () => {
     ['days as an empty list', (c) => { c.peakWindows.windows[0].days = []; }, false],
     ['an unknown trigger', (c) => { c.peakWindows.windows[0].triggers = ['cron']; }, false],
     ['per-server app overrides', (c) => { c.realServers[0].app = { restart: 'sudo -n systemctl restart a', smoke: { port: 8080 } }; }, true],
+    ['smoke checks through SSH', (c) => { c.app.smoke = { via: 'ssh' }; c.realServers[0].app = { smoke: { via: 'direct' } }; }, true],
+    ['an unknown smoke.via', (c) => { c.app.smoke = { via: 'tunnel' }; }, false],
   ];
 
   it.each(clusterCases)('cluster file: %s', (_name, change, accepted) => {
@@ -141,6 +143,18 @@ describe('accepts exactly what the loader accepts', () => {
     ['an http check without a path', (p) => { p.phases.verify = [{ http: { expect: { status: 200 } } }]; }, false],
     ['no phases', (p) => { delete p.phases; }, false],
     ['an unknown phase', (p) => { p.phases.predeploy = []; }, false],
+    ['linked paths and link: shared', (p) => { p.linkedDirs = ['storage', 'var/log']; p.linkedFiles = ['.env']; p.phases.prepare.push({ link: 'shared' }); }, true],
+    ['link: something else', (p) => { p.phases.prepare.push({ link: 'current' }); }, false],
+    ['linkedFiles as a word', (p) => { p.linkedFiles = '.env'; }, false],
+    ['before and after', (p) => {
+      p.before = { on: 'controller', steps: [{ name: 'migrate', run: { argv: ['php', 'artisan', 'migrate'], timeout: '10m' } }] };
+      p.after = { on: 'first', onFailure: 'rollback', steps: [{ run: 'echo {{release}}' }] };
+    }, true],
+    ['before without steps', (p) => { p.before = { on: 'first', steps: [] }; }, false],
+    ['before without on', (p) => { p.before = { steps: [{ run: 'true' }] }; }, false],
+    ['a before step that is not a run', (p) => { p.before = { on: 'first', steps: [{ http: { path: '/' } }] }; }, false],
+    ['after.onFailure: ignore', (p) => { p.after = { on: 'first', onFailure: 'ignore', steps: [{ run: 'true' }] }; }, false],
+    ['onFailure on before', (p) => { p.before = { on: 'first', onFailure: 'rollback', steps: [{ run: 'true' }] }; }, false],
   ];
 
   it.each(pipelineCases)('pipeline: %s', (_name, change, accepted) => {

@@ -32,7 +32,7 @@ describe('loadCluster', () => {
     const web2 = cluster.realServers[1]!;
     expect(web2).toMatchObject({ host: '127.0.0.1', name: 'web2', address: '127.0.0.1', family: 'inet', port: 9002 });
     expect(web2.destinations).toEqual([{ service: cluster.services[0]!.key, endpoint: { family: 'inet', address: '127.0.0.1', port: 9002 } }]);
-    expect(web2.app).toEqual({ root: 'app', smoke: { scheme: 'http', port: 9002 } });
+    expect(web2.app).toEqual({ root: 'app', smoke: { scheme: 'http', port: 9002, via: 'direct' } });
     expect(web2.ssh.port).toBe(2212);
 
     expect(pipeline.name).toBe('tiny');

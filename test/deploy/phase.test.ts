@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppSettings, Pipeline, Step } from '../../src/config/types.ts';
 import { createPhaseRunner } from '../../src/deploy/phase.ts';
@@ -190,6 +190,30 @@ describe('createPhaseRunner', () => {
       expect(app.seen.map((s) => s.url)).toEqual(['/v/v2.1']);
       // "." in the release is literal: v2x1 does not match version=v2.1.
       expect(await run('verify', server, { release: 'v2x1', previous: 'v1' }, signal)).toMatchObject({ ok: false, detail: expect.stringContaining('body does not match') });
+    });
+
+    it('with app.smoke.via: ssh, sends the check through the server\'s own session to its address as the server sees it', async () => {
+      const app = await startApp(() => ({ status: 200, body: 'release r2 ok' }));
+      const { fc, server } = setup({ smokePort: 8080 });
+      const forwards: string[] = [];
+      // The server's session: what the server reaches at 10.0.1.11:8080 is our app on loopback.
+      const session = {
+        ...server.session,
+        forward: async (host: string, port: number) => {
+          forwards.push(`${host}:${port}`);
+          return { ok: true as const, stream: connect(app.port, '127.0.0.1') };
+        },
+      };
+      const viaSsh = { ...server, session, config: { ...server.config, app: { ...server.config.app, smoke: { ...server.config.app.smoke, via: 'ssh' as const } } } };
+      const run = runner(fc, aPipeline({ phases: { verify: [check('{{release}}')] } }));
+      expect(await run('verify', viaSsh, { release: 'r2', previous: 'r1' }, signal)).toEqual({ ok: true });
+      expect(forwards).toEqual(['10.0.1.11:8080']);
+      expect(app.seen).toMatchObject([{ url: '/health', headers: { host: 'www.example.com' } }]);
+      expect(fc.events('smoke')).toMatchObject([{ server: 'web1', ok: true, url: 'http://10.0.1.11:8080/health' }]);
+
+      const refused = { ...viaSsh, session: { ...session, forward: async () => ({ ok: false as const, connectionLost: false, error: 'open failed (administratively prohibited)' }) } };
+      const failed = await run('verify', refused, { release: 'r2', previous: 'r1' }, signal);
+      expect(failed).toMatchObject({ ok: false, detail: expect.stringContaining("ESSHFORWARD: no channel to 10.0.1.11:8080 through the server's SSH connection: open failed (administratively prohibited)") });
     });
 
     it('makes no request in a dry run, and reports what it would check', async () => {

@@ -7,6 +7,7 @@ import {
   keepalivedParseDiagnostics,
   quorumSorryFlip,
   syncDaemonAbsent,
+  urlServesHealthFile,
 } from '../../src/doctor/checks.ts';
 import type { DoctorDrain } from '../../src/doctor/types.ts';
 import { aDirector, anInput, aServer, confText, DRAIN, fixtureConf, withConf, type ConfOptions } from './builders.ts';
@@ -44,8 +45,12 @@ describe('healthfileWithoutInhibit', () => {
         id: 'healthfile-without-inhibit',
         level: 'error',
         subject: { director: 'lvs1', service: 'TCP 10.0.0.100:80' },
-        message: expect.stringMatching(/^keepalived\.conf \(\/etc\/keepalived\/keepalived\.conf\) on lvs1: real servers of TCP 10\.0\.0\.100:80 lack inhibit_on_failure \(web1, web2, web3\): a failed health check DELETES/),
+        message: expect.stringMatching(
+          /^keepalived\.conf \(\/etc\/keepalived\/keepalived\.conf\) on lvs1: real servers of TCP 10\.0\.0\.100:80 lack inhibit_on_failure \(web1 \(line 8\), web2 \(line 16\), web3 \(line 24\)\): a failed health check DELETES/,
+        ),
         hint: expect.stringContaining('inhibit_on_failure'),
+        file: '/etc/keepalived/keepalived.conf',
+        line: 8,
       },
     ]);
   });
@@ -97,8 +102,9 @@ describe('keepalivedPairMismatch', () => {
     expect(findings).toHaveLength(5);
     expect(findings.every((f) => f.level === 'error' && f.subject.director === 'edge2')).toBe(true);
     expect(findings.at(-1)?.message).toBe(
-      'keepalived.conf differs between edge1 and edge2: virtual_server 172.16.0.100 80: `real_server 192.168.50.12 8080` on edge1, absent on edge2',
+      'keepalived.conf differs between edge1 and edge2: virtual_server 172.16.0.100 80: `real_server 192.168.50.12 8080` on edge1, absent on edge2 (edge1 line 59)',
     );
+    expect(findings.at(-1)).toMatchObject({ file: '/etc/keepalived/keepalived.conf', line: 59 });
   });
 });
 
@@ -130,14 +136,29 @@ describe('healthCheckServesHealthFile', () => {
     expect(healthCheckServesHealthFile(anInput({ drain: quiesce, directors: both({ checker: 'TCP_CHECK' }) }))).toEqual([]);
   });
 
-  it('informs when the checked path does not look like app.healthFile', () => {
+  it('is an error when the checked path is not the health file: the drain could never take the server out', () => {
     const findings = healthCheckServesHealthFile(anInput({ directors: [aDirector('lvs1', { keepalived: withConf(confText({ path: '/status' })) })] }));
     expect(findings.map((f) => [f.level, f.subject.server])).toEqual([
-      ['info', 'web1'],
-      ['info', 'web2'],
-      ['info', 'web3'],
+      ['error', 'web1'],
+      ['error', 'web2'],
+      ['error', 'web3'],
     ]);
-    expect(findings[0]?.message).toContain('/status');
+    expect(findings[0]?.message).toContain('/status (line 12)');
+    expect(findings[0]).toMatchObject({ file: '/etc/keepalived/keepalived.conf', line: 12 });
+    expect(findings[0]?.hint).toContain('app.healthUrl');
+  });
+
+  it('maps the file to the URL by its last path segments, or by app.healthUrl exactly', () => {
+    const server = { healthFile: '/srv/www/app/shared/health/ready.html' };
+    expect(urlServesHealthFile('/health/ready.html', server)).toBe(true);
+    expect(urlServesHealthFile('/ready.html?x=1', server)).toBe(true);
+    expect(urlServesHealthFile('/', server)).toBe(false);
+    expect(urlServesHealthFile('/status/ready.html', server)).toBe(false);
+    expect(urlServesHealthFile('/healthz', { ...server, healthUrl: '/healthz' })).toBe(true);
+    expect(urlServesHealthFile('/health/ready.html', { ...server, healthUrl: '/healthz' })).toBe(false);
+    // With app.healthUrl set, a check of /healthz passes the doctor.
+    const servers = [1, 2, 3].map((n) => aServer(n, undefined, { healthUrl: '/healthz' }));
+    expect(healthCheckServesHealthFile(anInput({ servers, directors: [aDirector('lvs1', { keepalived: withConf(confText({ path: '/healthz' })) })] }))).toEqual([]);
   });
 
   it('warns when only a TCP_CHECK watches the server: the file cannot fail it', () => {

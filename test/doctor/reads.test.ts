@@ -20,10 +20,12 @@ describe('directorReads', () => {
     expect(reads.find((r) => r.field === 'sysctls')).toMatchObject({ acceptExit: [2], quiet: true });
   });
 
-  it('without sudo: the same argvs, none through sudo; no keepalived read when none is configured', () => {
+  it('without sudo: the same argvs, none through sudo; without directors[].keepalived the default path is probed, quietly', () => {
     const { reads } = directorReads({ sudo: false });
-    expect(reads.map((r) => r.command.sudo ?? false)).toEqual([false, false, false, false, false]);
-    expect(reads.map((r) => r.field)).not.toContain('keepalived');
+    expect(reads.map((r) => r.command.sudo ?? false)).toEqual([false, false, false, false, false, false]);
+    expect(reads.find((r) => r.field === 'keepalived')).toMatchObject({ quiet: true, command: { argv: ['cat', '/etc/keepalived/keepalived.conf'] } });
+    // With sudo the probe is the one documented `sudo -n cat` line.
+    expect(buildCommandLine(directorReads({ sudo: true }).reads.find((r) => r.field === 'keepalived')?.command ?? { argv: [], mutates: false })).toBe('sudo -n cat /etc/keepalived/keepalived.conf');
   });
 
   it('names each read as the unreadable warnings show it', () => {

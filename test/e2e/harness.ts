@@ -59,6 +59,10 @@ export interface E2eOptions {
   timeScale?: number;
   /** TCP state timeouts only (1: the kernel's real 120 s TIME_WAIT); default: timeScale. */
   tcpTimeScale?: number;
+  /** `dr`: real servers on 127.0.1.N behind the VIP 127.0.0.100 (Route); default `nat`. */
+  forward?: 'nat' | 'dr';
+  /** The VIP's address (startLab's vipAddress). */
+  vipAddress?: string;
 }
 
 function captured(): { stream: PassThrough & { isTTY?: boolean }; text: () => string } {
@@ -77,6 +81,8 @@ export async function startE2eLab(options: E2eOptions = {}): Promise<E2eLab> {
     timeScale: options.timeScale ?? 0.005,
     tcpTimeScale: options.tcpTimeScale,
     restartDelayMs: 150,
+    ...(options.forward ? { forward: options.forward } : {}),
+    ...(options.vipAddress ? { vipAddress: options.vipAddress } : {}),
   });
   // A pipeline like the shipped one, with waits short enough for tests.
   const pipelineName = options.pipeline ?? 'symlink';
@@ -133,7 +139,7 @@ export async function startE2eLab(options: E2eOptions = {}): Promise<E2eLab> {
         const table = d.state.table();
         const service = table.services[0] ? findService(table, table.services[0].key) : undefined;
         out[d.name] = Object.fromEntries(
-          lab.servers.map((s) => [s.name, (service && findDest(service, { name: s.name, address: '127.0.0.1', port: s.app.port })?.weight) ?? null]),
+          lab.servers.map((s) => [s.name, (service && findDest(service, { name: s.name, address: s.address, port: s.app.port })?.weight) ?? null]),
         );
       }
       return out;
@@ -216,16 +222,16 @@ export function windowAround(now: Date, name: string, extra: Record<string, unkn
 
 // --- Added for the method, failure, dry-run and output scenarios (append-only below). ---
 
-/** `127.0.0.1:VIPPORT`: the virtual service as ipvsadm's `-t` takes it. */
+/** `VIP:VIPPORT` (127.0.0.1 in NAT): the virtual service as ipvsadm's `-t` takes it. */
 export function vipOf(e: E2eLab): string {
-  return `127.0.0.1:${e.lab.vip.port}`;
+  return `${e.lab.net.vipAddress}:${e.lab.vip.port}`;
 }
 
 /** `127.0.0.1:HTTPPORT` of server `k` (0-based): the real server as ipvsadm's `-r` takes it. */
 export function ripOf(e: E2eLab, k: number): string {
   const server = e.lab.servers[k];
   if (!server) throw new Error(`no lab server #${k}`);
-  return `127.0.0.1:${server.app.port}`;
+  return `${server.address}:${server.app.port}`;
 }
 
 /** Sets server `k`'s weight on every director by hand (`ipvsadm -e … -m -w W`), as an operator would. */

@@ -85,11 +85,15 @@ describe('peak windows on the lab', () => {
     const scheduled = await e.cli(['windows', '-c', scheduleOnly, '--at', NOW.toISOString(), '--trigger', 'schedule']);
     expect(scheduled.code, scheduled.stdout).toBe(3);
     expect(scheduled.stdout).toMatch(/"nightly-jobs"/);
-    // The release command itself: a dry run reads the real state and changes nothing.
+    // The release command itself: a dry run reads the real state and changes nothing, so a window
+    // does not stop it (issue 12 item 4): it runs, exit 0, and says a real run would be refused.
     const good = await e.artifact('v2');
     const blocked = await e.cli(['-c', scheduleOnly, '--artifact', good, '--release-id', 'r2', '--dry-run', '--trigger', 'schedule']);
-    expect(blocked.code, blocked.stdout + blocked.stderr).toBe(3);
-    expect(blocked.stderr).toMatch(/✖ PEAK_WINDOW .*"nightly-jobs"/);
+    expect(blocked.code, blocked.stdout + blocked.stderr).toBe(0);
+    expect(blocked.stdout).toMatch(/window: a real run would be refused now \(PEAK_WINDOW\): .*"nightly-jobs"/);
+    const real = await withSshRefused(e, () => e.cli(['-c', scheduleOnly, '--artifact', good, '--release-id', 'r2', '--trigger', 'schedule']));
+    expect(real.code, real.stdout + real.stderr).toBe(3);
+    expect(real.stderr).toMatch(/✖ PEAK_WINDOW .*"nightly-jobs"/);
     const dry = await e.cli(['-c', scheduleOnly, '--artifact', good, '--release-id', 'r2', '--dry-run', '--trigger', 'manual']);
     expect(dry.code, dry.stdout + dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/nothing was changed/);

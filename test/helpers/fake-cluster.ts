@@ -245,6 +245,9 @@ export function createFakeCluster(spec: FakeClusterSpec) {
         record({ kind: 'upload', host, remotePath: request.remotePath });
         return { host, localPath: request.localPath, remotePath: request.remotePath, ok: true, bytes: 1, durationMs: 0, timedOut: false, aborted: false, connectionLost: false };
       },
+      async forward() {
+        return { ok: false as const, connectionLost: false, error: 'fake cluster: no forwarding' };
+      },
       async reconnect() {},
       async close() {},
     };

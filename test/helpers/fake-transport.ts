@@ -3,7 +3,7 @@
 import { ReleaseError } from '../../src/core/errors.ts';
 import { buildCommandLine } from '../../src/transport/command.ts';
 import { openSessions } from '../../src/transport/open.ts';
-import type { ExecOptions, ExecResult, HostSession, HostTarget, RemoteCommand, Transport, UploadRequest, UploadResult } from '../../src/transport/types.ts';
+import type { ExecOptions, ExecResult, ForwardResult, HostSession, HostTarget, RemoteCommand, Transport, UploadRequest, UploadResult } from '../../src/transport/types.ts';
 
 /** What a scripted command answers; unset fields mean a clean exit 0 with no output. */
 export interface FakeResponse {
@@ -45,6 +45,8 @@ export interface FakeSessionOptions {
   readonly fallback?: FakeResponse;
   /** Result fields for uploads (default: ok). */
   readonly upload?: (request: UploadRequest) => Partial<UploadResult>;
+  /** Answers forward() (default: refused, as by `AllowTcpForwarding no`). */
+  readonly forward?: (host: string, port: number) => ForwardResult | Promise<ForwardResult>;
 }
 
 export function createFakeSession(options: FakeSessionOptions = {}): FakeHostSession {
@@ -96,6 +98,10 @@ export function createFakeSession(options: FakeSessionOptions = {}): FakeHostSes
       if (request.signal?.aborted) return { ...base, ok: false, aborted: true, error: 'cancelled before it started' };
       if (lost) return { ...base, ok: false, connectionLost: true, error: `not connected to ${target.name}` };
       return { ...base, ok: true, ...options.upload?.(request) };
+    },
+    async forward(host: string, port: number): Promise<ForwardResult> {
+      if (lost) return { ok: false, connectionLost: true, error: `not connected to ${target.name}` };
+      return options.forward ? options.forward(host, port) : { ok: false, connectionLost: false, error: 'fake: no forwarding' };
     },
     async reconnect() {
       if (closed) throw new ReleaseError('INTERNAL', `reconnect() on the closed session of ${target.name}`);

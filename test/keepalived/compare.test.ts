@@ -63,6 +63,15 @@ describe('compareKeepalivedPair', () => {
     ]);
   });
 
+  it('allows the `dev` (and `label`) of a virtual_ipaddress entry to differ, never its address or other words', () => {
+    const vip = (entry: string) => vrrp(['virtual_ipaddress {', ` ${entry}`, '}']);
+    const devs = compareKeepalivedPair(side('a', vip('10.0.0.100/32 dev eth0 label eth0:vip')), side('b', vip('10.0.0.100/32 dev ens3 label ens3:vip')));
+    expect(devs.consistent).toBe(true);
+    expect(devs.differences.map((d) => [d.kind, d.where])).toEqual([['allowed', 'vrrp_instance VI › virtual_ipaddress']]);
+    expect(mismatches(compareKeepalivedPair(side('a', vip('10.0.0.100/32 dev eth0')), side('b', vip('10.0.0.100/24 dev eth0'))))).toHaveLength(2);
+    expect(mismatches(compareKeepalivedPair(side('a', vip('10.0.0.100/32 dev eth0')), side('b', vip('10.0.0.100/32 dev eth0 scope host'))))).toHaveLength(1);
+  });
+
   it('allows a different sync daemon interface but not a different sync id', () => {
     const conf = (line: string) => `global_defs {\n ${line}\n}\n`;
     expect(compareKeepalivedPair(side('a', conf('lvs_sync_daemon eth1 VI id 51')), side('b', conf('lvs_sync_daemon eth2 VI id 51'))).consistent).toBe(true);

@@ -25,6 +25,7 @@ export const HOSTILE: readonly string[] = [
   '[a-z]*',
   '~',
   '$HOME',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, the hostile value itself
   '${IFS}touch${IFS}PWNED',
   'back\\slash',
   '!',

@@ -34,7 +34,7 @@ function isAllowed(rules: readonly SudoRule[], argv: readonly string[], user = '
 /** The argv sudo runs, from a command sent with `sudo: true`. */
 function sudoArgv(command: RemoteCommand): string[] {
   const argv = effectiveArgv(command);
-  if (!argv || argv[0] !== 'sudo' || argv[1] !== '-n') throw new Error(`not a sudo argv: ${buildCommandLine(command)}`);
+  if (argv?.[0] !== 'sudo' || argv[1] !== '-n') throw new Error(`not a sudo argv: ${buildCommandLine(command)}`);
   return argv.slice(2);
 }
 

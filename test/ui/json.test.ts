@@ -25,7 +25,7 @@ describe('--json output', () => {
     const parsed = lines.map((line) => JSON.parse(line) as { type: string; at: string });
     expect(parsed.map((e) => e.type)).toEqual(events.map((e) => e.type));
     expect(out.text()).not.toContain('hunter2');
-    expect(parsed[0]).toEqual(events[0]);
+    expect(parsed[0]).toEqual({ schemaVersion: 1, ...events[0] });
   });
 
   it('keeps a private key in a field out of the line, with the line still valid JSON', () => {

@@ -1,4 +1,5 @@
 // `release windows`: may a release start at an instant? Prints why not and the next allowed start.
+import { windows } from '../../api/windows.ts';
 import { EXIT, ReleaseError } from '../../core/errors.ts';
 import { evaluateWindows } from '../../windows/evaluate.ts';
 import { formatDecision } from '../../windows/format.ts';
@@ -18,10 +19,15 @@ export function parseInstant(text: string): Date {
   return date;
 }
 
-export async function windowsCommand(io: CliIo, options: { config: string; at?: string; trigger?: string }): Promise<number> {
+export async function windowsCommand(io: CliIo, options: { config?: string; at?: string; trigger?: string; json?: boolean }): Promise<number> {
   const at = options.at ? parseInstant(options.at) : new Date();
-  const { cluster } = await loadConfigOrThrow(io, options.config);
   const trigger = resolveTrigger(options.trigger, io.env);
+  if (options.json) {
+    const document = await windows({ config: options.config, cwd: io.cwd, env: io.env, at, trigger, onLog: (line) => writeLine(io.stderr, line) });
+    writeLine(io.stdout, JSON.stringify(document));
+    return document.allowed ? EXIT.ok : EXIT.refused;
+  }
+  const { cluster } = await loadConfigOrThrow(io, options.config);
   if (!cluster.peakWindows) {
     writeLine(io.stdout, `allowed: ${cluster.name} has no peak windows or freezes (trigger ${trigger})`);
     return EXIT.ok;

@@ -30,7 +30,19 @@ export interface AppOptions {
   /** How long a stop waits for in-flight requests before cutting their connections. */
   drainTimeoutMs?: number;
   onEvent?: (event: AppEvent) => void;
+  /** Every response once sent (benchmarks: the first 2xx of a new instance is its first passing check). */
+  onResponse?: (response: AppResponse) => void;
   now?: () => number;
+}
+
+export interface AppResponse {
+  name: string;
+  /** The instance that answered. */
+  id: number;
+  status: number;
+  /** Epoch ms: the request arrived, and its response was handed to the kernel. */
+  arrivedAt: number;
+  finishedAt: number;
 }
 
 export type AppEvent =
@@ -150,6 +162,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     inst.server.on('request', (req, res) => {
       inst.inFlight++;
       res.once('close', () => inst.inFlight--);
+      const onResponse = options.onResponse;
+      if (onResponse) {
+        const arrivedAt = now();
+        res.once('finish', () => onResponse({ name, id: inst.id, status: res.statusCode, arrivedAt, finishedAt: now() }));
+      }
       void handleRequest(req, res, ctx).catch(() => res.destroy());
     });
     try {

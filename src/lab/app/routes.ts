@@ -29,12 +29,18 @@ function send(res: ServerResponse, ctx: RouteContext, status: number, body: stri
 }
 
 function sendIndex(res: ServerResponse, ctx: RouteContext): void {
-  if (ctx.release.broken === 'health') return send(res, ctx, 500, `release ${ctx.release.version} is broken\n`);
+  if (ctx.release.broken === 'health') {
+    send(res, ctx, 500, `release ${ctx.release.version} is broken\n`);
+    return;
+  }
   send(res, ctx, 200, `version=${ctx.release.version} host=${ctx.name}\n`);
 }
 
 async function sendHealth(res: ServerResponse, ctx: RouteContext): Promise<void> {
-  if (ctx.release.broken === 'health') return send(res, ctx, 500, `release ${ctx.release.version} is broken\n`);
+  if (ctx.release.broken === 'health') {
+    send(res, ctx, 500, `release ${ctx.release.version} is broken\n`);
+    return;
+  }
   try {
     send(res, ctx, 200, await readFile(ctx.healthFile), 'text/html; charset=utf-8');
   } catch {

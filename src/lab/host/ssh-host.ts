@@ -27,6 +27,8 @@ export interface SshHostOptions {
   user?: string;
   /** The PATH after `toolsDir` (default: the lab process's PATH). */
   basePath?: string;
+  /** Told of every exec once its channel has closed (benchmarks: what ran, when, how long). */
+  onExec?: (exec: { command: string; from: number; to: number }) => void;
 }
 
 /** Switchable failures for tests and demos. */
@@ -35,6 +37,20 @@ export interface SshHostFaults {
   refuseNew: boolean;
   /** Exec requests are neither started nor answered until this is cleared or the channel closes. */
   hang: boolean;
+}
+
+/** What the host was asked for since it started (or since `resetUsage`): for benchmarks. */
+export interface SshHostUsage {
+  /** TCP connections accepted (refused ones not counted). */
+  connections: number;
+  /** Exec requests: one command each. */
+  execs: number;
+  /** SFTP subsystem sessions. */
+  sftp: number;
+  /** Shell requests. */
+  shells: number;
+  /** The most session channels open at the same time on any one connection. */
+  maxChannels: number;
 }
 
 export interface SshHost {
@@ -49,6 +65,9 @@ export interface SshHost {
   dropConnections(): number;
   /** How many SSH connections are open. */
   connectionCount(): number;
+  usage(): SshHostUsage;
+  /** Zeroes the counters (channels open now still count towards the next maximum). */
+  resetUsage(): void;
   /** Closes the listener and every connection, and kills running commands. */
   stop(): Promise<void>;
 }
@@ -59,13 +78,10 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 
 // Public-key auth as in ssh2's README: the key must be authorized and, when signed, the signature valid.
 function authenticate(ctx: AuthContext, keys: readonly ParsedKey[], user: string | undefined): void {
-  if (ctx.method !== 'publickey' || (user !== undefined && ctx.username !== user)) return ctx.reject(['publickey']);
-  const key = keys.find((k) => sameBytes(k.getPublicSSH(), ctx.key.data));
-  if (!key) return ctx.reject(['publickey']);
-  if (ctx.signature && (!ctx.blob || key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true)) {
-    return ctx.reject(['publickey']);
-  }
-  ctx.accept();
+  const key = ctx.method === 'publickey' && (user === undefined || ctx.username === user) ? keys.find((k) => sameBytes(k.getPublicSSH(), ctx.key.data)) : undefined;
+  const signed = ctx.method === 'publickey' && ctx.signature !== undefined;
+  if (!key || (signed && (!ctx.blob || key.verify(ctx.blob, ctx.signature as Buffer, ctx.hashAlgo) !== true))) ctx.reject(['publickey']);
+  else ctx.accept();
 }
 
 /** Starts an SSH host on 127.0.0.1 (exec, shell, env, SFTP; public-key auth only). */
@@ -84,6 +100,8 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
   const running = new Set<RunningCommand>();
   const parked = new Set<() => void>();
   let hang = false;
+  const usage: SshHostUsage = { connections: 0, execs: 0, sftp: 0, shells: 0, maxChannels: 0 };
+  const openChannels = new Set<{ open: number }>();
 
   const faults: SshHostFaults = {
     refuseNew: false,
@@ -121,6 +139,10 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
       accept?.();
     });
     session.on('exec', (accept, _reject, info) => {
+      usage.execs++;
+      const from = Date.now();
+      const onExec = options.onExec;
+      if (onExec) session.once('close', () => onExec({ command: info.command, from, to: Date.now() }));
       if (!hang) return start(accept(), info.command);
       const resume = (): void => {
         parked.delete(resume);
@@ -131,8 +153,12 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
       session.once('close', forget);
       client.once('close', forget);
     });
-    session.on('shell', (accept) => start(accept(), undefined));
+    session.on('shell', (accept) => {
+      usage.shells++;
+      start(accept(), undefined);
+    });
     session.on('sftp', (accept) => {
+      usage.sftp++;
       const sftp = accept();
       if (sftp) serveSftp({ sftp, dir });
     });
@@ -141,13 +167,26 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
   const ssh = new ssh2.Server({ hostKeys: [options.hostKey] }, (client: Connection) => {
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => authenticate(ctx, authorizedKeys, user));
-    client.on('ready', () => client.on('session', (accept) => onSession(accept(), client)));
+    // Channels open at once on this connection: a session counts from its accept to its close.
+    const channels = { open: 0 };
+    openChannels.add(channels);
+    client.once('close', () => openChannels.delete(channels));
+    client.on('ready', () =>
+      client.on('session', (accept) => {
+        const session = accept();
+        channels.open++;
+        usage.maxChannels = Math.max(usage.maxChannels, channels.open);
+        session.once('close', () => channels.open--);
+        onSession(session, client);
+      }),
+    );
   });
 
   // NOTE: our own listener so we can set TCP_NODELAY (≈180 ms → ≈4 ms per exec on loopback) and refuse.
   const tcp = createServer((socket) => {
     if (faults.refuseNew) return void socket.destroy();
     socket.setNoDelay(true);
+    usage.connections++;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     ssh.injectSocket(socket);
@@ -177,6 +216,11 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
     faults,
     dropConnections,
     connectionCount: () => sockets.size,
+    usage: () => ({ ...usage }),
+    resetUsage: () => {
+      Object.assign(usage, { connections: 0, execs: 0, sftp: 0, shells: 0 });
+      usage.maxChannels = Math.max(0, ...[...openChannels].map((c) => c.open));
+    },
     stop: async () => {
       parked.clear();
       const closed = new Promise<void>((resolveClose) => tcp.close(() => resolveClose()));

@@ -61,7 +61,9 @@ const HANDLERS: Partial<Record<Tag, { option?: OptName; run: Handler }>> = {
       return undefined;
     },
   },
-  s: { option: 'scheduler', run: (e, arg) => void (e.svc.scheduler = (arg ?? '').slice(0, 15)) },
+  s: { option: 'scheduler', run: (e, arg) => {
+      e.svc.scheduler = (arg ?? '').slice(0, 15);
+    } },
   p: {
     option: 'persistent',
     run: (entry, arg, ctx) => {
@@ -110,7 +112,9 @@ const HANDLERS: Partial<Record<Tag, { option?: OptName; run: Handler }>> = {
   y: { option: 'l-threshold', run: numberInto(0, INT_MAX, 'illegal l_threshold specified', (e, n) => (e.dest.lowerThreshold = n)) },
   c: { option: 'connection', run: flag(() => undefined) },
   n: { option: 'numeric', run: flag((e) => (e.format.numeric = true)) },
-  'mcast-interface': { option: 'mcast-interface', run: (e, arg) => void (e.daemon.mcastInterface = (arg ?? '').slice(0, 15)) },
+  'mcast-interface': { option: 'mcast-interface', run: (e, arg) => {
+      e.daemon.mcastInterface = (arg ?? '').slice(0, 15);
+    } },
   syncid: { option: 'syncid', run: numberInto(0, 255, 'illegal syncid specified', (e, n) => (e.daemon.syncId = n)) },
   timeout: { option: 'timeout', run: flag(() => undefined) },
   daemon: { option: 'daemon', run: flag(() => undefined) },
@@ -130,7 +134,9 @@ const HANDLERS: Partial<Record<Tag, { option?: OptName; run: Handler }>> = {
     },
   },
   o: { option: 'ops', run: flag((e) => (e.svc.ops = true)) },
-  pe: { option: 'pe', run: (e, arg) => void (e.svc.pe = (arg ?? '').slice(0, 16)) },
+  pe: { option: 'pe', run: (e, arg) => {
+      e.svc.pe = (arg ?? '').slice(0, 16);
+    } },
   b: { option: 'sched-flags', run: flag(() => undefined) },
   'mcast-group': {
     option: 'mcast-group',

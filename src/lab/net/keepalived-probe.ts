@@ -28,7 +28,7 @@ export function probe(target: { address: string; port: number; check: CheckConfi
       cleanup();
       done({ ok: false, detail: `timeout after ${check.connectTimeoutMs} ms` });
     }, check.connectTimeoutMs);
-    let cleanup = () => undefined as void;
+    let cleanup: () => void = () => {};
     if (check.type === 'TCP_CHECK') {
       const socket = connect({ host: target.address, port });
       cleanup = () => void socket.destroy();

@@ -163,13 +163,17 @@ export function startChecker(options: CheckerOptions): Checker {
 
   const schedule = (t: Tracked, delay: number) => {
     if (stopped) return;
-    t.timer = clock.setTimeout(async () => {
-      t.timer = undefined;
+    const probe = async () => {
       const pending = check({ address: t.config.address, port: t.config.port, check: t.config.check });
       probing.add(pending);
       const result = await pending.finally(() => probing.delete(pending));
       if (stopped) return;
       schedule(t, await onResult(t, result));
+    };
+    t.timer = clock.setTimeout(() => {
+      t.timer = undefined;
+      // A probe that throws is a bug in the lab: stop checking that server rather than crash.
+      probe().catch(() => undefined);
     }, delay);
   };
 

@@ -31,7 +31,7 @@ export type TcpFlag = 'syn' | 'fin' | 'ack' | 'rst';
 
 type Row = readonly [TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState];
 const ES = 'ESTABLISHED', SS = 'SYN_SENT', SR = 'SYN_RECV', FW = 'FIN_WAIT', TW = 'TIME_WAIT';
-const CL = 'CLOSE', CW = 'CLOSE_WAIT', LA = 'LAST_ACK', LI = 'LISTEN', SA = 'SYNACK';
+const CL = 'CLOSE', CW = 'CLOSE_WAIT', LA = 'LAST_ACK', LI = 'LISTEN';
 
 // Columns follow TCP_STATES: sNO sES sSS sSR sFW sTW sCL sCW sLA sLI sSA.
 const TABLE: Record<TcpDirection, Record<TcpFlag, Row>> = {

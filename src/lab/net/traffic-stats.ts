@@ -51,7 +51,10 @@ export function createTrafficStats(clock: NetClock): TrafficStats {
   let timer: TimerHandle | undefined;
   const slot = (key: string): Slot => {
     let s = slots.get(key);
-    if (!s) slots.set(key, (s = { totals: zeros(), last: zeros(), rate: zeros() }));
+    if (!s) {
+      s = { totals: zeros(), last: zeros(), rate: zeros() };
+      slots.set(key, s);
+    }
     return s;
   };
   const tick = () => {

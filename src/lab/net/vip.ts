@@ -163,7 +163,10 @@ export async function startVip(options: VipOptions): Promise<Vip> {
       return void socket.resetAndDestroy();
     }
     let states = schedState.get(conns);
-    if (!states) schedState.set(conns, (states = new Map()));
+    if (!states) {
+      states = new Map();
+      schedState.set(conns, states);
+    }
     const pick = pickDestination({
       service, virtual, client, conns,
       state: states.get(serviceId(service)),

@@ -36,7 +36,10 @@ if (!socketPath) {
 
   const onMessage = (message) => {
     if (message.type === 'stdin') {
-      readStdin().then((data) => send({ type: 'stdin', data: data.toString('base64') }));
+      readStdin().then(
+        (data) => send({ type: 'stdin', data: data.toString('base64') }),
+        () => send({ type: 'stdin', data: '' }),
+      );
     } else if (message.type === 'result') {
       answered = true;
       process.stdout.write(Buffer.from(message.stdout, 'base64'));

@@ -179,7 +179,7 @@ describe('lab SSH host: authentication and faults', () => {
     a.on('error', () => undefined);
     b.on('error', () => undefined);
     const closed = Promise.all([a, b].map((c) => new Promise<void>((r) => c.once('close', () => r()))));
-    a.exec('echo $$ > long.pid; sleep 30', (err, stream) => stream?.on('data', () => undefined));
+    a.exec('echo $$ > long.pid; sleep 30', (_err, stream) => stream?.on('data', () => undefined));
     const pidFile = join(t.dir, 'long.pid');
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 10_000, 'the long command');
     const pid = Number(readFileSync(pidFile, 'utf8'));

@@ -114,7 +114,7 @@ describe('services', () => {
   it('knows the kernel schedulers and the sip persistence engine', () => {
     const state = createIpvsState();
     const schedulers = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
-    schedulers.forEach((s, i) => expect(run(state, `-A -t 10.0.0.100:${8000 + i} -s ${s}`)).toEqual(ok));
+    for (const [i, s] of schedulers.entries()) expect(run(state, `-A -t 10.0.0.100:${8000 + i} -s ${s}`)).toEqual(ok);
     expect(run(state, '-A -u 10.0.0.100:5060 -s rr -p 60 --pe sip')).toEqual(ok);
     expect(run(state, '-L -n -u 10.0.0.100:5060').stdout).toContain('UDP  10.0.0.100:5060 rr persistent 60 pe sip\n');
     expect(run(state, '-A -u 10.0.0.100:5061 --pe nosuch -p')).toEqual(failure('Scheduler or persistence engine not found'));

@@ -37,7 +37,7 @@ export type EchoServer = Awaited<ReturnType<typeof startEchoServer>>;
 /** An HTTP app like the lab's: `version=<v> host=<name>`, with a fixed status. */
 export async function startHttpApp(name: string, options: { version?: string; status?: number } = {}) {
   let requests = 0;
-  const server = createHttpServer((req, res) => {
+  const server = createHttpServer((_req, res) => {
     requests++;
     res.writeHead(options.status ?? 200, { 'content-type': 'text/plain' });
     res.end(`version=${options.version ?? 'v1'} host=${name}\n`);

@@ -50,7 +50,7 @@ describe('VIP scheduling over real sockets', () => {
   it('wrr follows the kernel order for weights 3:2:1', async () => {
     const t = await aLab(['a', 'b', 'c']);
     t.service().scheduler = 'wrr';
-    [3, 2, 1].forEach((w, i) => (t.service().dests[i]!.weight = w));
+    for (const [i, w] of [3, 2, 1].entries()) t.service().dests[i]!.weight = w;
     const picks: string[] = [];
     for (let i = 0; i < 12; i++) picks.push(await t.serverOf());
     expect(picks.join('')).toBe('aababcaababc');

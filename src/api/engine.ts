@@ -1,0 +1,87 @@
+// What every cluster-changing run needs around the engine, without a terminal: the journal sink
+// (and its copy on the directors), the SSH sessions (decorated in a dry run), the dry run's
+// seams, and the run's dependencies; all closed at the end. The CLI adds its reporter, signals
+// and report file around this (src/cli/harness.ts).
+import { hostname } from 'node:os';
+import { ciJobOf, ciJobUrlOf } from '../cli/ci-job.ts';
+import { openClusterSessions } from '../cli/sessions.ts';
+import type { Cluster } from '../config/types.ts';
+import type { Clock } from '../core/clock.ts';
+import { dryRunDeps, markRunMode } from '../dry-run/seams.ts';
+import type { ReleaseEvent } from '../events/types.ts';
+import { copyPath, writeCopyCommand } from '../journal/director-copy.ts';
+import { journalPath } from '../journal/journal.ts';
+import { openJournalSink, type JournalSink } from '../journal/sink.ts';
+import { holderGoneOnThisHost } from '../lock/lock.ts';
+import { isPidAlive } from '../lock/pid.ts';
+import type { ContextDeps } from '../runner/context.ts';
+import { dryRunSession } from '../transport/dry-run.ts';
+import type { HostSession } from '../transport/types.ts';
+import { redactDeep, type Redact } from '../ui/redact.ts';
+
+export interface EngineOptions {
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  redact: Redact;
+  dryRun?: boolean;
+  breakLock?: boolean;
+  /** Every event, redacted, once the journal holds it. */
+  onEvent?: (event: ReleaseEvent) => void;
+  /** Aborted: stop new work (servers in flight finish or roll back and are restored). */
+  signal?: AbortSignal;
+  onLog?: (line: string) => void;
+}
+
+const NEVER = new AbortController().signal;
+
+export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn: (deps: ContextDeps) => Promise<T>): Promise<T> {
+  const dryRun = Boolean(options.dryRun);
+  let closeSessions: (() => Promise<void>) | undefined;
+  let opened: Promise<Map<string, HostSession>> | undefined;
+  const copyToDirectors = async (copy: Parameters<typeof writeCopyCommand>[1]) => {
+    if (!opened) return;
+    const sessions = await opened;
+    const command = writeCopyCommand(copyPath(cluster.lock.path), copy);
+    await Promise.allSettled(cluster.directors.map((d) => sessions.get(d.name)?.exec(command)));
+  };
+  const path = journalPath(cluster.journalDir, cluster.name);
+  // A dry run writes no journal: it changes nothing recover would need.
+  const journal: JournalSink | undefined = dryRun
+    ? undefined
+    : openJournalSink({ path, redact: (event) => redactDeep(event, options.redact), writeCopy: copyToDirectors });
+  for (const bad of journal?.invalid.slice(0, 5) ?? []) {
+    options.onLog?.(`warning: ${path}:${bad.line} is not a journal event (${bad.problem}); it was skipped.`);
+  }
+  const emit = (event: ReleaseEvent) => {
+    const marked = dryRun ? event : markRunMode(event, false);
+    journal?.record(marked);
+    options.onEvent?.(redactDeep(marked, options.redact));
+  };
+  const openWrapped = async (signal: AbortSignal) => {
+    const reportCommand = (host: string, command: string) =>
+      emit({ type: 'command', host, command, mutates: true, dryRun: true, at: options.clock.now().toISOString(), runId: 'dry-run' });
+    const result = await openClusterSessions(cluster, options.env, signal, (s) =>
+      dryRun ? dryRunSession(s, { report: (r) => reportCommand(r.host, r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`) }) : s,
+    );
+    closeSessions = result.close;
+    return result.sessions;
+  };
+  try {
+    const deps: ContextDeps = {
+      clock: options.clock,
+      stop: options.signal ?? NEVER,
+      breakLock: options.breakLock,
+      isLockHolderGone: holderGoneOnThisHost(hostname(), isPidAlive),
+      ciJob: ciJobOf(options.env),
+      ciJobUrl: ciJobUrlOf(options.env),
+      emit,
+      openSessions: (signal) => (opened ??= openWrapped(signal)),
+      journalEvents: journal ? () => journal.events() : undefined,
+    };
+    return await fn(dryRun ? dryRunDeps(deps) : deps);
+  } finally {
+    await journal?.flush();
+    journal?.close();
+    await closeSessions?.();
+  }
+}

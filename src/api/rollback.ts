@@ -1,0 +1,96 @@
+// `rollback()` and `recover()`: undo runs, with the same drain discipline as a release.
+// Rollback goes to `to`, or each server back to what it ran before the journal's last release;
+// recover brings every server the journal touched to one release, in the pool, verified first.
+import { ReleaseError } from '../core/errors.ts';
+import { journalPath, readJournal } from '../journal/journal.ts';
+import { replay, type RunJournalState } from '../journal/replay.ts';
+import { resolveLimit } from '../plan/limit.ts';
+import { runRecover } from '../runner/recover.ts';
+import { runRollback, type RollbackWish } from '../runner/rollback.ts';
+import { loadConfig } from './config.ts';
+import { edgesOf } from './edges.ts';
+import { withEngine } from './engine.ts';
+import type { RunOptions } from './options.ts';
+import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
+
+export interface RollbackOptions extends RunOptions {
+  /** The release to go back to (default: what each server ran before the journal's last release). */
+  to?: string;
+  /** Servers out of the pool at once, counting those already out (default 1). */
+  batch?: number | string;
+  /** Only these servers: names or globs (`web1*`), each may be comma-separated. */
+  limit?: readonly string[];
+}
+
+function releasesBefore(state: RunJournalState): Map<string, string | null> {
+  return new Map([...state.servers.values()].map((s) => [s.server, s.releaseBefore]));
+}
+
+export async function rollback(options: RollbackOptions = {}): Promise<RunApiResult> {
+  const edges = edgesOf(options);
+  const recorder = createRunRecorder(edges.redact, options.onEvent);
+  return settleRun(
+    recorder,
+    async () => {
+      const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
+      const state = replay(readJournal(journalPath(cluster.journalDir, cluster.name)));
+      const batchSize = Number(options.batch ?? '1');
+      if (!Number.isInteger(batchSize) || batchSize < 1) {
+        throw new ReleaseError('USAGE', `--batch "${options.batch}" must be a whole number of servers`, { hint: 'e.g. release rollback --batch 2' });
+      }
+      const to = options.to;
+      if (!to && !state.release) {
+        throw new ReleaseError('USAGE', 'No release is recorded in the journal, so there is nothing to roll back to.', { hint: 'Name the release: `release rollback --to ID`.' });
+      }
+      if (to && state.badReleases.includes(to)) {
+        throw new ReleaseError('USAGE', `Release ${to} was marked bad by an earlier run; refusing to roll back to it.`, { hint: 'Pick another release with --to.' });
+      }
+      const limit = options.limit ? new Set(resolveLimit(options.limit, cluster.realServers)) : undefined;
+      const before = releasesBefore(state);
+      const result = await withEngine(
+        cluster,
+        { env: edges.env, clock: edges.clock, redact: edges.redact, breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal, onLog: edges.log },
+        (deps) =>
+          runRollback(
+            {
+              cluster,
+              pipeline,
+              command: 'rollback',
+              release: to ? `rollback-to-${to}` : (state.release as string),
+              batchSize,
+              targets: (servers, preflight) =>
+                [...servers.keys()]
+                  .filter((server) => !limit || limit.has(server))
+                  .flatMap((server): RollbackWish[] => {
+                    if (to) return [{ server, to }];
+                    const previous = before.get(server);
+                    return previous && preflight.releases.get(server) === state.release ? [{ server, to: previous }] : [];
+                  }),
+            },
+            deps,
+          ),
+      );
+      return recorder.ended(result.exitCode);
+    },
+    () => ({}),
+  );
+}
+
+/** After a crash: every server the journal (or the directors' copy of it) touched ends on one release, in the pool. */
+export async function recover(options: RunOptions = {}): Promise<RunApiResult> {
+  const edges = edgesOf(options);
+  const recorder = createRunRecorder(edges.redact, options.onEvent);
+  return settleRun(
+    recorder,
+    async () => {
+      const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
+      const result = await withEngine(
+        cluster,
+        { env: edges.env, clock: edges.clock, redact: edges.redact, breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal, onLog: edges.log },
+        (deps) => runRecover({ cluster, pipeline }, deps),
+      );
+      return recorder.ended(result.exitCode);
+    },
+    () => ({}),
+  );
+}

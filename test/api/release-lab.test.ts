@@ -1,0 +1,56 @@
+// A real release driven through the programmatic API on the lab (issue 12 item 7): events to a
+// callback instead of stdout, the result with exit status, outcome and report, and nothing
+// written to the process's stdout. Then the API's status and history read the result back.
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { history, plan, release, status, type ReleaseEvent } from '../../src/index.ts';
+import { currentReleases, startE2eLab, type E2eLab } from '../e2e/harness.ts';
+
+let e: E2eLab;
+beforeAll(async () => {
+  e = await startE2eLab({ servers: 3, timeScale: 0.01 });
+});
+afterAll(async () => {
+  await e?.close();
+});
+
+it('release(), plan(), status() and history() on the lab', async () => {
+  const artifact = await e.artifact('v2');
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const stdout = vi.spyOn(process.stdout, 'write');
+  try {
+    const dry = await plan({ config: e.config, cwd: e.dir, env, artifact, releaseId: 'r2', batch: 2 });
+    expect(dry).toMatchObject({ exitCode: 0, outcome: 'dry-run', error: null, window: { allowed: true } });
+    expect(dry.plan?.batches.map((b) => b.servers)).toEqual([['web1', 'web2'], ['web3']]);
+    expect(Object.values(e.versions())).toEqual(['v1', 'v1', 'v1']);
+
+    const events: ReleaseEvent[] = [];
+    const result = await release({ config: e.config, cwd: e.dir, env, artifact, releaseId: 'r2', batch: '2', trigger: 'manual', onEvent: (event) => events.push(event), signal: new AbortController().signal });
+    expect(result.error).toBeNull();
+    expect(result).toMatchObject({ exitCode: 0, outcome: 'released', runId: expect.stringMatching(/^r2-/) });
+    expect(result.report).toMatchObject({ version: 1, release: 'r2', command: 'release', trigger: 'manual', outcome: 'released', exitCode: 0 });
+    expect(result.report?.servers.map((s) => [s.server, s.outcome, s.releaseBefore, s.releaseAfter])).toEqual([
+      ['web1', 'released', 'v1', 'r2'],
+      ['web2', 'released', 'v1', 'r2'],
+      ['web3', 'released', 'v1', 'r2'],
+    ]);
+    expect(events[0]?.type).toBe('run-started');
+    expect(events.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'released', exitCode: 0 });
+    expect(events.every((event) => event.runId === result.runId)).toBe(true);
+    expect(await currentReleases(e)).toEqual({ web1: 'r2', web2: 'r2', web3: 'r2' });
+    expect(e.versions()).toEqual({ web1: 'v2', web2: 'v2', web3: 'v2' });
+
+    const pool = await status({ config: e.config, cwd: e.dir, env });
+    expect(pool.servers.map((s) => [s.name, s.inPool, s.release])).toEqual([
+      ['web1', true, 'r2'],
+      ['web2', true, 'r2'],
+      ['web3', true, 'r2'],
+    ]);
+    expect(pool.lastRun).toMatchObject({ runId: result.runId, outcome: 'released', finished: true });
+    const past = await history({ config: e.config, cwd: e.dir, env });
+    expect(past.runs[0]).toMatchObject({ runId: result.runId, outcome: 'released', exitCode: 0, trigger: 'manual' });
+    // The API printed nothing: output is the caller's.
+    expect(stdout).not.toHaveBeenCalled();
+  } finally {
+    stdout.mockRestore();
+  }
+});
