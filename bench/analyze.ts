@@ -65,7 +65,13 @@ export function batchTimings(events: readonly ReleaseEvent[]): BatchTiming[] {
     if (!end) continue;
     const t1 = time(end);
     const inBatch = (e: ReleaseEvent) => time(e) >= t0 && time(e) <= t1;
-    const perServer = started.servers.map((server) => serverSegments(events.filter((e) => 'server' in e && e.server === server && inBatch(e)), t0, t1));
+    const perServer = started.servers.map((server) =>
+      serverSegments(
+        events.filter((e) => 'server' in e && e.server === server && inBatch(e)),
+        t0,
+        t1,
+      ),
+    );
     const slowest = perServer.reduce((a, b) => (b.drainPhaseMs + b.segments.stepsMs > a.drainPhaseMs + a.segments.stepsMs ? b : a));
     const wallMs = t1 - t0;
     const overheadMs = wallMs - slowest.drainPhaseMs - slowest.segments.stepsMs;

@@ -88,7 +88,16 @@ export function serverFloors(input: {
     const restart = trace.appCtl.find((c) => c.server === server && c.command === 'restart' && c.from >= outAt && c.from <= backAt);
     const up = restart ? trace.appStarts.find((s) => s.server === server && s.at >= restart.from) : undefined;
     const ok = up ? trace.firstOk.find((f) => f.id === up.id) : undefined;
-    const gap = drained === undefined ? 'the end of its last flow' : !restart ? 'an app-ctl restart while out' : !up ? 'the new instance starting' : !ok ? 'a 2xx from the new instance' : undefined;
+    const gap =
+      drained === undefined
+        ? 'the end of its last flow'
+        : !restart
+          ? 'an app-ctl restart while out'
+          : !up
+            ? 'the new instance starting'
+            : !ok
+              ? 'a 2xx from the new instance'
+              : undefined;
     if (gap || drained === undefined || !restart || !up || !ok) {
       missing.push({ server, missing: gap ?? 'a piece of the trace' });
       continue;
@@ -99,7 +108,14 @@ export function serverFloors(input: {
     const floorMs = drainMs + restartMs + smokeMs;
     const outMs = backAt - outAt;
     floors.push({
-      server, outAt, backAt, outMs, drainMs, restartMs, smokeMs, floorMs,
+      server,
+      outAt,
+      backAt,
+      outMs,
+      drainMs,
+      restartMs,
+      smokeMs,
+      floorMs,
       strictFloorMs: drainMs + restartMs + (ok.at - ok.arrivedAt),
       ratio: floorMs > 0 ? outMs / floorMs : Number.NaN,
       toRestartMs: restart.from - drained,

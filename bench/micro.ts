@@ -48,22 +48,39 @@ async function main(): Promise<void> {
 
     const connections = await measureConnections(bl, fastPipelinePath, small, 'r2');
     heading('1. SSH connections accepted per host during one release', connections.run);
-    for (const l of formatTable(['host', 'role', 'connections'], connections.hosts.map((h) => [h.name, h.role, h.accepted]))) say(`   ${l}`);
+    for (const l of formatTable(
+      ['host', 'role', 'connections'],
+      connections.hosts.map((h) => [h.name, h.role, h.accepted]),
+    ))
+      say(`   ${l}`);
 
     const rtt = await measureRtt(bl, RTT_EXECS);
     heading(`2. exec round trip (\`true\`, ${RTT_EXECS} sequential execs on one connection to web1)`);
     for (const l of formatTable(
       ['client TCP_NODELAY', 'median ms', 'p90 ms', 'min ms', 'failed'],
       rtt.map((r) => [r.noDelay ? 'on (default)' : 'off', r.medianMs, r.p90Ms, r.minMs, r.failures]),
-    )) say(`   ${l}`);
+    ))
+      say(`   ${l}`);
 
     const overhead = await measureOverhead(bl, direct, small, 'r3');
-    heading('3. engine time per batch beyond the pipeline\'s waits and steps', overhead.run);
+    heading("3. engine time per batch beyond the pipeline's waits and steps", overhead.run);
     for (const l of formatTable(
       ['batch', 'server', 'wall ms', 'drain phase', 'wait loop', 'steps ms', 'overhead ms', '+drain actions'],
-      overhead.batches.map((b) => [b.index + 1, b.servers.join(','), b.wallMs, b.drainPhaseMs, b.waitLoopMs, b.stepsMs, b.overheadMs, b.overheadWithDrainActionsMs]),
-    )) say(`   ${l}`);
-    say(`   median overhead ${median(overhead.batches.map((b) => b.overheadMs))} ms; with drain actions ${median(overhead.batches.map((b) => b.overheadWithDrainActionsMs))} ms`);
+      overhead.batches.map((b) => [
+        b.index + 1,
+        b.servers.join(','),
+        b.wallMs,
+        b.drainPhaseMs,
+        b.waitLoopMs,
+        b.stepsMs,
+        b.overheadMs,
+        b.overheadWithDrainActionsMs,
+      ]),
+    ))
+      say(`   ${l}`);
+    say(
+      `   median overhead ${median(overhead.batches.map((b) => b.overheadMs))} ms; with drain actions ${median(overhead.batches.map((b) => b.overheadWithDrainActionsMs))} ms`,
+    );
     say('   where each batch went (ms; only "wait loop" and "steps" are the pipeline\'s):');
     for (const l of formatTable(
       ['batch', 'to draining', 'drain actions', 'wait loop', 'finish drain', 'steps', 'between steps', 'restore', 'after restore'],
@@ -71,12 +88,14 @@ async function main(): Promise<void> {
         const s = b.segments;
         return [b.index + 1, s.toDrainingMs, s.drainActionsMs, s.waitLoopMs, s.finishDrainMs, s.stepsMs, s.betweenStepsMs, s.restoreMs, s.afterRestoreMs];
       }),
-    )) say(`   ${l}`);
+    ))
+      say(`   ${l}`);
     say(`   ipvsadm calls on the directors: ${overhead.ipvsadm.total} in all, ${overhead.ipvsadm.outsideBatches} outside any batch (preflight)`);
     for (const l of formatTable(
       ['server', 'mutating (all directors)', 'reads during its batch', 'all during its batch'],
       overhead.ipvsadm.perServer.map((s) => [s.server, s.mutating, s.readsDuringBatch, s.duringBatch]),
-    )) say(`   ${l}`);
+    ))
+      say(`   ${l}`);
 
     say();
     say(`   building a ${BIG_ARTIFACT_BYTES / 1024 / 1024} MB artifact ...`);
@@ -93,12 +112,33 @@ async function main(): Promise<void> {
     const smallSecs = (name: string) => (smallOut.find((s) => s.server === name)?.ms ?? Number.NaN) / 1000;
     const two = (n: number) => Math.round(n * 100) / 100;
     for (const l of formatTable(
-      ['server', 'prepare-ahead s', 'upload+unpack s (in prepare)', 'prepare not ahead s', 'upload-in-deploy s', 'upload+unpack s (in deploy)', 'ref: tiny artifact s'],
-      names.map((n) => [n, two(secs(ahead, n)), two(transfer(ahead, n)), two(secs(sequential, n)), two(secs(inDeploy, n)), two(transfer(inDeploy, n)), two(smallSecs(n))]),
-    )) say(`   ${l}`);
-    say(`   median: prepare-ahead ${(ahead.medianMs / 1000).toFixed(2)} s, prepare not ahead (prepareAhead: false) ${(sequential.medianMs / 1000).toFixed(2)} s, upload-in-deploy ${(inDeploy.medianMs / 1000).toFixed(2)} s` +
-      ` (releases ${(ahead.run.wallMs / 1000).toFixed(1)} s, ${(sequential.run.wallMs / 1000).toFixed(1)} s and ${(inDeploy.run.wallMs / 1000).toFixed(1)} s in all)`);
-    say('   prepare runs in the pool either way; not running it ahead costs wall time, not pool time; "upload-in-deploy" is a pipeline with no prepare at all.');
+      [
+        'server',
+        'prepare-ahead s',
+        'upload+unpack s (in prepare)',
+        'prepare not ahead s',
+        'upload-in-deploy s',
+        'upload+unpack s (in deploy)',
+        'ref: tiny artifact s',
+      ],
+      names.map((n) => [
+        n,
+        two(secs(ahead, n)),
+        two(transfer(ahead, n)),
+        two(secs(sequential, n)),
+        two(secs(inDeploy, n)),
+        two(transfer(inDeploy, n)),
+        two(smallSecs(n)),
+      ]),
+    ))
+      say(`   ${l}`);
+    say(
+      `   median: prepare-ahead ${(ahead.medianMs / 1000).toFixed(2)} s, prepare not ahead (prepareAhead: false) ${(sequential.medianMs / 1000).toFixed(2)} s, upload-in-deploy ${(inDeploy.medianMs / 1000).toFixed(2)} s` +
+        ` (releases ${(ahead.run.wallMs / 1000).toFixed(1)} s, ${(sequential.run.wallMs / 1000).toFixed(1)} s and ${(inDeploy.run.wallMs / 1000).toFixed(1)} s in all)`,
+    );
+    say(
+      '   prepare runs in the pool either way; not running it ahead costs wall time, not pool time; "upload-in-deploy" is a pipeline with no prepare at all.',
+    );
 
     const loadEnd = load();
     const totalSeconds = round((performance.now() - started) / 1000);
@@ -113,7 +153,12 @@ async function main(): Promise<void> {
         loadavg: { start: loadStart, end: loadEnd },
         servers: SERVERS,
         connectionsPerHost: Object.fromEntries(connections.hosts.map((h) => [h.name, h.accepted])),
-        execRttMs: Object.fromEntries(rtt.map((r) => [r.noDelay ? 'noDelay' : 'nagle', { median: round(r.medianMs), p90: round(r.p90Ms), min: round(r.minMs), n: r.count, failed: r.failures }])),
+        execRttMs: Object.fromEntries(
+          rtt.map((r) => [
+            r.noDelay ? 'noDelay' : 'nagle',
+            { median: round(r.medianMs), p90: round(r.p90Ms), min: round(r.minMs), n: r.count, failed: r.failures },
+          ]),
+        ),
         batchOverheadMs: {
           median: median(overhead.batches.map((b) => b.overheadMs)),
           medianWithDrainActions: median(overhead.batches.map((b) => b.overheadWithDrainActionsMs)),
@@ -122,11 +167,18 @@ async function main(): Promise<void> {
         ipvsadm: overhead.ipvsadm,
         outOfPoolMs: {
           ...Object.fromEntries(
-            [ahead, sequential, inDeploy].map((r) => [r.variant, { median: r.medianMs, perServer: Object.fromEntries(r.servers.map((s) => [s.server, s.ms])), transferMs: r.transferMs }]),
+            [ahead, sequential, inDeploy].map((r) => [
+              r.variant,
+              { median: r.medianMs, perServer: Object.fromEntries(r.servers.map((s) => [s.server, s.ms])), transferMs: r.transferMs },
+            ]),
           ),
           tinyArtifactReference: { median: median(smallOut.map((s) => s.ms)), perServer: Object.fromEntries(smallOut.map((s) => [s.server, s.ms])) },
         },
-        runs: [connections.run, overhead.run, ahead.run, sequential.run, inDeploy.run].map((r) => ({ release: r.release, exitCode: r.exitCode, wallMs: Math.round(r.wallMs) })),
+        runs: [connections.run, overhead.run, ahead.run, sequential.run, inDeploy.run].map((r) => ({
+          release: r.release,
+          exitCode: r.exitCode,
+          wallMs: Math.round(r.wallMs),
+        })),
         totalSeconds,
       }),
     );

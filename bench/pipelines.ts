@@ -12,9 +12,7 @@ export async function fastPipeline(): Promise<Record<string, unknown>> {
   pipeline.drain = { ...(pipeline.drain as object), threshold: 0, settle: '0s', poll: '100ms', timeout: '30s' };
   const phases = pipeline.phases as Record<string, Steps>;
   // The smoke check's retry interval is a pipeline wait too: keep it short.
-  phases.verify = (phases.verify ?? []).map((step) =>
-    step.http ? { ...step, http: { ...(step.http as object), interval: '100ms', retries: 50 } } : step,
-  );
+  phases.verify = (phases.verify ?? []).map((step) => (step.http ? { ...step, http: { ...(step.http as object), interval: '100ms', retries: 50 } } : step));
   return pipeline;
 }
 

@@ -55,24 +55,42 @@ function summaryTable(runs: readonly ScaleSummary[], raw: readonly ScaleRun[], h
   const rows: Cell[][] = [
     ['release exit code', ...col((s) => String(s.exitCode))],
     ['wall time s (bin/release.js spawn → exit)', ...col((s) => s1(s.wallMs))],
-    ['per batch s: median (min-max)', ...col((s) => `${s2(s.perBatchMedianMs)} (${s2(Math.min(...s.batches.map((b) => b.wallMs)))}-${s2(Math.max(...s.batches.map((b) => b.wallMs)))})`)],
+    [
+      'per batch s: median (min-max)',
+      ...col((s) => `${s2(s.perBatchMedianMs)} (${s2(Math.min(...s.batches.map((b) => b.wallMs)))}-${s2(Math.max(...s.batches.map((b) => b.wallMs)))})`),
+    ],
     ['out of the pool per server s (median)', ...col((s) => s2(s.medians.outMs))],
-    ['physical floor s (median): drain + restart + smoke', ...col((s) => `${s2(s.medians.floorMs)} = ${ms0(s.medians.drainMs)}+${ms0(s.medians.restartMs)}+${ms0(s.medians.smokeMs)} ms`)],
+    [
+      'physical floor s (median): drain + restart + smoke',
+      ...col((s) => `${s2(s.medians.floorMs)} = ${ms0(s.medians.drainMs)}+${ms0(s.medians.restartMs)}+${ms0(s.medians.smokeMs)} ms`),
+    ],
     ['ref: strict floor s (median): drain + restart + the passing request itself', ...col((s) => s2(s.medians.strictFloorMs))],
     ['out of the pool / floor (median of per-server ratios)', ...col((s) => n2(s.medians.ratio))],
     ['orchestration per batch ms (median): wall − slowest out', ...col((s) => ms0(s.orchestrationMedianMs))],
-    ['SSH execs per server on the directors', ...col((s) => `${n2(s.director.perServer)} (${s.director.execs + s.director.sftp} on ${s.director.hosts} hosts)`)],
+    [
+      'SSH execs per server on the directors',
+      ...col((s) => `${n2(s.director.perServer)} (${s.director.execs + s.director.sftp} on ${s.director.hosts} hosts)`),
+    ],
     ['SSH execs per server on the servers, + SFTP sessions', ...col((s) => `${n2(s.server.execsPerServer)} + ${n2(s.server.sftp / s.servers)} SFTP`)],
     ['channels in flight per connection, max: directors / servers', ...col((s) => `${s.director.maxChannels} / ${s.server.maxChannels}`)],
-    ['SSH connections per host (min-max)', ...col((s) => `${Math.min(s.director.connections.min, s.server.connections.min)}-${Math.max(s.director.connections.max, s.server.connections.max)}`)],
+    [
+      'SSH connections per host (min-max)',
+      ...col((s) => `${Math.min(s.director.connections.min, s.server.connections.min)}-${Math.max(s.director.connections.max, s.server.connections.max)}`),
+    ],
     ['release peak RSS MiB', ...col((s) => s.peakRssMiB.toFixed(1))],
     ['release CPU s (user+sys)', ...col((s) => (s.cpuS === undefined ? '-' : s.cpuS.toFixed(1)))],
-    ['lab CPU s during it: node / its shells and shims', ...col((s, r) => `${r.labCpuS.self.toFixed(1)} / ${Math.max(0, r.labCpuS.children - (s.cpuS ?? 0)).toFixed(1)}`)],
+    [
+      'lab CPU s during it: node / its shells and shims',
+      ...col((s, r) => `${r.labCpuS.self.toFixed(1)} / ${Math.max(0, r.labCpuS.children - (s.cpuS ?? 0)).toFixed(1)}`),
+    ],
     ['lab event loop utilisation', ...col((_s, r) => `${Math.round(r.labEventLoop * 100)} %`)],
-    ['machine CPU s during it: this bench (lab + release) / other processes / idle', ...col((_s, r) => {
-      const mine = r.labCpuS.self + r.labCpuS.children;
-      return `${mine.toFixed(1)} / ${Math.max(0, r.machineCpuS.busy - mine).toFixed(1)} / ${r.machineCpuS.idle.toFixed(1)}`;
-    })],
+    [
+      'machine CPU s during it: this bench (lab + release) / other processes / idle',
+      ...col((_s, r) => {
+        const mine = r.labCpuS.self + r.labCpuS.children;
+        return `${mine.toFixed(1)} / ${Math.max(0, r.machineCpuS.busy - mine).toFixed(1)} / ${r.machineCpuS.idle.toFixed(1)}`;
+      }),
+    ],
     ['ref: bin/release.js validate, same files (no network) s', ...col((_s, r) => s2(r.validateMs))],
     ['requests through the VIP: failed / sent', ...col((s) => `${s.load.failed} / ${s.load.requests}`)],
     ['most servers out of the pool at once', ...col((s) => String(s.maxOut))],
@@ -88,7 +106,9 @@ async function main(): Promise<void> {
   const at = new Date().toISOString();
   say(`lvs-release scale bench ${at}: node ${process.version}, ${cpus().length} cpu(s), loadavg at start ${loadStart.join(' ')}`);
   say(`lab in this process (NAT, 2 directors, checker off, restart ${RESTART_DELAY_MS} ms, ${LOAD.rps} req/s through the VIP, a connection each);`);
-  say('the release is bin/release.js --json in its own process (RSS and CPU: GNU time); pipeline: shipped symlink, settle 0s, poll 100ms, smoke interval 100ms');
+  say(
+    'the release is bin/release.js --json in its own process (RSS and CPU: GNU time); pipeline: shipped symlink, settle 0s, poll 100ms, smoke interval 100ms',
+  );
   const raw: ScaleRun[] = [];
   const runs: ScaleSummary[] = [];
   for (const size of sizes) {
@@ -96,9 +116,12 @@ async function main(): Promise<void> {
     const summary = summarizeScale(run);
     raw.push(run);
     runs.push(summary);
-    say(`   ${size.servers} servers --batch ${size.batch}: exit ${summary.exitCode}, ${s1(summary.wallMs)} s, ${summary.peakRssMiB.toFixed(0)} MiB (lab started in ${s1(run.labStartMs)} s)`);
+    say(
+      `   ${size.servers} servers --batch ${size.batch}: exit ${summary.exitCode}, ${s1(summary.wallMs)} s, ${summary.peakRssMiB.toFixed(0)} MiB (lab started in ${s1(run.labStartMs)} s)`,
+    );
     if (summary.exitCode !== 0) say(run.release.stderrHead.replace(/^/gm, '     | '));
-    if (summary.missing.length > 0) say(`     no floor for ${summary.missing.length} servers, e.g. ${summary.missing[0]?.server}: missing ${summary.missing[0]?.missing}`);
+    if (summary.missing.length > 0)
+      say(`     no floor for ${summary.missing.length} servers, e.g. ${summary.missing[0]?.server}: missing ${summary.missing[0]?.missing}`);
   }
   const headers = ['', ...runs.map((r) => `${r.servers} --batch ${r.batch}`)];
 
@@ -111,7 +134,7 @@ async function main(): Promise<void> {
   for (const t of checkTargets(runs)) say(`   ${t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.detail}`);
 
   say();
-  say('== where a server\'s time out of the pool goes (ms, median over the servers; engine events and lab marks)');
+  say("== where a server's time out of the pool goes (ms, median over the servers; engine events and lab marks)");
   print(segmentTable(runs, (r) => r.segments, headers));
 
   say();
@@ -132,7 +155,7 @@ async function main(): Promise<void> {
   );
 
   say();
-  say('== where the release\'s wall time goes (ms)');
+  say("== where the release's wall time goes (ms)");
   print(segmentTable(runs, (r) => r.wall, headers));
 
   say();
@@ -140,7 +163,9 @@ async function main(): Promise<void> {
   print(
     formatTable(
       ['run', 'batch', 'servers', 'wall', 'slowest out', 'orchestration', 'before first out', 'after last back'],
-      runs.flatMap((r) => r.batches.map((b) => [`${r.servers}`, b.index + 1, b.size, b.wallMs, b.slowestOutMs, b.orchestrationMs, b.beforeFirstOutMs, b.afterLastBackMs])),
+      runs.flatMap((r) =>
+        r.batches.map((b) => [`${r.servers}`, b.index + 1, b.size, b.wallMs, b.slowestOutMs, b.orchestrationMs, b.beforeFirstOutMs, b.afterLastBackMs]),
+      ),
     ),
   );
 

@@ -108,15 +108,17 @@ export function batchRows(events: readonly ReleaseEvent[], floors: readonly Serv
       const slowestOutMs = Math.max(0, ...mine.map((f) => f.outMs));
       const firstOut = Math.min(...mine.map((f) => f.outAt));
       const lastBack = Math.max(...mine.map((f) => f.backAt));
-      return [{
-        index: s.index,
-        size: s.servers.length,
-        wallMs,
-        slowestOutMs,
-        orchestrationMs: wallMs - slowestOutMs,
-        beforeFirstOutMs: mine.length ? firstOut - time(s) : Number.NaN,
-        afterLastBackMs: mine.length ? time(end) - lastBack : Number.NaN,
-      }];
+      return [
+        {
+          index: s.index,
+          size: s.servers.length,
+          wallMs,
+          slowestOutMs,
+          orchestrationMs: wallMs - slowestOutMs,
+          beforeFirstOutMs: mine.length ? firstOut - time(s) : Number.NaN,
+          afterLastBackMs: mine.length ? time(end) - lastBack : Number.NaN,
+        },
+      ];
     });
 }
 
@@ -220,7 +222,15 @@ export function summarizeScale(input: ScaleInput): ScaleSummary {
     orchestrationMedianMs: median(batches.map((b) => b.orchestrationMs)),
     floors,
     missing,
-    medians: { outMs: m((f) => f.outMs), floorMs: m((f) => f.floorMs), strictFloorMs: m((f) => f.strictFloorMs), ratio: m((f) => f.ratio), drainMs: m((f) => f.drainMs), restartMs: m((f) => f.restartMs), smokeMs: m((f) => f.smokeMs) },
+    medians: {
+      outMs: m((f) => f.outMs),
+      floorMs: m((f) => f.floorMs),
+      strictFloorMs: m((f) => f.strictFloorMs),
+      ratio: m((f) => f.ratio),
+      drainMs: m((f) => f.drainMs),
+      restartMs: m((f) => f.restartMs),
+      smokeMs: m((f) => f.smokeMs),
+    },
     director: roleUse(input.hosts, 'director', input.servers),
     server: roleUse(input.hosts, 'server', input.servers),
     peakRssMiB: input.release.peakRssKiB / 1024,

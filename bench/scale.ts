@@ -89,7 +89,14 @@ async function timeValidate(config: string, cwd: string): Promise<number> {
 export async function runScale(options: ScaleOptions): Promise<ScaleRun> {
   const dir = await mkdtemp(join(tmpdir(), `lvs-bench-${options.servers}-`));
   const labStarted = performance.now();
-  const lab = await startLab({ dir: join(dir, 'lab'), servers: options.servers, checker: 'off', timeScale: 0.005, restartDelayMs: options.restartDelayMs, trace: true });
+  const lab = await startLab({
+    dir: join(dir, 'lab'),
+    servers: options.servers,
+    checker: 'off',
+    timeScale: 0.005,
+    restartDelayMs: options.restartDelayMs,
+    trace: true,
+  });
   const labStartMs = performance.now() - labStarted;
   const stopLoad = new AbortController();
   try {

@@ -21,7 +21,10 @@ function summary(release: string, run: CliRun): RunSummary {
   return { release, exitCode: run.code, wallMs: run.wallMs, ...(run.code === 0 ? {} : { error: run.stderr.split('\n').slice(0, 6).join('\n') }) };
 }
 
-type ClusterDoc = Record<string, unknown> & { directors: { name: string; ssh?: Record<string, unknown> }[]; realServers: { name: string; ssh?: Record<string, unknown> }[] };
+type ClusterDoc = Record<string, unknown> & {
+  directors: { name: string; ssh?: Record<string, unknown> }[];
+  realServers: { name: string; ssh?: Record<string, unknown> }[];
+};
 
 function sshHostsOf(bl: BenchLab): { name: string; role: 'director' | 'server'; port: number; knownHostsKey: string }[] {
   const hosts = [
@@ -102,7 +105,12 @@ export async function measureOverhead(bl: BenchLab, config: string, artifact: st
     recorder.stop();
   }
   const servers = bl.lab.servers.map((s) => ({ name: s.name, httpPort: s.app.port }));
-  return { run: summary(release, run), events: run.events, batches: batchTimings(run.events), ipvsadm: ipvsadmPerServer(recorder.calls, servers, batchWindows(run.events)) };
+  return {
+    run: summary(release, run),
+    events: run.events,
+    batches: batchTimings(run.events),
+    ipvsadm: ipvsadmPerServer(recorder.calls, servers, batchWindows(run.events)),
+  };
 }
 
 export interface OutOfPoolResult {

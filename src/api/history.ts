@@ -93,7 +93,12 @@ async function readServer(session: HostSession, server: RealServer, signal: Abor
   });
   const listed = await session.exec(listReleasesCommand(server.app.root), signal ? { signal } : {});
   const missing = /No such file or directory/.test(listed.stderr);
-  if (!listed.ok) errors.push(missing ? `no releases directory (${server.app.root ?? '.'}/releases)` : `listing releases failed: ${listed.stderr.trim() || listed.error || `exit ${listed.exitCode}`}`);
+  if (!listed.ok)
+    errors.push(
+      missing
+        ? `no releases directory (${server.app.root ?? '.'}/releases)`
+        : `listing releases failed: ${listed.stderr.trim() || listed.error || `exit ${listed.exitCode}`}`,
+    );
   return { name: server.name, current, releases: listed.ok ? parseReleaseListing(listed.stdout) : [], error: errors.length > 0 ? errors.join('; ') : null };
 }
 
@@ -134,7 +139,12 @@ function copyRun(state: RunJournalState, from: string): HistoryRun | undefined {
   const first = state.firstRun;
   if (!state.runId || !first) return undefined;
   const run = startedRun({ ...first, runId: state.runId, command: (state.command ?? first.command) as EventOf<'run-started'>['command'] }, from);
-  return { ...run, startedAt: state.runId === first.runId ? first.at : (state.updatedAt ?? first.at), finishedAt: state.finished ? (state.updatedAt ?? null) : null, outcome: state.outcome ?? (state.paused ? 'paused' : null) };
+  return {
+    ...run,
+    startedAt: state.runId === first.runId ? first.at : (state.updatedAt ?? first.at),
+    finishedAt: state.finished ? (state.updatedAt ?? null) : null,
+    outcome: state.outcome ?? (state.paused ? 'paused' : null),
+  };
 }
 
 /** Every release of every server, newest first (by its best position in the servers' listings). */

@@ -8,7 +8,12 @@ import type { HostSession } from '../transport/types.ts';
 
 export type SessionOf = (name: string) => HostSession;
 
-export async function withReadOnlySessions<T>(cluster: Cluster, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, fn: (session: SessionOf) => Promise<T>): Promise<T> {
+export async function withReadOnlySessions<T>(
+  cluster: Cluster,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+  fn: (session: SessionOf) => Promise<T>,
+): Promise<T> {
   const opened = await openClusterSessions(cluster, env, signal ?? new AbortController().signal, (s) => dryRunSession(s, { report: () => undefined }));
   try {
     return await fn((name) => {

@@ -55,21 +55,31 @@ const RELEASE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** `20261125T020000Z`: sortable, filesystem- and shell-safe. */
 export function defaultReleaseId(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The options a release checks before reading any file: batch, canary, release id, forced window's reason. */
-export function checkReleaseRequest(options: Pick<ReleaseOptions, 'batch' | 'canary' | 'releaseId' | 'forceWindowReason'>): { batch: BatchSpec; canary: number | undefined } {
+export function checkReleaseRequest(options: Pick<ReleaseOptions, 'batch' | 'canary' | 'releaseId' | 'forceWindowReason'>): {
+  batch: BatchSpec;
+  canary: number | undefined;
+} {
   const batch = parseBatchSpec(String(options.batch ?? '1'));
   const canary = options.canary;
   if (canary !== undefined && (!Number.isInteger(canary) || canary < 1)) {
     throw new ReleaseError('USAGE', `--canary "${canary}" is not a positive whole number.`, { hint: 'e.g. --canary 1' });
   }
   if (options.forceWindowReason !== undefined && !options.forceWindowReason.trim()) {
-    throw new ReleaseError('USAGE', '--force-window needs --reason "…": forcing a peak window is recorded with its reason.', { hint: 'release --force-window --reason "hotfix for INC-1234"' });
+    throw new ReleaseError('USAGE', '--force-window needs --reason "…": forcing a peak window is recorded with its reason.', {
+      hint: 'release --force-window --reason "hotfix for INC-1234"',
+    });
   }
   if (options.releaseId !== undefined && !RELEASE_ID.test(options.releaseId)) {
-    throw new ReleaseError('USAGE', `--release-id "${options.releaseId}" must be letters, digits, '.', '_' or '-' (starting with a letter or digit).`, { hint: 'e.g. --release-id 2026.11.25-1' });
+    throw new ReleaseError('USAGE', `--release-id "${options.releaseId}" must be letters, digits, '.', '_' or '-' (starting with a letter or digit).`, {
+      hint: 'e.g. --release-id 2026.11.25-1',
+    });
   }
   return { batch, canary };
 }
@@ -82,7 +92,8 @@ async function waitForWindow(edges: Edges, config: LoadedConfig, trigger: Trigge
     const decision = evaluateWindows(policy, { at: edges.clock.now(), trigger });
     if (decision.allowed) return;
     for (const line of formatDecision(decision, policy)) edges.log(line);
-    if (!decision.nextAllowed) throw checkWindows({ cluster: config.cluster, trigger }, edges.clock.now()) ?? new ReleaseError('PEAK_WINDOW', 'no allowed start found');
+    if (!decision.nextAllowed)
+      throw checkWindows({ cluster: config.cluster, trigger }, edges.clock.now()) ?? new ReleaseError('PEAK_WINDOW', 'no allowed start found');
     const ms = Math.max(1000, decision.nextAllowed.getTime() - edges.clock.now().getTime());
     edges.log(`--wait-for-window: sleeping ${Math.round(ms / 1000)}s until ${decision.nextAllowed.toISOString()}`);
     await edges.clock.sleep(ms, signal ?? new AbortController().signal);
@@ -114,13 +125,18 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       const dryRun = Boolean(options.dryRun);
       const releaseId = options.releaseId ?? defaultReleaseId(edges.clock.now());
       const artifact = options.artifact ? resolve(edges.cwd, options.artifact) : undefined;
-      if (artifact && !existsSync(artifact)) throw new ReleaseError('USAGE', `--artifact ${artifact}: no such file.`, { hint: 'Build the artifact first, or fix the path.' });
+      if (artifact && !existsSync(artifact))
+        throw new ReleaseError('USAGE', `--artifact ${artifact}: no such file.`, { hint: 'Build the artifact first, or fix the path.' });
       const config = await loadConfig({ ...options, ...edges, onLog: edges.log });
       const { cluster, pipeline } = config;
       const trigger = options.trigger ?? resolveTrigger(undefined, edges.env);
-      const usesArtifact = Object.values(pipeline.phases).flat().some((s) => s.kind === 'upload' && s.from.includes('{{artifact}}'));
+      const usesArtifact = Object.values(pipeline.phases)
+        .flat()
+        .some((s) => s.kind === 'upload' && s.from.includes('{{artifact}}'));
       if (usesArtifact && !artifact) {
-        throw new ReleaseError('USAGE', `pipeline "${pipeline.name}" uploads {{artifact}}: pass --artifact FILE.`, { hint: 'release --artifact dist/app.tar.gz --batch 2' });
+        throw new ReleaseError('USAGE', `pipeline "${pipeline.name}" uploads {{artifact}}: pass --artifact FILE.`, {
+          hint: 'release --artifact dist/app.tar.gz --batch 2',
+        });
       }
       const limit = options.limit ? resolveLimit(options.limit, cluster.realServers) : undefined;
       const forced = options.forceWindowReason;
@@ -135,10 +151,31 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       const verdict = window as WindowVerdict | null;
       const result = await withEngine(
         cluster,
-        { env: edges.env, clock: edges.clock, redact: edges.redact, dryRun, breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal, onLog: edges.log },
+        {
+          env: edges.env,
+          clock: edges.clock,
+          redact: edges.redact,
+          dryRun,
+          breakLock: options.breakLock,
+          onEvent: recorder.emit,
+          signal: options.signal,
+          onLog: edges.log,
+        },
         (deps) =>
           runRelease(
-            { cluster, pipeline, batch, canary, artifact, release: releaseId, trigger, forceWindowReason: forced, resume: options.resume, limit, ignoreWindows: dryRun && !forced },
+            {
+              cluster,
+              pipeline,
+              batch,
+              canary,
+              artifact,
+              release: releaseId,
+              trigger,
+              forceWindowReason: forced,
+              resume: options.resume,
+              limit,
+              ignoreWindows: dryRun && !forced,
+            },
             {
               ...deps,
               emit: (event) => {

@@ -40,16 +40,28 @@ export async function rollback(options: RollbackOptions = {}): Promise<RunApiRes
       }
       const to = options.to;
       if (!to && !state.release) {
-        throw new ReleaseError('USAGE', 'No release is recorded in the journal, so there is nothing to roll back to.', { hint: 'Name the release: `release rollback --to ID`.' });
+        throw new ReleaseError('USAGE', 'No release is recorded in the journal, so there is nothing to roll back to.', {
+          hint: 'Name the release: `release rollback --to ID`.',
+        });
       }
       if (to && state.badReleases.includes(to)) {
-        throw new ReleaseError('USAGE', `Release ${to} was marked bad by an earlier run; refusing to roll back to it.`, { hint: 'Pick another release with --to.' });
+        throw new ReleaseError('USAGE', `Release ${to} was marked bad by an earlier run; refusing to roll back to it.`, {
+          hint: 'Pick another release with --to.',
+        });
       }
       const limit = options.limit ? new Set(resolveLimit(options.limit, cluster.realServers)) : undefined;
       const before = releasesBefore(state);
       const result = await withEngine(
         cluster,
-        { env: edges.env, clock: edges.clock, redact: edges.redact, breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal, onLog: edges.log },
+        {
+          env: edges.env,
+          clock: edges.clock,
+          redact: edges.redact,
+          breakLock: options.breakLock,
+          onEvent: recorder.emit,
+          signal: options.signal,
+          onLog: edges.log,
+        },
         (deps) =>
           runRollback(
             {
@@ -86,7 +98,15 @@ export async function recover(options: RunOptions = {}): Promise<RunApiResult> {
       const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
       const result = await withEngine(
         cluster,
-        { env: edges.env, clock: edges.clock, redact: edges.redact, breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal, onLog: edges.log },
+        {
+          env: edges.env,
+          clock: edges.clock,
+          redact: edges.redact,
+          breakLock: options.breakLock,
+          onEvent: recorder.emit,
+          signal: options.signal,
+          onLog: edges.log,
+        },
         (deps) => runRecover({ cluster, pipeline }, deps),
       );
       return recorder.ended(result.exitCode);

@@ -50,7 +50,15 @@ export async function status(options: CommonOptions = {}): Promise<StatusDocumen
     const directors = cluster.directors.map((d) => ({ name: d.name, session: session(d.name) }));
     const sudo = cluster.directors.some((d) => d.ssh.sudo);
     // The same reader as a run: one exec per director for the tables.
-    const tables = createDirectorTables({ directors, sudo, commandTimeoutMs: 15_000, persistentConn: () => false, minReadIntervalMs: 0, confirmPollMs: 500, clock: edges.clock });
+    const tables = createDirectorTables({
+      directors,
+      sudo,
+      commandTimeoutMs: 15_000,
+      persistentConn: () => false,
+      minReadIntervalMs: 0,
+      confirmPollMs: 500,
+      clock: edges.clock,
+    });
     const preflight = await runPreflight({
       cluster,
       pipeline,
@@ -87,8 +95,15 @@ export async function status(options: CommonOptions = {}): Promise<StatusDocumen
       warnings: preflight.warnings.map((w) => ({ code: w.code, message: w.message })),
       vips: preflight.network.holdings.map((h) => ({ vip: h.vip, holders: h.holders.map((x) => x.director), unknown: h.unknown })),
       refusals: preflight.refusals,
-      lock: holders.map((h) => ({ director: h.director, holder: describeOwner(h.owner), heartbeatAgeMs: h.heartbeatAgeMs, stale: h.heartbeatAgeMs > cluster.lock.staleAfterMs })),
-      lastRun: journal.runId ? { runId: journal.runId, release: journal.release, outcome: journal.outcome, finished: journal.finished, paused: journal.paused, from: loaded.from } : null,
+      lock: holders.map((h) => ({
+        director: h.director,
+        holder: describeOwner(h.owner),
+        heartbeatAgeMs: h.heartbeatAgeMs,
+        stale: h.heartbeatAgeMs > cluster.lock.staleAfterMs,
+      })),
+      lastRun: journal.runId
+        ? { runId: journal.runId, release: journal.release, outcome: journal.outcome, finished: journal.finished, paused: journal.paused, from: loaded.from }
+        : null,
     };
   });
 }

@@ -72,7 +72,9 @@ export function windowVerdict(cluster: Cluster, at: Date, trigger: Trigger): Win
       allowed: true,
       blockers: [],
       nextAllowed: base.at,
-      nextBlock: next ? { name: next.name, rule: next.rule, source: next.source, start: next.startUtc, end: next.endUtc, guardFrom: formatUtc(next.guardFrom) } : null,
+      nextBlock: next
+        ? { name: next.name, rule: next.rule, source: next.source, start: next.startUtc, end: next.endUtc, guardFrom: formatUtc(next.guardFrom) }
+        : null,
       refusal: null,
     };
   }
@@ -81,7 +83,15 @@ export function windowVerdict(cluster: Cluster, at: Date, trigger: Trigger): Win
     ...base,
     timezone: decision.timezone,
     allowed: false,
-    blockers: decision.blockers.map((b) => ({ kind: b.kind, name: b.name, rule: b.rule, start: b.startUtc, end: b.endUtc, startLocal: b.startLocal, endLocal: b.endLocal })),
+    blockers: decision.blockers.map((b) => ({
+      kind: b.kind,
+      name: b.name,
+      rule: b.rule,
+      start: b.startUtc,
+      end: b.endUtc,
+      startLocal: b.startLocal,
+      endLocal: b.endLocal,
+    })),
     nextAllowed: decision.nextAllowed === null ? null : formatUtc(decision.nextAllowed),
     nextBlock: null,
     refusal: { code: error.code, message: error.message, hint: error.hint ?? null },
@@ -93,5 +103,10 @@ export async function windows(options: WindowsOptions = {}): Promise<WindowsDocu
   const edges = edgesOf(options);
   const { cluster } = await loadConfig({ ...options, ...edges });
   const trigger = options.trigger ?? resolveTrigger(undefined, edges.env);
-  return { schemaVersion: OUTPUT_SCHEMA_VERSION, command: 'windows', cluster: cluster.name, ...windowVerdict(cluster, options.at ?? edges.clock.now(), trigger) };
+  return {
+    schemaVersion: OUTPUT_SCHEMA_VERSION,
+    command: 'windows',
+    cluster: cluster.name,
+    ...windowVerdict(cluster, options.at ?? edges.clock.now(), trigger),
+  };
 }

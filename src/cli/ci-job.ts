@@ -13,7 +13,8 @@ const CI_SYSTEMS: readonly CiSystem[] = [
   { id: (env) => env.CI_JOB_ID, url: (env) => env.CI_JOB_URL },
   {
     id: (env) => env.GITHUB_RUN_ID,
-    url: (env, id) => (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${id}` : undefined),
+    url: (env, id) =>
+      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${id}` : undefined,
   },
   { id: (env) => env.BUILD_TAG, url: (env) => env.BUILD_URL },
 ];

@@ -46,14 +46,24 @@ function nameStuckServers(io: CliIo, reporter: Reporter): void {
 }
 
 /** The reporter, the interruption watch and the report file around `fn`; all closed at the end. */
-export async function withReporter(io: CliIo, options: Pick<HarnessOptions, 'json' | 'report' | 'plain'>, fn: (scope: ReporterScope) => Promise<number>): Promise<number> {
+export async function withReporter(
+  io: CliIo,
+  options: Pick<HarnessOptions, 'json' | 'report' | 'plain'>,
+  fn: (scope: ReporterScope) => Promise<number>,
+): Promise<number> {
   const reportPath = options.report ? resolve(io.cwd, options.report) : undefined;
   if (reportPath) checkReportPath(reportPath);
   const interrupts = watchInterrupts(io, () => {
     // biome-ignore lint/nursery/noProcessExit: a second Ctrl-C means "exit at once"; the journal already holds what recover needs.
     process.exit(EXIT.interrupted);
   });
-  const reporter = createReporter({ mode: options.json ? 'json' : options.plain ? 'plain' : 'auto', stdout: io.stdout, stderr: io.stderr, env: io.env, secrets: secretsOf(io.env) });
+  const reporter = createReporter({
+    mode: options.json ? 'json' : options.plain ? 'plain' : 'auto',
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    secrets: secretsOf(io.env),
+  });
   try {
     const code = await fn({ reporter, stop: interrupts.stop, io });
     await reporter.close();

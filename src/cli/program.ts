@@ -69,7 +69,10 @@ function shown(command: Command): string {
 
 /** An unknown word where `parent` expects one of its subcommands: "did you mean …?" when one is close. */
 function unknownCommand(parent: Command, word: string): ReleaseError {
-  const match = closestMatch(word, parent.commands.map((c) => c.name()));
+  const match = closestMatch(
+    word,
+    parent.commands.map((c) => c.name()),
+  );
   const list = parent.parent ? `\`release help ${pathOf(parent)}\` lists its commands` : '`release help` lists the commands';
   return new ReleaseError('USAGE', `unknown command "${[pathOf(parent), word].filter(Boolean).join(' ')}".`, {
     hint: match ? `did you mean \`${shown(parent)} ${match}\`? ${list}.` : `${list}.`,
@@ -79,7 +82,10 @@ function unknownCommand(parent: Command, word: string): ReleaseError {
 
 /** An unknown option of a command that has subcommands (commander leaves these to the action). */
 function unknownOption(command: Command, flag: string): ReleaseError {
-  const match = closestMatch(flag.split('=')[0] as string, command.options.flatMap((o) => (o.long ? [o.long] : [])));
+  const match = closestMatch(
+    flag.split('=')[0] as string,
+    command.options.flatMap((o) => (o.long ? [o.long] : [])),
+  );
   const help = `\`${['release help', pathOf(command)].filter(Boolean).join(' ')}\` lists the options`;
   return new ReleaseError('USAGE', `unknown option "${flag}" for \`${shown(command)}\`.`, {
     hint: match ? `did you mean ${match}? ${help}.` : `${help}.`,
@@ -111,10 +117,14 @@ function optionsOf(command: Command): Record<string, unknown> {
       if (command.getOptionValueSource(key) !== 'cli') {
         command.setOptionValueWithSource(key, before, 'cli');
       } else if (!isDeepStrictEqual(command.getOptionValue(key), before)) {
-        throw new ReleaseError('USAGE', `${flag} is given twice: ${String(before)} before \`${pathOf(command)}\` and ${String(command.getOptionValue(key))} after it.`, {
-          hint: `Give ${flag} once, before or after the command: both mean the same.`,
-          details: { option: flag, command: pathOf(command) },
-        });
+        throw new ReleaseError(
+          'USAGE',
+          `${flag} is given twice: ${String(before)} before \`${pathOf(command)}\` and ${String(command.getOptionValue(key))} after it.`,
+          {
+            hint: `Give ${flag} once, before or after the command: both mean the same.`,
+            details: { option: flag, command: pathOf(command) },
+          },
+        );
       }
     }
   }
@@ -191,11 +201,12 @@ export function buildProgram(io: CliIo, outerDispatch: Dispatch): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .addHelpText('after', '\nOptions go before or after the command: `release -c eu.yaml status` is `release status -c eu.yaml`.\n`release help <command>` prints the options of a command. --json output: docs/OUTPUT.md.');
+    .addHelpText(
+      'after',
+      '\nOptions go before or after the command: `release -c eu.yaml status` is `release status -c eu.yaml`.\n`release help <command>` prints the options of a command. --json output: docs/OUTPUT.md.',
+    );
 
-  addReleaseOptions(program).action(
-    act(dispatch, (options: ReleaseCliOptions) => releaseCommand(io, options, { planOnly: false }), checkReleaseOptions),
-  );
+  addReleaseOptions(program).action(act(dispatch, (options: ReleaseCliOptions) => releaseCommand(io, options, { planOnly: false }), checkReleaseOptions));
 
   addReleaseOptions(program.command('plan').description('print the plan and the exact commands; change nothing (= --dry-run)')).action(
     act(
@@ -229,7 +240,7 @@ export function buildProgram(io: CliIo, outerDispatch: Dispatch): Command {
 
   program
     .command('status')
-    .description('the pool on every director, each server\'s release, and the last run')
+    .description("the pool on every director, each server's release, and the last run")
     .option(...CONFIG_OPTION)
     .option('--json', 'one JSON document on stdout')
     .action(act(dispatch, (options: { config?: string; json?: boolean }) => statusCommand(io, options)));
@@ -265,7 +276,8 @@ export function buildProgram(io: CliIo, outerDispatch: Dispatch): Command {
       .option('--force-window', 'promote/resume inside a peak window (needs --reason)')
       .option('--reason <text>', 'why the window is forced (recorded)');
     // On another machine (another CI runner) than the first run's, the same build again: its sha256 is checked.
-    if (name === 'promote' || name === 'resume') continued.option('--artifact <file>', "the release's artifact, when the first run's file is not on this machine (same sha256)");
+    if (name === 'promote' || name === 'resume')
+      continued.option('--artifact <file>', "the release's artifact, when the first run's file is not on this machine (same sha256)");
     continued.action(act(dispatch, (options: ContinueOptions) => command(io, options)));
   }
   program
@@ -288,7 +300,11 @@ export function buildProgram(io: CliIo, outerDispatch: Dispatch): Command {
     .option('--checker <mode>', 'keepalived-like checker on the directors: off, inhibit or delete', 'off')
     .option('--time-scale <f>', 'IPVS timeouts scaled by this factor', '0.01')
     .option('--tcp-time-scale <f>', 'TCP state timeouts only, scaled by this instead (1: real TIME_WAIT 120 s, ESTABLISHED 900 s; other timers stay scaled)')
-    .option('--forward <mode>', 'nat (Masq, one port per server on 127.0.0.1) or dr (Route, server N on 127.0.1.N at the VIP port, VIP 127.0.0.100 on its lo)', 'nat')
+    .option(
+      '--forward <mode>',
+      'nat (Masq, one port per server on 127.0.0.1) or dr (Route, server N on 127.0.1.N at the VIP port, VIP 127.0.0.100 on its lo)',
+      'nat',
+    )
     .action(act(dispatch, (options: LabCliOptions) => labCommand(io, options), labSettings));
   lab
     .command('artifact')

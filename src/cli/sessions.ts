@@ -73,10 +73,14 @@ export async function openClusterSessions(
     const first = failures[0] as ReleaseError;
     const directorNames = new Set(cluster.directors.map((d) => d.name));
     const names = failures.map((f) => String(f.details.host ?? f.message));
-    throw new ReleaseError(first.code, failures.length === 1 ? first.message : `${failures.length} hosts failed to connect: ${failures.map((f) => f.message).join(' | ')}`, {
-      hint: first.hint ?? 'Nothing was changed. Check SSH access to the hosts named above.',
-      details: { hosts: names, directorsFailed: failures.some((f) => directorNames.has(String(f.details.name ?? ''))) },
-    });
+    throw new ReleaseError(
+      first.code,
+      failures.length === 1 ? first.message : `${failures.length} hosts failed to connect: ${failures.map((f) => f.message).join(' | ')}`,
+      {
+        hint: first.hint ?? 'Nothing was changed. Check SSH access to the hosts named above.',
+        details: { hosts: names, directorsFailed: failures.some((f) => directorNames.has(String(f.details.name ?? ''))) },
+      },
+    );
   }
   return { sessions, close };
 }

@@ -38,7 +38,10 @@ export function watchInterrupts(io: CliIo, onHardExit: () => void, source: Signa
     }
     if (!seen.has(signal)) {
       seen.add(signal);
-      writeLine(io.stderr, `\n${signal} after ${[...seen][0]}: still putting the servers in flight back into the pool (exiting now could leave them out). ${againHint(signal)}`);
+      writeLine(
+        io.stderr,
+        `\n${signal} after ${[...seen][0]}: still putting the servers in flight back into the pool (exiting now could leave them out). ${againHint(signal)}`,
+      );
       return;
     }
     writeLine(io.stderr, `\n${signal} again: exiting now. Servers may be left out of the pool: run \`release recover\` to bring every server back.`);

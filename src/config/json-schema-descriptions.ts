@@ -20,11 +20,13 @@ const SSH: Record<string, string> = {
 const APP: Record<string, string> = {
   root: 'deploy root ({{root}}); relative paths start at the SSH login directory',
   healthFile: "the file the directors' health check fetches ({{healthFile}})",
-  healthUrl: "the URL path keepalived's check fetches to read healthFile (default: any path whose segments end healthFile's, e.g. /health/ready.html for /srv/app/shared/health/ready.html)",
+  healthUrl:
+    "the URL path keepalived's check fetches to read healthFile (default: any path whose segments end healthFile's, e.g. /health/ready.html for /srv/app/shared/health/ready.html)",
   restart: 'the command that restarts the app on a server, run as written by `app: restart` steps',
   reload: 'the command that reloads the app on a server, run as written by `app: reload` steps',
   smoke: 'how smoke checks reach the app: scheme, Host header, port, via',
-  'smoke.via': "direct (default): from this machine to the server's address; ssh: through the server's own SSH connection (a forwarded TCP channel), for servers this machine cannot reach",
+  'smoke.via':
+    "direct (default): from this machine to the server's address; ssh: through the server's own SSH connection (a forwarded TCP channel), for servers this machine cannot reach",
 };
 
 /** `{ user: … }` under `prefix` → `{ 'prefix.user': … }`. */
@@ -116,8 +118,10 @@ const PIPELINE: Record<string, string> = {
   'drain.timeout': `deadline of the wait: ${DURATION}`,
   'drain.onTimeout': 'fail (put the server back untouched, fail) or proceed',
   'drain.poll': `how often connections are counted: ${DURATION}`,
-  'drain.ramp': 'restore the weight in steps, e.g. [10%, 50%, 100%], or { steps, interval } (ipvsadm and quiesce only: with healthfile keepalived sets the weight)',
-  'drain.allowHardCut': 'healthfile on a pool whose keepalived.conf lacks inhibit_on_failure: let keepalived delete the server (a hard cut: its live connections are counted and reported) instead of refusing (default false)',
+  'drain.ramp':
+    'restore the weight in steps, e.g. [10%, 50%, 100%], or { steps, interval } (ipvsadm and quiesce only: with healthfile keepalived sets the weight)',
+  'drain.allowHardCut':
+    'healthfile on a pool whose keepalived.conf lacks inhibit_on_failure: let keepalived delete the server (a hard cut: its live connections are counted and reported) instead of refusing (default false)',
   'drain.keepalived': 'an ipvsadm/quiesce drain of servers keepalived manages: warn (default) or refuse',
   'drain.waitForPersistence': 'also wait until no persistence template points at the server (persistent services; default false)',
   rollback: 'all (default): roll back the servers of earlier batches too; failed: only the failing ones',

@@ -80,7 +80,8 @@ function addDescriptions(schema: JsonSchema, descriptions: Readonly<Record<strin
 }
 
 function describeChildren(schema: JsonSchema, descriptions: Readonly<Record<string, string>>, path: string, found: Set<string>): void {
-  for (const [key, child] of Object.entries((schema['properties'] ?? {}) as Record<string, JsonSchema>)) addDescriptions(child, descriptions, path ? `${path}.${key}` : key, found);
+  for (const [key, child] of Object.entries((schema['properties'] ?? {}) as Record<string, JsonSchema>))
+    addDescriptions(child, descriptions, path ? `${path}.${key}` : key, found);
   if (schema['items'] && typeof schema['items'] === 'object') addDescriptions(schema['items'] as JsonSchema, descriptions, `${path}[]`, found);
   for (const member of (schema['anyOf'] ?? []) as JsonSchema[]) describeChildren(member, descriptions, path, found);
 }

@@ -66,7 +66,12 @@ function check<T>(source: YamlSource, schema: z.ZodType<T>, rules: readonly Rule
   const result = checkSchema(schema, withoutExtensionKeys(source.data));
   if (result.ok) checked.value = result.value;
   else place(source, result.findings, checked);
-  if (isRecord(source.data)) place(source, rules.flatMap((rule) => rule(source.data)), checked);
+  if (isRecord(source.data))
+    place(
+      source,
+      rules.flatMap((rule) => rule(source.data)),
+      checked,
+    );
   return checked;
 }
 
@@ -93,7 +98,12 @@ export async function loadCluster(path: string, options: LoadOptions = {}): Prom
   const file = resolve(options.cwd ?? process.cwd(), path);
   const read = await readText(fs, file);
   if (!read.ok) {
-    const problem = { file: path, path: '', message: `cannot read the cluster file: ${read.reason}`, hint: 'pass --config FILE, or run in the directory that holds release.yaml' };
+    const problem = {
+      file: path,
+      path: '',
+      message: `cannot read the cluster file: ${read.reason}`,
+      hint: 'pass --config FILE, or run in the directory that holds release.yaml',
+    };
     return { ok: false, problems: [problem], warnings: [] };
   }
   const cluster = check(parseYamlSource(path, read.text), clusterFileSchema, clusterRules);

@@ -101,7 +101,10 @@ export function normalizePipeline(file: PipelineFile, ctx: NormalizePipelineCont
       (file.phases[phase] ?? []).map((step, index) => normalizeStep(step, stepTimeoutMs, `${ctx.displayFile}:${ctx.lineOf(['phases', phase, index])}`, linked)),
     ]),
   ) as Pipeline['phases'];
-  const after: AfterPhase | undefined = file.after && { ...normalizeOnce(file.after, 'after', stepTimeoutMs, ctx), onFailure: file.after.onFailure ?? PIPELINE_DEFAULTS.after.onFailure };
+  const after: AfterPhase | undefined = file.after && {
+    ...normalizeOnce(file.after, 'after', stepTimeoutMs, ctx),
+    onFailure: file.after.onFailure ?? PIPELINE_DEFAULTS.after.onFailure,
+  };
   return {
     name: file.name,
     ...(file.description === undefined ? {} : { description: file.description }),

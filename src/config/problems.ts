@@ -63,10 +63,7 @@ export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[
   const fileOrder = new Map<string, number>();
   for (const problem of problems) if (!fileOrder.has(problem.file)) fileOrder.set(problem.file, fileOrder.size);
   return [...problems].sort(
-    (a, b) =>
-      (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      (a.column ?? 0) - (b.column ?? 0),
+    (a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
   );
 }
 

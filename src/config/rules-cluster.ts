@@ -11,7 +11,9 @@ import { windowRules } from './rules-windows.ts';
 export const clusterNameIsValid: Rule = (raw) => {
   const name = stringAt(raw, 'cluster');
   if (name === undefined || name.startsWith('-') || /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return [];
-  return [{ path: ['cluster'], message: `"${name}" is not a usable cluster name`, hint: 'use letters, digits, ".", "_" and "-" (it names the lock and the journal)' }];
+  return [
+    { path: ['cluster'], message: `"${name}" is not a usable cluster name`, hint: 'use letters, digits, ".", "_" and "-" (it names the lock and the journal)' },
+  ];
 };
 
 export const servicesAreValid: Rule = (raw) =>
@@ -20,14 +22,26 @@ export const servicesAreValid: Rule = (raw) =>
     const vip = stringAt(item, 'vip');
     const hasFwmark = item['fwmark'] !== undefined;
     if ((item['vip'] === undefined) === !hasFwmark) {
-      return [{ path: base, message: 'a service needs exactly one of "vip" or "fwmark"', hint: 'write vip: 192.168.1.181:80, or fwmark: 10 for a firewall-mark service' }];
+      return [
+        {
+          path: base,
+          message: 'a service needs exactly one of "vip" or "fwmark"',
+          hint: 'write vip: 192.168.1.181:80, or fwmark: 10 for a firewall-mark service',
+        },
+      ];
     }
     if (hasFwmark && item['protocol'] !== undefined) {
       return [{ path: [...base, 'protocol'], message: 'a fwmark service has no protocol', hint: 'remove "protocol" (the mark selects the packets)' }];
     }
     if (vip === undefined) return [];
     if (item['family'] !== undefined) {
-      return [{ path: [...base, 'family'], message: 'the family of a vip service comes from its address', hint: 'remove "family" (it applies to fwmark services only)' }];
+      return [
+        {
+          path: [...base, 'family'],
+          message: 'the family of a vip service comes from its address',
+          hint: 'remove "family" (it applies to fwmark services only)',
+        },
+      ];
     }
     const parsed = parseEndpoint(vip);
     return parsed.ok ? [] : [{ path: [...base, 'vip'], message: parsed.message, hint: parsed.hint }];
@@ -73,7 +87,12 @@ const optional = (value: string | undefined): string[] => (value === undefined ?
 
 export const servicesAreUnique: Rule = (raw) =>
   clashes('services', recordsAt(raw, 'services'), [
-    { keys: (item) => optional(serviceIdentity(item)), field: (item) => (item['vip'] === undefined ? 'fwmark' : 'vip'), what: 'virtual service', hint: 'list every virtual service once' },
+    {
+      keys: (item) => optional(serviceIdentity(item)),
+      field: (item) => (item['vip'] === undefined ? 'fwmark' : 'vip'),
+      what: 'virtual service',
+      hint: 'list every virtual service once',
+    },
   ]);
 
 /** Port of each service for a server that names none: the vip's port, 0 for fwmark (ipvsadm's convention). */
@@ -128,10 +147,18 @@ export const serverAddressesAreIps: Rule = (raw) =>
     const host = stringAt(item, 'host');
     if (address !== undefined) {
       if (address.startsWith('-') || ipFamily(address)) return [];
-      return [{ path: ['realServers', index, 'address'], message: `"${address}" is not an IP address`, hint: 'use the address exactly as ipvsadm -L -n lists it' }];
+      return [
+        { path: ['realServers', index, 'address'], message: `"${address}" is not an IP address`, hint: 'use the address exactly as ipvsadm -L -n lists it' },
+      ];
     }
     if (host === undefined || host.startsWith('-') || ipFamily(host)) return [];
-    return [{ path: ['realServers', index, 'host'], message: `"${host}" is not an IP address, and "address" defaults to the host`, hint: 'add address: with the IP exactly as ipvsadm -L -n lists it' }];
+    return [
+      {
+        path: ['realServers', index, 'host'],
+        message: `"${host}" is not an IP address, and "address" defaults to the host`,
+        hint: 'add address: with the IP exactly as ipvsadm -L -n lists it',
+      },
+    ];
   });
 
 export const serverFamiliesMatchServices: Rule = (raw) => {
@@ -146,7 +173,14 @@ export const serverFamiliesMatchServices: Rule = (raw) => {
     // A match (other >= 0) means both families are known.
     if (other < 0 || family === undefined || otherFamily === undefined) return [];
     const words = { inet: 'IPv4', inet6: 'IPv6' } as const;
-    return [{ path: ['realServers', index], warning: true, message: `the server's address is ${words[family]} but services[${other}] is ${words[otherFamily]}`, hint: 'mixed families work only with tunnelling; check the address' }];
+    return [
+      {
+        path: ['realServers', index],
+        warning: true,
+        message: `the server's address is ${words[family]} but services[${other}] is ${words[otherFamily]}`,
+        hint: 'mixed families work only with tunnelling; check the address',
+      },
+    ];
   });
 };
 
@@ -157,7 +191,13 @@ export const sshUsersAreSet: Rule = (raw) => {
   const missing = hosts.filter(({ item }) => stringAt(recordAt(item, 'ssh'), 'user') === undefined);
   if (missing.length === 0) return [];
   if (missing.length === hosts.length) {
-    return [{ path: recordAt(raw, 'ssh') ? ['ssh'] : [], message: '"user" is missing, and no host sets its own', hint: 'add ssh: { user: deploy } with the user the release logs in as' }];
+    return [
+      {
+        path: recordAt(raw, 'ssh') ? ['ssh'] : [],
+        message: '"user" is missing, and no host sets its own',
+        hint: 'add ssh: { user: deploy } with the user the release logs in as',
+      },
+    ];
   }
   return missing.map(({ path }) => ({ path, message: 'no SSH user for this host', hint: 'set ssh.user, or ssh: { user: ... } on the host' }));
 };
@@ -166,7 +206,9 @@ export const sshUsersAreSet: Rule = (raw) => {
 function sshBlocks(raw: unknown): Array<{ path: PathSegment[]; ssh: RawRecord | undefined }> {
   return [
     { path: ['ssh'], ssh: recordAt(raw, 'ssh') },
-    ...(['directors', 'realServers'] as const).flatMap((list) => recordsAt(raw, list).map(({ index, item }) => ({ path: [list, index, 'ssh'], ssh: recordAt(item, 'ssh') }))),
+    ...(['directors', 'realServers'] as const).flatMap((list) =>
+      recordsAt(raw, list).map(({ index, item }) => ({ path: [list, index, 'ssh'], ssh: recordAt(item, 'ssh') })),
+    ),
   ];
 }
 
@@ -183,12 +225,21 @@ export const passphraseEnvIsAName: Rule = (raw) =>
   sshBlocks(raw).flatMap(({ path, ssh }): Finding[] => {
     const name = stringAt(ssh, 'passphraseEnv');
     if (name === undefined || /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
-    return [{ path: [...path, 'passphraseEnv'], message: 'not an environment variable name (the value is not shown)', hint: 'write the name of an environment variable that holds the passphrase, e.g. DEPLOY_KEY_PASSPHRASE, never the passphrase itself' }];
+    return [
+      {
+        path: [...path, 'passphraseEnv'],
+        message: 'not an environment variable name (the value is not shown)',
+        hint: 'write the name of an environment variable that holds the passphrase, e.g. DEPLOY_KEY_PASSPHRASE, never the passphrase itself',
+      },
+    ];
   });
 
 /** Every app block: the cluster's and each real server's, with its path. */
 function appBlocks(raw: unknown): Array<{ path: PathSegment[]; app: RawRecord | undefined }> {
-  return [{ path: ['app'], app: recordAt(raw, 'app') }, ...recordsAt(raw, 'realServers').map(({ index, item }) => ({ path: ['realServers', index, 'app'], app: recordAt(item, 'app') }))];
+  return [
+    { path: ['app'], app: recordAt(raw, 'app') },
+    ...recordsAt(raw, 'realServers').map(({ index, item }) => ({ path: ['realServers', index, 'app'], app: recordAt(item, 'app') })),
+  ];
 }
 
 // app.restart/app.reload are the operator's commands, run as written: a {{placeholder}} would reach the
@@ -198,7 +249,13 @@ export const appCommandsAreNotTemplates: Rule = (raw) =>
     (['restart', 'reload'] as const).flatMap((key): Finding[] => {
       const command = stringAt(app, key);
       if (command === undefined || !command.includes('{{')) return [];
-      return [{ path: [...path, key], message: `app.${key} is run as written, not templated: "{{" would reach the shell as it is`, hint: `write the command in full; a server that needs its own sets realServers[].app.${key}` }];
+      return [
+        {
+          path: [...path, key],
+          message: `app.${key} is run as written, not templated: "{{" would reach the shell as it is`,
+          hint: `write the command in full; a server that needs its own sets realServers[].app.${key}`,
+        },
+      ];
     }),
   );
 

@@ -43,7 +43,13 @@ export const appSettingsCoverPipeline: CrossRule = (cluster, pipeline) => {
   const healthfileDrain = stringAt(recordAt(pipeline, 'drain'), 'method') === 'healthfile';
   const findings: Finding[] = [];
   const links = stepsOf(pipeline).some(({ step }) => step['link'] !== undefined);
-  const rootWhy = used.has('root') ? 'the pipeline uses {{root}}' : used.has('shared') ? 'the pipeline uses {{shared}} ({{root}}/shared)' : links ? 'the pipeline links shared files into {{root}}/releases (link: shared)' : undefined;
+  const rootWhy = used.has('root')
+    ? 'the pipeline uses {{root}}'
+    : used.has('shared')
+      ? 'the pipeline uses {{shared}} ({{root}}/shared)'
+      : links
+        ? 'the pipeline links shared files into {{root}}/releases (link: shared)'
+        : undefined;
   if (rootWhy) {
     findings.push(...missingSetting(cluster, 'root', rootWhy, 'set app.root to the deploy root on the servers, e.g. /srv/www/app'));
   }

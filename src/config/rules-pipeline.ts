@@ -62,11 +62,23 @@ export const stepsHaveOneAction: Rule = (raw) =>
   runStepsOf(raw).flatMap(({ path, step }): Finding[] => {
     const actions = ACTIONS.filter((action) => step[action] !== undefined);
     if (actions.length !== 1 && path[0] === 'phases') {
-      return [{ path, message: actions.length === 0 ? 'the step has no action' : `the step has ${actions.join(' and ')}`, hint: 'give each step exactly one of run, app, upload, http or link' }];
+      return [
+        {
+          path,
+          message: actions.length === 0 ? 'the step has no action' : `the step has ${actions.join(' and ')}`,
+          hint: 'give each step exactly one of run, app, upload, http or link',
+        },
+      ];
     }
     const run = recordAt(step, 'run');
     if (run && (run['cmd'] === undefined) === (run['argv'] === undefined)) {
-      return [{ path: [...path, 'run'], message: 'a run step needs exactly one of "cmd" or "argv"', hint: 'write cmd: "a shell command", or argv: [program, arg, ...]' }];
+      return [
+        {
+          path: [...path, 'run'],
+          message: 'a run step needs exactly one of "cmd" or "argv"',
+          hint: 'write cmd: "a shell command", or argv: [program, arg, ...]',
+        },
+      ];
     }
     return [];
   });
@@ -77,7 +89,11 @@ export const templatesAreValid: Rule = (raw) =>
       const name = /^unknown variable \{\{(.+)\}\}$/.exec(problem.message)?.[1];
       // A server's value in a step on the controller: say why, not just "unknown".
       if (vars && name !== undefined && (PIPELINE_VARS as readonly string[]).includes(name)) {
-        return { path, message: `{{${name}}} is a server's value, but this step runs on the controller (on: controller)`, hint: `use ${vars.map((v) => `{{${v}}}`).join(', ')}, or run the step on a server (on: first)` };
+        return {
+          path,
+          message: `{{${name}}} is a server's value, but this step runs on the controller (on: controller)`,
+          hint: `use ${vars.map((v) => `{{${v}}}`).join(', ')}, or run the step on a server (on: first)`,
+        };
       }
       return { path, message: problem.message, hint: problem.hint };
     }),
@@ -91,12 +107,20 @@ export const httpChecksAreValid: Rule = (raw) =>
     // NOTE: values are URL-encoded into the path, so a path starting with {{x}} could never start with "/".
     const urlPath = stringAt(http, 'path');
     if (urlPath !== undefined && !urlPath.startsWith('/')) {
-      findings.push({ path: [...path, 'http', 'path'], message: `"${urlPath}" does not start with "/"`, hint: 'write the path part of the URL, e.g. /health; the server and port come from the cluster file' });
+      findings.push({
+        path: [...path, 'http', 'path'],
+        message: `"${urlPath}" does not start with "/"`,
+        hint: 'write the path part of the URL, e.g. /health; the server and port come from the cluster file',
+      });
     }
     const expect = recordAt(http, 'expect');
     const status = expect?.['status'];
     if (typeof status === 'number' && (status < 100 || status > 599)) {
-      findings.push({ path: [...path, 'http', 'expect', 'status'], message: `${status} is not an HTTP status`, hint: 'use a status from 100 to 599, e.g. 200' });
+      findings.push({
+        path: [...path, 'http', 'expect', 'status'],
+        message: `${status} is not an HTTP status`,
+        hint: 'use a status from 100 to 599, e.g. 200',
+      });
     }
     return findings;
   });
@@ -124,11 +148,21 @@ export const rampIsValid: Rule = (raw) => {
   const base = ['drain', 'ramp', ...(Array.isArray(ramp) ? [] : ['steps'])];
   const fractions = steps.map(parseRampStep);
   const bad = fractions.indexOf(undefined);
-  if (bad >= 0) return [{ path: [...base, bad], message: `${JSON.stringify(steps[bad])} is not a weight step`, hint: 'write a percentage of the original weight, e.g. 10%, 50%, 100%' }];
+  if (bad >= 0)
+    return [
+      {
+        path: [...base, bad],
+        message: `${JSON.stringify(steps[bad])} is not a weight step`,
+        hint: 'write a percentage of the original weight, e.g. 10%, 50%, 100%',
+      },
+    ];
   const values = fractions as number[];
   const unordered = values.findIndex((value, i) => i > 0 && value <= (values[i - 1] ?? Number.NEGATIVE_INFINITY));
   if (unordered >= 0) return [{ path: [...base, unordered], message: 'ramp steps must increase', hint: 'list the steps from the smallest to 100%' }];
-  if (values.at(-1) !== 1) return [{ path: [...base, values.length - 1], message: 'the last ramp step is not 100%', hint: 'end the ramp with 100% so the server gets its weight back' }];
+  if (values.at(-1) !== 1)
+    return [
+      { path: [...base, values.length - 1], message: 'the last ramp step is not 100%', hint: 'end the ramp with 100% so the server gets its weight back' },
+    ];
   return [];
 };
 
@@ -137,11 +171,23 @@ export const phasesAreComplete: Rule = (raw) => {
   if (phases === undefined) return [];
   const steps = (phase: string) => (Array.isArray(phases[phase]) ? (phases[phase] as unknown[]) : []);
   const findings: Finding[] = [];
-  if (steps('deploy').length === 0) findings.push({ path: ['phases'], message: 'the pipeline has no deploy steps', hint: 'add phases.deploy with the steps that switch the release' });
+  if (steps('deploy').length === 0)
+    findings.push({ path: ['phases'], message: 'the pipeline has no deploy steps', hint: 'add phases.deploy with the steps that switch the release' });
   if (!recordsAt(phases, 'verify').some(({ item }) => item['http'] !== undefined)) {
-    findings.push({ path: ['phases'], warning: true, message: 'no http smoke check in verify: servers go back into the pool unchecked', hint: 'add a verify step: - http: { path: /, expect: { status: 200 } }' });
+    findings.push({
+      path: ['phases'],
+      warning: true,
+      message: 'no http smoke check in verify: servers go back into the pool unchecked',
+      hint: 'add a verify step: - http: { path: /, expect: { status: 200 } }',
+    });
   }
-  if (steps('rollback').length === 0) findings.push({ path: ['phases'], warning: true, message: 'no rollback steps: a failed server cannot be switched back', hint: 'add phases.rollback with the steps that switch back to {{previous}}' });
+  if (steps('rollback').length === 0)
+    findings.push({
+      path: ['phases'],
+      warning: true,
+      message: 'no rollback steps: a failed server cannot be switched back',
+      hint: 'add phases.rollback with the steps that switch back to {{previous}}',
+    });
   return findings;
 };
 

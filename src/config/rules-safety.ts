@@ -11,11 +11,7 @@ const OPTION_LIKE_FIELDS: readonly Pattern[] = [
   ['cluster'],
   ['pipeline'],
   ['journal', 'dir'],
-  ...['directors', 'realServers'].flatMap((list) => [
-    [list, '*', 'host'],
-    [list, '*', 'name'],
-    ...sshFields([list, '*', 'ssh']),
-  ]),
+  ...['directors', 'realServers'].flatMap((list) => [[list, '*', 'host'], [list, '*', 'name'], ...sshFields([list, '*', 'ssh'])]),
   ['directors', '*', 'keepalived'],
   ['realServers', '*', 'address'],
   ...sshFields(['ssh']),
@@ -31,7 +27,13 @@ function sshFields(base: Pattern): Pattern[] {
 
 // restart/reload: the login shell runs a command as `sh -c COMMAND`, where a leading "-" is an option.
 function appFields(base: Pattern): Pattern[] {
-  return [[...base, 'root'], [...base, 'healthFile'], [...base, 'restart'], [...base, 'reload'], [...base, 'smoke', 'host']];
+  return [
+    [...base, 'root'],
+    [...base, 'healthFile'],
+    [...base, 'restart'],
+    [...base, 'reload'],
+    [...base, 'smoke', 'host'],
+  ];
 }
 
 /** The string values at a pattern ('*' = every list entry), with their concrete paths. */
@@ -68,7 +70,10 @@ export function isHostName(text: string): boolean {
 }
 
 export function hostsAreHostNames(raw: unknown): Finding[] {
-  const patterns: Pattern[] = [['directors', '*', 'host'], ['realServers', '*', 'host']];
+  const patterns: Pattern[] = [
+    ['directors', '*', 'host'],
+    ['realServers', '*', 'host'],
+  ];
   return patterns.flatMap((pattern) =>
     [...stringsMatching(raw, pattern)]
       .filter(({ value }) => !value.startsWith('-') && !isHostName(value))

@@ -24,7 +24,11 @@ export const linkedPathsAreValid: Rule = (raw) => {
       const other = seen.find((s) => linkedPathsOverlap(s.path, path));
       if (other) {
         const what = other.path === path ? 'is listed twice' : `overlaps ${other.key}[${other.index}] ("${other.path}")`;
-        findings.push({ path: [key, index], message: `"${path}" ${what}`, hint: 'link a directory or a file inside it, not both: shared/ already holds everything under a linked directory' });
+        findings.push({
+          path: [key, index],
+          message: `"${path}" ${what}`,
+          hint: 'link a directory or a file inside it, not both: shared/ already holds everything under a linked directory',
+        });
         continue;
       }
       seen.push({ key, index, path });
@@ -39,17 +43,31 @@ export const linkStepsArePlaced: Rule = (raw) => {
   const links = stepsOf(raw).filter(({ step }) => step['link'] !== undefined);
   for (const { path } of links) {
     if (path[1] !== 'prepare') {
-      findings.push({ path: [...path, 'link'], message: `link: shared is in ${String(path[1])}`, hint: 'move it to phases.prepare, after the step that unpacks the release: a release is linked before it goes live' });
+      findings.push({
+        path: [...path, 'link'],
+        message: `link: shared is in ${String(path[1])}`,
+        hint: 'move it to phases.prepare, after the step that unpacks the release: a release is linked before it goes live',
+      });
     }
   }
   const count = (key: string) => (isRecord(raw) && Array.isArray(raw[key]) ? (raw[key] as unknown[]).length : 0);
   const linked = count('linkedDirs') + count('linkedFiles');
   if (linked > 0 && !links.some(({ path }) => path[1] === 'prepare')) {
     const key = count('linkedFiles') > 0 ? 'linkedFiles' : 'linkedDirs';
-    findings.push({ path: [key], message: `${key} is set, but no step links it`, hint: 'add `- link: shared` to phases.prepare, after the step that unpacks the release' });
+    findings.push({
+      path: [key],
+      message: `${key} is set, but no step links it`,
+      hint: 'add `- link: shared` to phases.prepare, after the step that unpacks the release',
+    });
   }
   if (linked === 0) {
-    for (const { path } of links) findings.push({ path: [...path, 'link'], warning: true, message: 'link: shared links nothing', hint: 'list the shared paths in linkedDirs and linkedFiles, or remove the step' });
+    for (const { path } of links)
+      findings.push({
+        path: [...path, 'link'],
+        warning: true,
+        message: 'link: shared links nothing',
+        hint: 'list the shared paths in linkedDirs and linkedFiles, or remove the step',
+      });
   }
   return findings;
 };
@@ -59,5 +77,11 @@ export const linkStepsArePlaced: Rule = (raw) => {
 export const controllerStepsWithoutSudo: Rule = (raw) =>
   onceStepsOf(raw).flatMap(({ path, step, controller }): Finding[] => {
     if (!controller || recordAt(step, 'run')?.['sudo'] !== true) return [];
-    return [{ path: [...path, 'run', 'sudo'], message: 'a step on the controller cannot run with sudo', hint: 'run it as the user running release, or on a server (on: first)' }];
+    return [
+      {
+        path: [...path, 'run', 'sudo'],
+        message: 'a step on the controller cannot run with sudo',
+        hint: 'run it as the user running release, or on a server (on: first)',
+      },
+    ];
   });

@@ -49,7 +49,12 @@ export const windowNamesAreUnique: Rule = (raw) => {
     if (name === undefined) continue;
     const first = seen.get(name);
     if (first === undefined) seen.set(name, index);
-    else findings.push({ path: ['peakWindows', 'windows', index, 'name'], message: `window "${name}" is already defined at windows[${first}]`, hint: 'give every window its own name' });
+    else
+      findings.push({
+        path: ['peakWindows', 'windows', index, 'name'],
+        message: `window "${name}" is already defined at windows[${first}]`,
+        hint: 'give every window its own name',
+      });
   }
   return findings;
 };

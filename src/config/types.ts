@@ -114,10 +114,7 @@ export interface StepBase {
 }
 
 /** A remote command: `cmd` is a shell template (renderShellTemplate), `argv` element templates (renderArgv). */
-export type RunStep = StepBase & { kind: 'run'; timeoutMs: number; sudo: boolean } & (
-    | { cmd: string; argv?: undefined }
-    | { argv: string[]; cmd?: undefined }
-  );
+export type RunStep = StepBase & { kind: 'run'; timeoutMs: number; sudo: boolean } & ({ cmd: string; argv?: undefined } | { argv: string[]; cmd?: undefined });
 
 /** The cluster file's app.restart / app.reload of the server the step runs on (not a template). */
 export interface AppStep extends StepBase {

@@ -45,8 +45,7 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     message: `YAML: ${yamlMessage(error.message)}`,
     hint: YAML_HINTS[error.code] ?? 'fix the YAML syntax at this line',
   });
-  const locate = (path: readonly PathSegment[], options: { key?: boolean } = {}) =>
-    position(offsetOf(doc, path, options.key ?? false));
+  const locate = (path: readonly PathSegment[], options: { key?: boolean } = {}) => position(offsetOf(doc, path, options.key ?? false));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });

@@ -109,7 +109,13 @@ export function findingsFromIssue(schema: unknown, issue: Issue): Finding[] {
     }
     case 'invalid_union': {
       const nouns = [...new Set(issue.errors.flatMap((errors) => errors.filter((e) => e.code === 'invalid_type').map((e) => typeWords(e.expected).noun)))];
-      return [{ path, message: `expected ${nouns.join(' or ') || 'another value'}, got ${describeValue(input)}`, hint: `write ${nouns.join(' or ') || 'a valid value'}` }];
+      return [
+        {
+          path,
+          message: `expected ${nouns.join(' or ') || 'another value'}, got ${describeValue(input)}`,
+          hint: `write ${nouns.join(' or ') || 'a valid value'}`,
+        },
+      ];
     }
     case 'invalid_value': {
       const values = issue.values.map(String);
@@ -154,5 +160,12 @@ export function checkSchema<T>(schema: z.ZodType<T>, data: unknown): { ok: true;
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   const issues = result.error.issues;
-  return { ok: false, findings: withoutMisspeltRequired(schema, issues, issues.flatMap((issue) => findingsFromIssue(schema, issue))) };
+  return {
+    ok: false,
+    findings: withoutMisspeltRequired(
+      schema,
+      issues,
+      issues.flatMap((issue) => findingsFromIssue(schema, issue)),
+    ),
+  };
 }

@@ -17,7 +17,8 @@ export const WARNING_CODES = {
   DRY_RUN_WAIT: 'dry run: the drain wait is not run; the connections it would wait for are reported',
   HOST_CHECK_SKIPPED: "a real server's or director's network check could not read what it needs (ip, /proc/sys): it was skipped, not passed",
   HARD_CUT: 'keepalived deleted a destination (no inhibit_on_failure; drain.allowHardCut): its live connections were cut, and are counted',
-  HEALTHFILE_UNCHECKED: 'nothing shows that the health-file drain will take a server out on a director (no real_server for it, no check of the file, no keepalived.conf read)',
+  HEALTHFILE_UNCHECKED:
+    'nothing shows that the health-file drain will take a server out on a director (no real_server for it, no check of the file, no keepalived.conf read)',
   KEEPALIVED_DRIFT: "the directors' keepalived.conf differ in what changes load balancing (doctor's pair comparison)",
   KEEPALIVED_CONFIG: 'a keepalived.conf has errors keepalived itself reports (it keeps running with a misparsed file)',
   KEEPALIVED_UNREADABLE: 'a keepalived.conf could not be read, so its checks were skipped',

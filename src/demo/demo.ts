@@ -14,7 +14,9 @@ function describeLoad(label: string, result: LoadResult): string {
   const failed = Object.entries(result.failures).filter(([, n]) => n > 0);
   return [
     `${label}: ${result.requests} requests through the VIP, ${result.ok} ok, ${failed.length ? failed.map(([k, n]) => `${n} ${k}`).join(', ') : 'no failures'}`,
-    `  latency p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms; responses by version: ${Object.entries(result.byVersion).map(([v, n]) => `${v} ${n}`).join(', ')}`,
+    `  latency p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms; responses by version: ${Object.entries(result.byVersion)
+      .map(([v, n]) => `${v} ${n}`)
+      .join(', ')}`,
   ].join('\n');
 }
 
@@ -31,7 +33,10 @@ async function main(): Promise<number> {
     const release = async (artifact: string, id: string): Promise<{ code: number; load: LoadResult }> => {
       const controller = new AbortController();
       const loading = runLoad({ url: lab.vip.url, durationMs: 600_000, concurrency: 4, keepAlive: false, requestTimeoutMs: 10_000, signal: controller.signal });
-      const code = await run(['-c', lab.configPath, '--artifact', artifact, '--batch', '2', '--release-id', id], { ...io, env: { ...io.env, CI: io.env.CI ?? '' } });
+      const code = await run(['-c', lab.configPath, '--artifact', artifact, '--batch', '2', '--release-id', id], {
+        ...io,
+        env: { ...io.env, CI: io.env.CI ?? '' },
+      });
       controller.abort();
       return { code, load: await loading };
     };

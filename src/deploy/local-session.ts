@@ -84,7 +84,18 @@ export function localSession(settings: LocalSessionOptions): HostSession {
     exec: (command, options = {}) => runLocal(command, options, settings),
     async upload(request: UploadRequest): Promise<UploadResult> {
       const { localPath, remotePath } = request;
-      return { host: CONTROLLER, localPath, remotePath, ok: false, bytes: 0, durationMs: 0, timedOut: false, aborted: false, connectionLost: false, error: 'nothing is uploaded to the controller' };
+      return {
+        host: CONTROLLER,
+        localPath,
+        remotePath,
+        ok: false,
+        bytes: 0,
+        durationMs: 0,
+        timedOut: false,
+        aborted: false,
+        connectionLost: false,
+        error: 'nothing is uploaded to the controller',
+      };
     },
     async forward(): Promise<ForwardResult> {
       return { ok: false, connectionLost: false, error: 'the controller forwards nothing' };

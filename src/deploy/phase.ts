@@ -13,7 +13,15 @@ import type { PhaseResult, RunServer } from '../runner/types.ts';
 import { renderArgvList, renderShellTemplate, renderTemplate, type TemplateVars } from '../shell/template.ts';
 import type { ExecResult, HostSession, RemoteCommand } from '../transport/types.ts';
 import { runHttpCheck, type HttpChecker, type HttpCheckOptions } from '../smoke/http.ts';
-import { linkDirs, linkSharedScript, LINK_ESCAPES_EXIT, missingLinkedFiles, missingSharedFilesScript, NO_RELEASE_DIR_EXIT, type LinkLayout } from './link-shared.ts';
+import {
+  linkDirs,
+  linkSharedScript,
+  LINK_ESCAPES_EXIT,
+  missingLinkedFiles,
+  missingSharedFilesScript,
+  NO_RELEASE_DIR_EXIT,
+  type LinkLayout,
+} from './link-shared.ts';
 
 export interface PhaseDeps {
   cluster: Cluster;
@@ -51,7 +59,8 @@ export async function runStep(step: RunStep, session: HostSession, vars: Templat
   const base = { mutates: true, timeoutMs: step.timeoutMs, label: step.name } as const;
   if (step.cmd !== undefined) {
     // NOTE: never `sudo -n sh -c`: that needs root for anything (validate refuses it too).
-    if (step.sudo) return { ok: false, detail: 'a shell command (run.cmd) cannot run with sudo: true; use run.argv with sudo: true, or write `sudo -n` inside the command' };
+    if (step.sudo)
+      return { ok: false, detail: 'a shell command (run.cmd) cannot run with sudo: true; use run.argv with sudo: true, or write `sudo -n` inside the command' };
     // Every inserted value is quoted as one word by the renderer.
     return execStep({ script: renderShellTemplate(step.cmd, vars), ...base }, { session }, signal);
   }
@@ -60,7 +69,8 @@ export async function runStep(step: RunStep, session: HostSession, vars: Templat
 
 /** Why the link script failed, from its exit status (the script says more on stderr). */
 function linkFailure(layout: LinkLayout, server: RunServer, outcome: StepOutcome & { ok: false }, exitCode: number | null): string {
-  if (exitCode === NO_RELEASE_DIR_EXIT) return `${linkDirs(layout).releaseDir} does not exist on ${server.name}: put link: shared after the step that unpacks the release`;
+  if (exitCode === NO_RELEASE_DIR_EXIT)
+    return `${linkDirs(layout).releaseDir} does not exist on ${server.name}: put link: shared after the step that unpacks the release`;
   if (exitCode === LINK_ESCAPES_EXIT) return `a directory on the way to a linked path is a symbolic link in the release (${outcome.detail})`;
   return outcome.detail;
 }
@@ -141,7 +151,9 @@ async function httpStep(step: HttpStep, server: RunServer, vars: TemplateVars, s
     hostHeader: smoke.host,
     // NOTE: the controller may not reach the server (a jump host, a private network): the check
     // then goes through the server's own SSH connection to its address:port, as the server sees it.
-    ...(smoke.via === 'ssh' ? { tunnel: (host: string, port: number, tunnelSignal?: AbortSignal) => server.session.forward(host, port, { signal: tunnelSignal }) } : {}),
+    ...(smoke.via === 'ssh'
+      ? { tunnel: (host: string, port: number, tunnelSignal?: AbortSignal) => server.session.forward(host, port, { signal: tunnelSignal }) }
+      : {}),
     emit: deps.emit,
     server: server.name,
     signal,

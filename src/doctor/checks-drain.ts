@@ -29,7 +29,9 @@ export const directRoutingCountedOnDirector: DoctorCheck = (input) => {
   const services = directRouted(input);
   if (services.length === 0) return [];
   const message = `connections are counted on the directors, but ${names(services)} use direct routing or tunnelling: InActConn is inferred and ActiveConn over-counts idle keep-alive connections for up to 15 minutes`;
-  return [finding('dr-director-counting', 'warn', {}, message, 'Set `connections: server` in the pipeline drain settings (ss on the server is exact in DR/TUN).')];
+  return [
+    finding('dr-director-counting', 'warn', {}, message, 'Set `connections: server` in the pipeline drain settings (ss on the server is exact in DR/TUN).'),
+  ];
 };
 
 /** After `tcp` seconds without a packet the kernel expires an entry anyway (§4.5). */
@@ -82,7 +84,13 @@ export const healthFilePresent: DoctorCheck = (input) => {
     .filter((s) => files[s.name] === false)
     .map((s) => {
       const message = `health file ${s.healthFile ?? '(app.healthFile)'} is missing on ${s.name}${keepalived ? ': keepalived counts it as down' : ''}`;
-      return finding('health-file-missing', level, { server: s.name }, message, 'Put the file back (a crashed release may have left it aside: `release recover`).');
+      return finding(
+        'health-file-missing',
+        level,
+        { server: s.name },
+        message,
+        'Put the file back (a crashed release may have left it aside: `release recover`).',
+      );
     });
 };
 
@@ -100,6 +108,12 @@ export const ipvsadmLegacyWording: DoctorCheck = (input) =>
 export const unreadableInputs: DoctorCheck = (input) =>
   input.directors.flatMap((d) =>
     d.unreadable.map((u) =>
-      finding('unreadable', 'warn', { director: d.name }, `could not read ${u.what} on ${d.name}: ${u.reason}`, 'Checks that need it were skipped; fix access (sudo, path) and run doctor again.'),
+      finding(
+        'unreadable',
+        'warn',
+        { director: d.name },
+        `could not read ${u.what} on ${d.name}: ${u.reason}`,
+        'Checks that need it were skipped; fix access (sudo, path) and run doctor again.',
+      ),
     ),
   );

@@ -5,8 +5,7 @@ import { formatDiagnostic } from '../keepalived/parse.ts';
 import { finding, keepalivedSlots, label, names, withKeepalived, type ManagedSlot } from './facts.ts';
 import type { DoctorCheck, Finding } from './types.ts';
 
-const fileOf = (d: { name: string; keepalived: { path?: string } }) =>
-  `keepalived.conf${d.keepalived.path ? ` (${d.keepalived.path})` : ''} on ${d.name}`;
+const fileOf = (d: { name: string; keepalived: { path?: string } }) => `keepalived.conf${d.keepalived.path ? ` (${d.keepalived.path})` : ''} on ${d.name}`;
 
 /** The `file`/`line` fields of a finding about a director's keepalived.conf. */
 const where = (d: { keepalived: { path?: string } }, line?: number) => ({
@@ -31,7 +30,15 @@ export const keepalivedManualDrain: DoctorCheck = (input) => {
     const managed = keepalivedSlots(input, d).filter((s) => s.rs);
     if (managed.length === 0) return [];
     const message = `drain method ${method} on servers keepalived manages on ${d.name} (${serverNames(managed)}): when the app restarts its health check flips and keepalived re-adds or re-weights the server behind lvs-release's back`;
-    return [finding('keepalived-manual-drain', 'warn', { director: d.name }, message, 'Use the healthfile drain method (with inhibit_on_failure) on keepalived-managed pools.')];
+    return [
+      finding(
+        'keepalived-manual-drain',
+        'warn',
+        { director: d.name },
+        message,
+        'Use the healthfile drain method (with inhibit_on_failure) on keepalived-managed pools.',
+      ),
+    ];
   });
 };
 
@@ -108,7 +115,13 @@ export const keepalivedPairMismatch: DoctorCheck = (input) => {
     return result.differences
       .filter((diff) => diff.kind === 'mismatch')
       .map((diff) => ({
-        ...finding('keepalived-pair-mismatch', 'error', { director: other.name }, `keepalived.conf differs between ${first.name} and ${other.name}: ${diff.message}${lines(diff, first.name, other.name)}`, PAIR_HINT),
+        ...finding(
+          'keepalived-pair-mismatch',
+          'error',
+          { director: other.name },
+          `keepalived.conf differs between ${first.name} and ${other.name}: ${diff.message}${lines(diff, first.name, other.name)}`,
+          PAIR_HINT,
+        ),
         ...where(other, diff.lineB ?? diff.lineA),
       }));
   });
@@ -126,13 +139,20 @@ export const keepalivedParseDiagnostics: DoctorCheck = (input) =>
         warning: 'What that line brings in is not checked by doctor; check it by hand.',
         hint: 'Look at the line named; the brace count alone points at the end of the file.',
       }[diag.severity];
-      return { ...finding('keepalived-config', DIAGNOSTIC_LEVEL[diag.severity], { director: d.name }, `${fileOf(d)}: ${formatDiagnostic(diag)}`, hint), ...where(d, diag.line) };
+      return {
+        ...finding('keepalived-config', DIAGNOSTIC_LEVEL[diag.severity], { director: d.name }, `${fileOf(d)}: ${formatDiagnostic(diag)}`, hint),
+        ...where(d, diag.line),
+      };
     }),
   );
 
 const FILE_AWARE = new Set(['HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'FILE_CHECK']);
 
-const segments = (path: string) => path.split('?')[0]?.split('/').filter((p) => p !== '' && p !== '.') ?? [];
+const segments = (path: string) =>
+  path
+    .split('?')[0]
+    ?.split('/')
+    .filter((p) => p !== '' && p !== '.') ?? [];
 
 /**
  * Does keepalived's url `path` fetch the health file? With app.healthUrl: exactly that path. Without
@@ -162,7 +182,10 @@ export const healthCheckServesHealthFile: DoctorCheck = (input) => {
       const checkers = slot.rs.checkers;
       if (!checkers.some((c) => FILE_AWARE.has(c.type))) {
         const message = `${slot.server.name} is checked only by ${names(checkers.map((c) => c.type)) || 'no checker'} on ${d.name}: moving ${file} aside cannot fail that check, so the drain will time out`;
-        out.push({ ...finding('healthcheck-path', 'warn', subject, message, 'Add an HTTP_GET check whose url path serves app.healthFile.'), ...where(d, slot.rs.line) });
+        out.push({
+          ...finding('healthcheck-path', 'warn', subject, message, 'Add an HTTP_GET check whose url path serves app.healthFile.'),
+          ...where(d, slot.rs.line),
+        });
         continue;
       }
       const urls = checkers.flatMap((c) => c.urls.filter((u) => u.path !== undefined));

@@ -44,10 +44,26 @@ export const vipOnOneDirector: DoctorCheck = (input) => {
   const holdings = vipHoldings(needsOf(input).vips, network.directors);
   const unread = network.directors
     .filter((d) => !d.facts.addresses.ok)
-    .map((d) => finding('unreadable', 'warn', { director: d.name }, `could not read which VIPs ${d.name} holds (${d.facts.addresses.ok ? '' : d.facts.addresses.reason})`, NOT_READ_HINT));
+    .map((d) =>
+      finding(
+        'unreadable',
+        'warn',
+        { director: d.name },
+        `could not read which VIPs ${d.name} holds (${d.facts.addresses.ok ? '' : d.facts.addresses.reason})`,
+        NOT_READ_HINT,
+      ),
+    );
   const held = holdings
     .filter((h) => h.holders.length === 1)
-    .map((h) => finding('vip-holder', 'info', { director: h.holders[0]?.director }, `the VIP ${h.vip} is on ${h.holders.map((x) => `${x.director} (${x.links.join(', ')})`).join('')}`, 'Nothing to do.'));
+    .map((h) =>
+      finding(
+        'vip-holder',
+        'info',
+        { director: h.holders[0]?.director },
+        `the VIP ${h.vip} is on ${h.holders.map((x) => `${x.director} (${x.links.join(', ')})`).join('')}`,
+        'Nothing to do.',
+      ),
+    );
   return [...vipHolderProblems(holdings).map(asFinding), ...unread, ...held];
 };
 
@@ -76,12 +92,14 @@ function directorAddresses(input: DoctorInput): Set<string> {
   }
   // keepalived's VRRP addresses (the internal gateway address moves with the MASTER).
   for (const d of input.directors) {
-    for (const i of d.keepalived?.parsed.config.vrrpInstances ?? []) for (const entry of i.virtualIpAddresses) out.add((entry.split(/\s+/)[0] ?? '').split('/')[0] ?? '');
+    for (const i of d.keepalived?.parsed.config.vrrpInstances ?? [])
+      for (const entry of i.virtualIpAddresses) out.add((entry.split(/\s+/)[0] ?? '').split('/')[0] ?? '');
   }
   return out;
 }
 
-const ROUTE_HINT = 'In LVS-NAT the real servers answer through the director: make the default route go via the directors\' internal (VRRP) address, e.g. ip route replace default via DIRECTOR_INTERNAL_IP.';
+const ROUTE_HINT =
+  "In LVS-NAT the real servers answer through the director: make the default route go via the directors' internal (VRRP) address, e.g. ip route replace default via DIRECTOR_INTERNAL_IP.";
 
 /** A NAT real server's default route goes through a director, or its answers never get the VIP back as source. */
 export const natDefaultRoute: DoctorCheck = (input) => {
@@ -93,9 +111,26 @@ export const natDefaultRoute: DoctorCheck = (input) => {
     if (!route) return [];
     if (!route.ok) {
       const message = `its default route is not checkable here (ip route show default: ${route.reason})`;
-      return [finding('nat-default-route', 'info', { server: name }, message, 'Check by hand that the default route of every NAT real server goes through the director.')];
+      return [
+        finding(
+          'nat-default-route',
+          'info',
+          { server: name },
+          message,
+          'Check by hand that the default route of every NAT real server goes through the director.',
+        ),
+      ];
     }
-    if (route.value === null) return [finding('nat-default-route', 'warn', { server: name }, `${name} has no default route: its answers to clients outside its own network never reach the director`, ROUTE_HINT)];
+    if (route.value === null)
+      return [
+        finding(
+          'nat-default-route',
+          'warn',
+          { server: name },
+          `${name} has no default route: its answers to clients outside its own network never reach the director`,
+          ROUTE_HINT,
+        ),
+      ];
     const via = route.value.via;
     if (via === undefined || gateways.has(via)) return [];
     const message = `${name}: the default route goes via ${via}${route.value.dev ? ` (dev ${route.value.dev})` : ''}, which no director holds (${names([...gateways]) || 'none read'}): answers to clients bypass the director in NAT`;

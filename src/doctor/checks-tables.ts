@@ -99,7 +99,11 @@ const EXPIRE_QUIESCENT_HINT = 'Set net.ipv4.vs.expire_quiescent_template=1 on ev
 
 /** Persistent services need expire_quiescent_template=1, or a drain may never reach zero (§4.3). */
 export const persistenceNeedsExpireQuiescent: DoctorCheck = (input) => {
-  const persistent = new Set(listedServices(input).filter((s) => (s.persistent ?? 0) > 0).map((s) => label(s.key)));
+  const persistent = new Set(
+    listedServices(input)
+      .filter((s) => (s.persistent ?? 0) > 0)
+      .map((s) => label(s.key)),
+  );
   for (const d of withKeepalived(input)) {
     for (const key of input.services) {
       const vs = findVirtualServer(d.keepalived.parsed.config, key);

@@ -20,8 +20,7 @@ export function findDest(service: VirtualService, endpoint: Endpoint): Destinati
   return service.dests.find((d) => sameEndpoint(d, endpoint));
 }
 
-export const withTables = (input: DoctorInput) =>
-  input.directors.filter((d): d is DoctorDirector & { table: IpvsTable } => d.table !== undefined);
+export const withTables = (input: DoctorInput) => input.directors.filter((d): d is DoctorDirector & { table: IpvsTable } => d.table !== undefined);
 
 export const withKeepalived = (input: DoctorInput) =>
   input.directors.filter((d): d is DoctorDirector & { keepalived: NonNullable<DoctorDirector['keepalived']> } => d.keepalived !== undefined);

@@ -16,8 +16,18 @@ export async function readDoctorNetwork(input: {
   const { cluster, signal } = input;
   const vips = cluster.services.flatMap((s) => (s.key.kind === 'addr' ? [s.key.address] : []));
   const [servers, directors] = await Promise.all([
-    Promise.all(cluster.realServers.map(async (s) => ({ name: s.name, facts: await readHostNet(input.session(s.name), { arpFor: vips, defaultRoute: true, ...(signal ? { signal } : {}) }) }))),
-    Promise.all(cluster.directors.map(async (d) => ({ name: d.name, facts: await readHostNet(input.session(d.name), { sysctls: [IP_FORWARD], ...(signal ? { signal } : {}) }) }))),
+    Promise.all(
+      cluster.realServers.map(async (s) => ({
+        name: s.name,
+        facts: await readHostNet(input.session(s.name), { arpFor: vips, defaultRoute: true, ...(signal ? { signal } : {}) }),
+      })),
+    ),
+    Promise.all(
+      cluster.directors.map(async (d) => ({
+        name: d.name,
+        facts: await readHostNet(input.session(d.name), { sysctls: [IP_FORWARD], ...(signal ? { signal } : {}) }),
+      })),
+    ),
   ]);
   return { servers, directors };
 }

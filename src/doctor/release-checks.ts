@@ -29,7 +29,12 @@ const where = (f: Finding) => (f.file ? ` [${f.file}${f.line !== undefined ? `:$
 export function keepalivedVerdicts(input: DoctorInput, policy: ReleasePolicy): Verdicts {
   const out: Verdicts = { refusals: [], warnings: [] };
   const warn = (code: WarningCode, f: Finding, suffix = '') =>
-    out.warnings.push({ code, message: `${f.message}${suffix}`, ...(f.subject.director ? { director: f.subject.director } : {}), ...(f.subject.server ? { server: f.subject.server } : {}) });
+    out.warnings.push({
+      code,
+      message: `${f.message}${suffix}`,
+      ...(f.subject.director ? { director: f.subject.director } : {}),
+      ...(f.subject.server ? { server: f.subject.server } : {}),
+    });
   const refuse = (f: Finding, hint = f.hint) => out.refusals.push({ message: `${f.message}${where(f)}`, hint });
   for (const f of healthfileWithoutInhibit(input)) {
     if (f.id === 'healthfile-unchecked') warn('HEALTHFILE_UNCHECKED', f);

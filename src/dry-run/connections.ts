@@ -10,7 +10,9 @@ export function dryRunConnections(real: ConnectionCounter, emit: Emit): Connecti
       if (!counted.has(server.name)) {
         counted.add(server.name);
         const now = await real.count(server, saved, signal);
-        const what = now.ok ? `${now.count} connection(s)${now.persist ? ` and ${now.persist} persistence template(s)` : ''} now` : `connections (not countable now: ${now.error})`;
+        const what = now.ok
+          ? `${now.count} connection(s)${now.persist ? ` and ${now.persist} persistence template(s)` : ''} now`
+          : `connections (not countable now: ${now.error})`;
         emit({ type: 'warning', code: 'DRY_RUN_WAIT', server: server.name, message: `a release would wait here until ${server.name}'s ${what} are gone` });
       }
       return { ok: true, count: 0, persist: 0 };

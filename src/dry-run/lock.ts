@@ -7,7 +7,12 @@ export function dryRunLock(real: ClusterLock, emit: Emit): ClusterLock {
   return {
     async take({ signal }) {
       for (const held of await real.holders(signal)) {
-        emit({ type: 'warning', code: 'LOCK_HELD', director: held.director, message: `the cluster lock is held by ${describeOwner(held.owner)} (heartbeat ${Math.round(held.heartbeatAgeMs / 1000)}s ago): a real run would be refused now` });
+        emit({
+          type: 'warning',
+          code: 'LOCK_HELD',
+          director: held.director,
+          message: `the cluster lock is held by ${describeOwner(held.owner)} (heartbeat ${Math.round(held.heartbeatAgeMs / 1000)}s ago): a real run would be refused now`,
+        });
       }
       return { release: async () => {} };
     },

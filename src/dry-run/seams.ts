@@ -21,7 +21,8 @@ export const DRY_RUN: RunSeams = {
   // The controller's commands are reported like any host's, never run.
   controller: (real, emit) =>
     dryRunSession(real, {
-      report: (r) => emit({ type: 'command', host: real.target.name, command: r.kind === 'exec' ? r.commandLine : `put ${r.remotePath}`, mutates: true, dryRun: true }),
+      report: (r) =>
+        emit({ type: 'command', host: real.target.name, command: r.kind === 'exec' ? r.commandLine : `put ${r.remotePath}`, mutates: true, dryRun: true }),
     }),
 };
 

@@ -24,7 +24,10 @@ export interface SavedSlotRecord {
   director: string;
   service: ServiceKey;
   label: string;
-  dest: Pick<Destination, 'family' | 'address' | 'port' | 'forward' | 'weight' | 'upperThreshold' | 'lowerThreshold' | 'tunnelType' | 'tunnelPort' | 'tunnelChecksum'>;
+  dest: Pick<
+    Destination,
+    'family' | 'address' | 'port' | 'forward' | 'weight' | 'upperThreshold' | 'lowerThreshold' | 'tunnelType' | 'tunnelPort' | 'tunnelChecksum'
+  >;
 }
 
 /** A host's network checks (src/hosts): what was checked, and what could not be read (skipped, not passed). */

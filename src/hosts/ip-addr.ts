@@ -31,7 +31,13 @@ export function parseIpAddr(text: string): IfAddress[] {
     // `inet 10.8.0.1 peer 10.8.0.2/32`: the prefix belongs to the peer.
     const prefix = peer > 0 && !addr.includes('/') ? (family === 'inet' ? 32 : 128) : parsed.prefix;
     const scopeAt = words.indexOf('scope');
-    out.push({ ifname: name.replace(/:$/, '').split('@')[0] as string, family, address: parsed.address, prefix, scope: scopeAt > 0 ? (words[scopeAt + 1] ?? '') : '' });
+    out.push({
+      ifname: name.replace(/:$/, '').split('@')[0] as string,
+      family,
+      address: parsed.address,
+      prefix,
+      scope: scopeAt > 0 ? (words[scopeAt + 1] ?? '') : '',
+    });
   }
   return out;
 }

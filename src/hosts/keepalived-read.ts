@@ -31,6 +31,10 @@ export async function readKeepalivedText(
   const stderr = result.stderr.trim();
   // NOTE: cat's own wording for a missing file; anything else (permission, sudo) is worth a warning.
   if (probed && result.exitCode === 1 && /No such file or directory/.test(stderr)) return { kind: 'absent', director: director.name, path };
-  const reason = result.timedOut ? 'it timed out' : result.connectionLost ? 'the SSH connection was lost' : `exit ${result.exitCode}: ${stderr.split('\n')[0] || result.error || 'no output'}`;
+  const reason = result.timedOut
+    ? 'it timed out'
+    : result.connectionLost
+      ? 'the SSH connection was lost'
+      : `exit ${result.exitCode}: ${stderr.split('\n')[0] || result.error || 'no output'}`;
   return { kind: 'unreadable', director: director.name, path, reason, probed };
 }

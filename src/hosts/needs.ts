@@ -40,7 +40,9 @@ export function networkNeeds(input: NeedsInput): NetworkNeeds {
       for (const [director, table] of input.tables) {
         const service = table.services.find((s) => sameServiceKey(s.key, d.service));
         if (service?.persistent !== undefined) persistent.set(describeServiceKey(d.service), service.persistent);
-        const dest = service?.dests.find((x) => sameEndpoint(x, d.endpoint) || (d.service.kind === 'fwmark' && sameEndpoint({ ...x, port: 0 }, { ...d.endpoint, port: 0 })));
+        const dest = service?.dests.find(
+          (x) => sameEndpoint(x, d.endpoint) || (d.service.kind === 'fwmark' && sameEndpoint({ ...x, port: 0 }, { ...d.endpoint, port: 0 })),
+        );
         if (!dest) continue;
         forward ??= dest.forward;
         if (dest.forward === 'Masq') {

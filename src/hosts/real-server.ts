@@ -57,7 +57,8 @@ export function checkRealServer(needs: RealServerNeeds, facts: HostNetFacts): Ho
     result.checked.push(`${e.name}=${e.effective} (${e.link})`);
     if (e.ok) continue;
     const want = e.name === 'arp_ignore' ? 1 : 2;
-    const values = e.link === 'all' ? `net.ipv4.conf.all.${e.name}=${e.all}` : `max of net.ipv4.conf.all.${e.name}=${e.all} and net.ipv4.conf.${e.link}.${e.name}=${e.own}`;
+    const values =
+      e.link === 'all' ? `net.ipv4.conf.all.${e.name}=${e.all}` : `max of net.ipv4.conf.all.${e.name}=${e.all} and net.ipv4.conf.${e.link}.${e.name}=${e.own}`;
     const effect = e.name === 'arp_ignore' ? `it answers ARP for the VIP on ${e.link}` : `it may announce the VIP as ARP source on ${e.link}`;
     const lowerOwn = e.own > want && e.name === 'arp_ignore' && e.link !== 'all' ? ` and ${sysctlWrite(e.link, e.name, want)}` : '';
     result.problems.push({

@@ -28,7 +28,20 @@ export function vipPathCommand(vip: ServedVip, options: VipPathOptions = {}): Re
   const seconds = Math.max(1, Math.round((options.timeoutMs ?? 5_000) / 1000));
   const header = options.hostHeader && !/[\r\n\0]/.test(options.hostHeader) ? ['-H', `Host: ${options.hostHeader}`] : [];
   return {
-    argv: ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--connect-timeout', String(Math.min(3, seconds)), '--max-time', String(seconds), ...header, url(vip, path)],
+    argv: [
+      'curl',
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--connect-timeout',
+      String(Math.min(3, seconds)),
+      '--max-time',
+      String(seconds),
+      ...header,
+      url(vip, path),
+    ],
     mutates: false,
     timeoutMs: (seconds + 5) * 1000,
     label: 'VIP path',
@@ -36,7 +49,12 @@ export function vipPathCommand(vip: ServedVip, options: VipPathOptions = {}): Re
 }
 
 /** Reads the VIP on lo, then requests each TCP VIP from the server; any HTTP answer below 500 counts. */
-export async function checkVipPath(session: HostSession, server: string, vips: readonly ServedVip[], options: VipPathOptions & { signal?: AbortSignal } = {}): Promise<HostCheckResult> {
+export async function checkVipPath(
+  session: HostSession,
+  server: string,
+  vips: readonly ServedVip[],
+  options: VipPathOptions & { signal?: AbortSignal } = {},
+): Promise<HostCheckResult> {
   const result: HostCheckResult = { host: server, role: 'server', checked: [], problems: [], skipped: [] };
   const tcp = vips.filter((v) => v.protocol === 'tcp');
   if (tcp.length === 0) return result;
@@ -56,7 +74,11 @@ export async function checkVipPath(session: HostSession, server: string, vips: r
     const target = command.argv.at(-1) as string;
     result.checked.push(`${target} from ${server}`);
     if (answer.ok && status >= 100 && status < 500) continue;
-    const why = answer.ok ? `HTTP ${answer.stdout.trim() || 'no status'}` : answer.timedOut ? 'it timed out' : `curl exit ${answer.exitCode ?? answer.signal}: ${answer.stderr.trim().split('\n')[0] || answer.error || 'no output'}`;
+    const why = answer.ok
+      ? `HTTP ${answer.stdout.trim() || 'no status'}`
+      : answer.timedOut
+        ? 'it timed out'
+        : `curl exit ${answer.exitCode ?? answer.signal}: ${answer.stderr.trim().split('\n')[0] || answer.error || 'no output'}`;
     result.problems.push({
       id: 'vip-path',
       level: 'error',

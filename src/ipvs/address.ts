@@ -19,9 +19,7 @@ export function familyOf(address: string): Family | undefined {
 
 /** `10.0.0.1:80` or `[2001:db8::1]:80`, as `addrport_to_anyname` prints with `-n`. */
 export function formatEndpoint(endpoint: Pick<Endpoint, 'family' | 'address' | 'port'>): string {
-  return endpoint.family === 'inet6'
-    ? `[${canonicalIpv6(endpoint.address)}]:${endpoint.port}`
-    : `${endpoint.address}:${endpoint.port}`;
+  return endpoint.family === 'inet6' ? `[${canonicalIpv6(endpoint.address)}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
 }
 
 /** The spelling inet_ntop gives an IPv6 address (`2001:0db8:0::1` → `2001:db8::1`); others unchanged. */

@@ -30,9 +30,7 @@ export function countConnections(entries: readonly ConnectionEntry[]): DestConnC
   const groups: DestConnCounts[] = [];
   for (const entry of entries) {
     const { protocol, virtual, destination } = entry;
-    let group = groups.find(
-      (g) => g.protocol === protocol && sameEndpoint(g.virtual, virtual) && sameEndpoint(g.destination, destination),
-    );
+    let group = groups.find((g) => g.protocol === protocol && sameEndpoint(g.virtual, virtual) && sameEndpoint(g.destination, destination));
     if (!group) {
       group = { protocol, virtual, destination, active: 0, inactive: 0, persist: 0 };
       groups.push(group);

@@ -58,12 +58,24 @@ export function parseConnGroups(stdout: string): ConnGroup[] {
         throw new Error(`line ${i + 1} of the reduced connection table is not "count proto state virtual destination T|F": ${JSON.stringify(line)}`);
       }
       // The fwmark templates' virtual is the mark as an IPv4 number (e.g. 0.0.0.10:0): still an endpoint.
-      return { count: Number(count), protocol, state, virtual: endpointOrReject(virtual, 'virtual'), destination: endpointOrReject(destination, 'destination'), template: template === 'T' };
+      return {
+        count: Number(count),
+        protocol,
+        state,
+        virtual: endpointOrReject(virtual, 'virtual'),
+        destination: endpointOrReject(destination, 'destination'),
+        template: template === 'T',
+      };
     });
 }
 
 /** The entries of one destination in one service, live and templates. */
-export function liveConnections(groups: readonly ConnGroup[], service: ServiceKey, destination: Endpoint, forward: ForwardMethod): { live: number; persist: number } {
+export function liveConnections(
+  groups: readonly ConnGroup[],
+  service: ServiceKey,
+  destination: Endpoint,
+  forward: ForwardMethod,
+): { live: number; persist: number } {
   let live = 0;
   let persist = 0;
   for (const g of groups) {

@@ -24,8 +24,7 @@ const CONN_TITLE = 'IPVS connection entries';
 const CONN_HEADER = `pro expire ${'state'.padEnd(11)} ${'source'.padEnd(18)} ${'virtual'.padEnd(18)} destination`;
 // NOTE: the header pads `destination` to 18 and `pe name` to 16; the rows do the opposite.
 const CONN_HEADER_PE =
-  `pro expire ${'state'.padEnd(11)} ${'source'.padEnd(18)} ${'virtual'.padEnd(18)} ` +
-  `${'destination'.padEnd(18)} ${'pe name'.padEnd(16)} pe_data`;
+  `pro expire ${'state'.padEnd(11)} ${'source'.padEnd(18)} ${'virtual'.padEnd(18)} ` + `${'destination'.padEnd(18)} ${'pe name'.padEnd(16)} pe_data`;
 const PROC_HEADER = 'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires';
 const PROC_PE = ' PEName PEData';
 
@@ -121,7 +120,7 @@ export function renderProcConnRow(entry: ConnectionEntry): string {
 
 /** The whole content of /proc/net/ip_vs_conn. */
 export function renderProcConn(entries: readonly ConnectionEntry[], options: { peColumns?: boolean } = {}): string {
-  const header = PROC_HEADER + (options.peColumns ?? true ? PROC_PE : '');
+  const header = PROC_HEADER + ((options.peColumns ?? true) ? PROC_PE : '');
   return [header, ...entries.map(renderProcConnRow)].map((l) => `${l}\n`).join('');
 }
 

@@ -42,7 +42,10 @@ function unglue(token: string): string[] | undefined {
  */
 export function splitLargeNums(text: string): string[] | undefined {
   const out: string[] = [];
-  for (const token of text.trim().split(/\s+/).filter((t) => t !== '')) {
+  for (const token of text
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '')) {
     const parts = unglue(token);
     if (!parts) return undefined;
     out.push(...parts);

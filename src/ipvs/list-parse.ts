@@ -38,9 +38,7 @@ function detectMode(first: string | undefined, second: string | undefined): List
 function counters(tokens: readonly string[]): Counters {
   const parts = splitLargeNums(tokens.join(' '));
   if (parts?.length !== 5) reject(`expected 5 counters, got "${tokens.join(' ')}"`);
-  const [conns, inPkts, outPkts, inBytes, outBytes] = parts.map((p) => parseLargeNum(p) ?? 0n) as [
-    bigint, bigint, bigint, bigint, bigint,
-  ];
+  const [conns, inPkts, outPkts, inBytes, outBytes] = parts.map((p) => parseLargeNum(p) ?? 0n) as [bigint, bigint, bigint, bigint, bigint];
   return { conns, inPkts, outPkts, inBytes, outBytes };
 }
 

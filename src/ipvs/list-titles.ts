@@ -7,20 +7,11 @@ const REMOTE = '  -> RemoteAddress:Port';
 const right8 = (names: string[]) => names.map((n) => n.padStart(8)).join(' ');
 
 export const LIST_TITLES: Record<ListMode, readonly [string, string]> = {
-  default: [
-    'Prot LocalAddress:Port Scheduler Flags',
-    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
-  ],
+  default: ['Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'],
   stats: [`${PROT} ${right8(['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'])}`, REMOTE],
   rate: [`${PROT} ${right8(['CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'])}`, REMOTE],
-  thresholds: [
-    `${PROT} ${'Uthreshold'.padEnd(10)} ${'Lthreshold'.padEnd(10)} ${'ActiveConn'.padEnd(10)} ${'InActConn'.padEnd(10)}`,
-    REMOTE,
-  ],
-  'persistent-conn': [
-    `${PROT} ${'Weight'.padEnd(9)} ${'PersistConn'.padEnd(11)} ${'ActiveConn'.padEnd(10)} ${'InActConn'.padEnd(10)}`,
-    REMOTE,
-  ],
+  thresholds: [`${PROT} ${'Uthreshold'.padEnd(10)} ${'Lthreshold'.padEnd(10)} ${'ActiveConn'.padEnd(10)} ${'InActConn'.padEnd(10)}`, REMOTE],
+  'persistent-conn': [`${PROT} ${'Weight'.padEnd(9)} ${'PersistConn'.padEnd(11)} ${'ActiveConn'.padEnd(10)} ${'InActConn'.padEnd(10)}`, REMOTE],
 };
 
 export const LIST_MODES = Object.keys(LIST_TITLES) as ListMode[];

@@ -14,9 +14,7 @@ export type TunnelChecksum = 'nocsum' | 'csum' | 'remcsum';
 export type ListMode = 'default' | 'stats' | 'rate' | 'thresholds' | 'persistent-conn';
 
 /** A virtual service's identity: protocol + address + port, or a firewall mark. */
-export type ServiceKey =
-  | { kind: 'addr'; protocol: Protocol; family: Family; address: string; port: number }
-  | { kind: 'fwmark'; family: Family; mark: number };
+export type ServiceKey = { kind: 'addr'; protocol: Protocol; family: Family; address: string; port: number } | { kind: 'fwmark'; family: Family; mark: number };
 
 /** An address and port; IPv6 addresses are stored without brackets. */
 export interface Endpoint {

@@ -42,10 +42,7 @@ function overlay(base: readonly VirtualService[], extra: readonly VirtualService
  * Copy what `listing` shows (by its mode) onto `base`, matching services by key and dests by
  * address:port. Services or dests only in `listing` are ignored: the base decides membership.
  */
-export function overlayListing(
-  base: readonly VirtualService[],
-  listing: Pick<IpvsListing, 'mode' | 'services'>,
-): VirtualService[] {
+export function overlayListing(base: readonly VirtualService[], listing: Pick<IpvsListing, 'mode' | 'services'>): VirtualService[] {
   return overlay(base, listing.services, LISTED[listing.mode]);
 }
 

@@ -19,24 +19,16 @@ export function compareServiceKeys(a: ServiceKey, b: ServiceKey): number {
   if (markA !== markB) return cmp(markA, markB);
   if (family(a) !== family(b)) return cmp(family(a), family(b));
   if (a.kind !== 'addr' || b.kind !== 'addr') return 0;
-  return (
-    cmp(PROTOCOL_NUMBER[a.protocol], PROTOCOL_NUMBER[b.protocol]) ||
-    cmp(addressOrder(a.address), addressOrder(b.address)) ||
-    cmp(a.port, b.port)
-  );
+  return cmp(PROTOCOL_NUMBER[a.protocol], PROTOCOL_NUMBER[b.protocol]) || cmp(addressOrder(a.address), addressOrder(b.address)) || cmp(a.port, b.port);
 }
 
 /** Address then port (IPv4 before IPv6 when a tunnel service mixes families). */
 export function compareDestinations(a: Destination, b: Destination): number {
   const family = (d: Destination) => (d.family === 'inet' ? 0 : 1);
-  return (
-    cmp(family(a), family(b)) || cmp(addressOrder(a.address), addressOrder(b.address)) || cmp(a.port, b.port)
-  );
+  return cmp(family(a), family(b)) || cmp(addressOrder(a.address), addressOrder(b.address)) || cmp(a.port, b.port);
 }
 
 /** A sorted copy: services in listing order, each with its dests in listing order. */
 export function sortServices(services: readonly VirtualService[]): VirtualService[] {
-  return [...services]
-    .sort((a, b) => compareServiceKeys(a.key, b.key))
-    .map((s) => ({ ...s, dests: [...s.dests].sort(compareDestinations) }));
+  return [...services].sort((a, b) => compareServiceKeys(a.key, b.key)).map((s) => ({ ...s, dests: [...s.dests].sort(compareDestinations) }));
 }

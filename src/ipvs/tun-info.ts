@@ -9,7 +9,10 @@ import { endpointOrReject, parseServiceDetails, parseServiceName } from './servi
 import { fields, outputLines, parseUint } from './tokens.ts';
 
 const WHAT = 'ipvsadm -L -n --tun-info output';
-const TITLE = [['Prot', 'LocalAddress:Port', 'Scheduler', 'Flags'], ['->', 'RemoteAddress:Port', 'Forward', 'TunnelInfo', 'Weight', 'ActiveConn', 'InActConn']];
+const TITLE = [
+  ['Prot', 'LocalAddress:Port', 'Scheduler', 'Flags'],
+  ['->', 'RemoteAddress:Port', 'Forward', 'TunnelInfo', 'Weight', 'ActiveConn', 'InActConn'],
+];
 const CHECKSUM: Record<string, TunnelChecksum> = { '-c': 'nocsum', '+c': 'csum', 'r+c': 'remcsum' };
 const FORWARDS = ['Masq', 'Route', 'Tunnel', 'Local'] as const;
 
@@ -20,7 +23,12 @@ export function parseTunnelInfo(cell: string): TunnelInfo {
   if (cell === 'n/a') return {};
   if (cell === 'ipip') return { tunnelType: 'ipip' };
   const gue = /^gue:(\d+):(-c|\+c|r\+c)$/.exec(cell);
-  if (gue) return { tunnelType: 'gue', tunnelPort: parseUint(gue[1], 65535) ?? reject(`bad GUE port in "${cell}"`), tunnelChecksum: CHECKSUM[gue[2] as string] as TunnelChecksum };
+  if (gue)
+    return {
+      tunnelType: 'gue',
+      tunnelPort: parseUint(gue[1], 65535) ?? reject(`bad GUE port in "${cell}"`),
+      tunnelChecksum: CHECKSUM[gue[2] as string] as TunnelChecksum,
+    };
   const gre = /^gre:(-c|\+c|r\+c)$/.exec(cell);
   if (gre) return { tunnelType: 'gre', tunnelChecksum: CHECKSUM[gre[1] as string] as TunnelChecksum };
   return reject(`unknown TunnelInfo "${cell}"`);

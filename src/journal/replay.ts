@@ -69,17 +69,48 @@ export interface RunJournalState {
 
 /** Events that change the state (and so the copy on the directors). */
 export const STATE_EVENTS: readonly ReleaseEvent['type'][] = [
-  'run-started', 'preflight', 'plan', 'server-draining', 'server-restored', 'release-switch', 'server-finished', 'marked-bad', 'paused', 'run-finished', 'once-finished',
+  'run-started',
+  'preflight',
+  'plan',
+  'server-draining',
+  'server-restored',
+  'release-switch',
+  'server-finished',
+  'marked-bad',
+  'paused',
+  'run-finished',
+  'once-finished',
 ];
 
 /** Events that show a run changed something: a run refused without any of them changed nothing. */
 const CHANGE_EVENTS: readonly ReleaseEvent['type'][] = [
-  'batch-started', 'step-started', 'upload-progress', 'director-action', 'server-draining', 'release-switch', 'server-restored', 'server-finished', 'paused',
+  'batch-started',
+  'step-started',
+  'upload-progress',
+  'director-action',
+  'server-draining',
+  'release-switch',
+  'server-restored',
+  'server-finished',
+  'paused',
 ];
 
 export function emptyState(): RunJournalState {
   return {
-    runId: null, release: null, cluster: null, started: false, finished: false, outcome: null, paused: null, command: null, targets: {}, firstRun: null, plan: null, badReleases: [], servers: new Map(), updatedAt: null,
+    runId: null,
+    release: null,
+    cluster: null,
+    started: false,
+    finished: false,
+    outcome: null,
+    paused: null,
+    command: null,
+    targets: {},
+    firstRun: null,
+    plan: null,
+    badReleases: [],
+    servers: new Map(),
+    updatedAt: null,
   };
 }
 

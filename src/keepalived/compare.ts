@@ -35,8 +35,19 @@ export interface PairComparison {
 }
 
 const VRRP_ALLOWED = new Set([
-  'state', 'priority', 'interface', 'unicast_src_ip', 'unicast_peer', 'track_interface', 'mcast_src_ip',
-  'notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'smtp_alert',
+  'state',
+  'priority',
+  'interface',
+  'unicast_src_ip',
+  'unicast_peer',
+  'track_interface',
+  'mcast_src_ip',
+  'notify',
+  'notify_master',
+  'notify_backup',
+  'notify_fault',
+  'notify_stop',
+  'smtp_alert',
 ]);
 const GLOBAL_COMPARED = new Set(['lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop']);
 /** The interface may differ; instance and id are compared on the model (syncDaemonDifference). */

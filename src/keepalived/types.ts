@@ -61,10 +61,7 @@ export interface VrrpInstance {
   line: number;
 }
 
-export type VirtualServerAddress =
-  | { kind: 'addr'; address: string; port: number }
-  | { kind: 'fwmark'; mark: number }
-  | { kind: 'group'; name: string };
+export type VirtualServerAddress = { kind: 'addr'; address: string; port: number } | { kind: 'fwmark'; mark: number } | { kind: 'group'; name: string };
 
 /** keepalived's names for the forwarding methods (ipvsadm: Masq, Route, Tunnel). */
 export type LvsMethod = 'NAT' | 'DR' | 'TUN';

@@ -16,8 +16,7 @@ interface Suspect {
   closer?: { line: number; outer: Open };
 }
 
-const aloneOnItsLine = (lines: readonly LogicalLine[], k: number): boolean =>
-  lines[k - 1]?.line !== lines[k]?.line && lines[k + 1]?.line !== lines[k]?.line;
+const aloneOnItsLine = (lines: readonly LogicalLine[], k: number): boolean => lines[k - 1]?.line !== lines[k]?.line && lines[k + 1]?.line !== lines[k]?.line;
 
 /** Hints naming the blocks that are probably unclosed, at most `missing` of them. */
 export function findUnclosedBlocks(lines: readonly LogicalLine[], missing: number): KeepalivedDiagnostic[] {
@@ -45,7 +44,13 @@ export function findUnclosedBlocks(lines: readonly LogicalLine[], missing: numbe
     }
     stack.pop();
   });
-  const found: Suspect[] = suspects.length > 0 ? suspects : stack.slice().reverse().map((open) => ({ open }));
+  const found: Suspect[] =
+    suspects.length > 0
+      ? suspects
+      : stack
+          .slice()
+          .reverse()
+          .map((open) => ({ open }));
   return found.slice(0, missing).map(({ open, closer }) => ({
     severity: 'hint' as const,
     line: open.line,

@@ -175,7 +175,12 @@ export async function startControl(lab: Lab): Promise<Control> {
         }
         if (req.method === 'POST' && url.pathname === '/hold') {
           const b = await body(req);
-          const h = await holdConnections({ url: lab.vip.url, count: Number(b.count ?? 1), mode: b.mode === 'request' ? 'request' : 'idle', ...(typeof b.path === 'string' ? { path: b.path } : {}) });
+          const h = await holdConnections({
+            url: lab.vip.url,
+            count: Number(b.count ?? 1),
+            mode: b.mode === 'request' ? 'request' : 'idle',
+            ...(typeof b.path === 'string' ? { path: b.path } : {}),
+          });
           held.push(h);
           return send(res, 200, { opened: h.opened, failedToOpen: h.failedToOpen });
         }
@@ -202,8 +207,14 @@ export async function startControl(lab: Lab): Promise<Control> {
             return send(res, 400, { error: `give "content" (the file) or "variant": one of ${KEEPALIVED_VARIANTS.join(', ')}` });
           }
           if (!lab.directors.some((d) => d.name === String(b.host))) return send(res, 404, { error: `${String(b.host)} is not a director` });
-          const placed = await lab.placeKeepalived(String(b.host), typeof b.content === 'string' ? { content: b.content } : { variant: variant as KeepalivedVariant });
-          return send(res, 200, { path: placed.path, reloaded: placed.reloaded.map((r) => ({ address: r.address, port: r.port, inhibitOnFailure: r.inhibitOnFailure })) });
+          const placed = await lab.placeKeepalived(
+            String(b.host),
+            typeof b.content === 'string' ? { content: b.content } : { variant: variant as KeepalivedVariant },
+          );
+          return send(res, 200, {
+            path: placed.path,
+            reloaded: placed.reloaded.map((r) => ({ address: r.address, port: r.port, inhibitOnFailure: r.inhibitOnFailure })),
+          });
         }
         if (req.method === 'POST' && url.pathname === '/release-held') {
           await Promise.all(held.splice(0).map((h) => h.close()));

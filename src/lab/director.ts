@@ -23,14 +23,17 @@ export interface LabDirector {
   stop(): Promise<void>;
 }
 
-const endpointOf = (key: ServiceKey): Endpoint | undefined =>
-  key.kind === 'addr' ? { family: key.family, address: key.address, port: key.port } : undefined;
+const endpointOf = (key: ServiceKey): Endpoint | undefined => (key.kind === 'addr' ? { family: key.family, address: key.address, port: key.port } : undefined);
 
 /** keepalived's IPVS command on the kernel API: errno comes back as ipvs_talk sees it. */
 function applyChecker(state: IpvsState, command: CheckerCommand): ApplyResult {
   const dest: DestSettings = { ...command.dest, weight: command.weight, upperThreshold: 0, lowerThreshold: 0 };
   const result =
-    command.op === 'add' ? state.addDest(command.service, dest) : command.op === 'edit' ? state.editDest(command.service, dest) : state.deleteDest(command.service, command.dest);
+    command.op === 'add'
+      ? state.addDest(command.service, dest)
+      : command.op === 'edit'
+        ? state.editDest(command.service, dest)
+        : state.deleteDest(command.service, command.dest);
   if (result.ok) return { ok: true };
   const errno = result.errno === 'EEXIST' || result.errno === 'ENOENT' || result.errno === 'ESRCH' || result.errno === 'EINVAL' ? result.errno : 'OTHER';
   return { ok: false, errno };

@@ -45,7 +45,8 @@ export function hostSockets(ctx: HostToolsContext, host: string): SsSocket[] {
     const local = flow && ctx.net.forward === 'dr' ? { address: ctx.net.vipAddress, port: vip.port } : c.local;
     return { state: c.state, recvQ: 0, sendQ: c.pending, local, peer: flow ? { address: flow.client.address, port: flow.client.port } : c.peer };
   });
-  if (listening) sockets.unshift({ state: 'LISTEN', recvQ: 0, sendQ: 511, local: { address: app.host, port: app.port }, peer: { address: '0.0.0.0', port: 0 } });
+  if (listening)
+    sockets.unshift({ state: 'LISTEN', recvQ: 0, sendQ: 511, local: { address: app.host, port: app.port }, peer: { address: '0.0.0.0', port: 0 } });
   return sockets;
 }
 
@@ -53,8 +54,7 @@ export function hostSockets(ctx: HostToolsContext, host: string): SsSocket[] {
 export function curlRoute(ctx: HostToolsContext, host: string, address: string, port: number): CurlRoute {
   const net = ctx.net.host(host);
   const app = ctx.appOf(host);
-  const local = (): CurlRoute =>
-    app && port === app.port && app.status().running ? { connect: { host: app.host, port: app.port } } : { refused: true };
+  const local = (): CurlRoute => (app && port === app.port && app.status().running ? { connect: { host: app.host, port: app.port } } : { refused: true });
   if (address === ctx.net.vipAddress) {
     // A local address is delivered locally, as the kernel does; otherwise the VIP is on the director.
     if (ctx.net.serverHoldsVip(host)) return local();

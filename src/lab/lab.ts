@@ -123,7 +123,13 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         timer = setTimeout(() => resolve('late'), 10_000);
         timer.unref();
       });
-      const outcome = await Promise.race([cleanup().then(() => 'done' as const, () => 'done' as const), late]);
+      const outcome = await Promise.race([
+        cleanup().then(
+          () => 'done' as const,
+          () => 'done' as const,
+        ),
+        late,
+      ]);
       clearTimeout(timer);
       if (outcome === 'late') process.emitWarning(`lab: a part did not stop within 10 s: ${cleanup.name || cleanup.toString().slice(0, 60)}`);
     }
@@ -146,7 +152,13 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const startHost = async (name: string, hostDir: string) => {
       const key = generateKeyPair(`lab-${name}`);
       const host = await startSshHost({
-        name, dir: hostDir, hostKey: key.privateKey, authorizedKeys, env: tools.env(name), toolsDir, user: LAB_USER,
+        name,
+        dir: hostDir,
+        hostKey: key.privateKey,
+        authorizedKeys,
+        env: tools.env(name),
+        toolsDir,
+        user: LAB_USER,
         ...(trace ? { onExec: (e: { command: string; from: number; to: number }) => trace.exec({ host: name, ...e }) } : {}),
       });
       cleanups.push(() => host.stop());
@@ -203,11 +215,14 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         await prepareServerDir(serverDir, { initialVersion });
         const address = forward === 'dr' ? serverAddress(i) : '127.0.0.1';
         const app = await startApp({
-          name, dir: serverDir, startDelayMs: options.restartDelayMs ?? 300,
+          name,
+          dir: serverDir,
+          startDelayMs: options.restartDelayMs ?? 300,
           ...(forward === 'dr' ? { host: address, port: vip.port } : {}),
           ...(trace
             ? {
-                onEvent: (e: AppEvent) => (e.type === 'app-started' ? trace.appStarted({ server: name, id: e.id, version: e.version, at: Date.now() }) : undefined),
+                onEvent: (e: AppEvent) =>
+                  e.type === 'app-started' ? trace.appStarted({ server: name, id: e.id, version: e.version, at: Date.now() }) : undefined,
                 onResponse: (r: AppResponse) => trace.responded({ server: name, id: r.id, status: r.status, arrivedAt: r.arrivedAt, at: r.finishedAt }),
               }
             : {}),
@@ -239,7 +254,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       director.ipvsadm(['-A', '-t', vipText, '-s', 'wlc']);
       for (const s of servers) director.ipvsadm(['-a', '-t', vipText, '-r', `${s.address}:${s.app.port}`, method, '-w', String(weight)]);
     }
-    timeline = createTimeline([serviceKey], servers.map((s) => ({ name: s.name, address: s.address, port: s.app.port })));
+    timeline = createTimeline(
+      [serviceKey],
+      servers.map((s) => ({ name: s.name, address: s.address, port: s.app.port })),
+    );
     const byHostDirector = new Map(directors.map((d) => [d.name, d]));
     handlers.ipvsadm = {
       run: async ({ host, argv, stdin }) => {
@@ -267,7 +285,13 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         })),
       },
     ];
-    const confInput = (name: string, index: number) => ({ name, index, vipAddress, services: checked, base: checkerMode === 'delete' ? ('delete' as const) : ('inhibit' as const) });
+    const confInput = (name: string, index: number) => ({
+      name,
+      index,
+      vipAddress,
+      services: checked,
+      base: checkerMode === 'delete' ? ('delete' as const) : ('inhibit' as const),
+    });
     const keepalivedOf = new Map<string, string>();
     const directorHosts: { director: LabDirector; ssh: SshHost; dir: string }[] = [];
     for (const [i, director] of directors.entries()) {
@@ -291,7 +315,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       vipHost: vipAddress,
       vipPort: vip.port,
       user: LAB_USER,
-      directors: directorHosts.map((d) => ({ name: d.director.name, port: d.ssh.port, ...(keepalivedOf.has(d.director.name) ? { keepalived: keepalivedOf.get(d.director.name) as string } : {}) })),
+      directors: directorHosts.map((d) => ({
+        name: d.director.name,
+        port: d.ssh.port,
+        ...(keepalivedOf.has(d.director.name) ? { keepalived: keepalivedOf.get(d.director.name) as string } : {}),
+      })),
       servers: servers.map((s) => ({ name: s.name, port: s.ssh.port, http: s.app.port, address: s.address })),
       pipeline: options.pipeline ?? (checkerMode === 'off' ? 'symlink' : 'healthfile'),
     });
@@ -300,7 +328,13 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const hostInfos = (): LabHostInfo[] =>
       labHostInfos({
         user: LAB_USER,
-        directors: directorHosts.map((d, i) => ({ name: d.director.name, sshPort: d.ssh.port, dir: d.dir, master: i === masterIndex, keepalived: keepalivedOf.get(d.director.name) })),
+        directors: directorHosts.map((d, i) => ({
+          name: d.director.name,
+          sshPort: d.ssh.port,
+          dir: d.dir,
+          master: i === masterIndex,
+          keepalived: keepalivedOf.get(d.director.name),
+        })),
         servers: servers.map((s) => ({ name: s.name, sshPort: s.ssh.port, dir: s.dir, address: s.address, http: s.app.port })),
       });
     const lab: Lab = {
@@ -350,8 +384,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const control: Control = await startControl(lab);
     cleanups.push(() => control.close());
     lab.info = {
-      vip: vip.url, control: control.url, privateKey, knownHosts, hosts: hostInfos(), config: configPath,
-      vipHost: vipAddress, vipPort: vip.port, pid: process.pid, forward,
+      vip: vip.url,
+      control: control.url,
+      privateKey,
+      knownHosts,
+      hosts: hostInfos(),
+      config: configPath,
+      vipHost: vipAddress,
+      vipPort: vip.port,
+      pid: process.pid,
+      forward,
     };
     await writeLabJson(lab.labJsonPath, lab.info);
     return lab;
@@ -368,6 +410,7 @@ function traceFlows(trace: LabTrace, serverAt: (address: string, port: number) =
     const server = serverAt(event.destination.address, event.destination.port);
     if (!server) return;
     if (event.type === 'accepted') trace.flowOpened(server, Date.now());
-    else if (event.type === 'closed' || event.type === 'expired' || event.type === 'lost-entry' || event.type === 'backend-failed') trace.flowEnded(server, Date.now());
+    else if (event.type === 'closed' || event.type === 'expired' || event.type === 'lost-entry' || event.type === 'backend-failed')
+      trace.flowEnded(server, Date.now());
   };
 }

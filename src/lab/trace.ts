@@ -87,7 +87,13 @@ export function createLabTrace(): LabTrace {
       answered.add(id);
       data.firstOk.push({ server, id, status, arrivedAt, at });
     },
-    data: () => ({ flowEdges: [...data.flowEdges], execs: [...data.execs], appCtl: [...data.appCtl], appStarts: [...data.appStarts], firstOk: [...data.firstOk] }),
+    data: () => ({
+      flowEdges: [...data.flowEdges],
+      execs: [...data.execs],
+      appCtl: [...data.appCtl],
+      appStarts: [...data.appStarts],
+      firstOk: [...data.firstOk],
+    }),
     reset() {
       data = { flowEdges: [], execs: [], appCtl: [], appStarts: [], firstOk: [] };
     },

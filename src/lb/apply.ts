@@ -36,7 +36,10 @@ function describeWant(want: SlotWant): string {
 /** `lvs2 TCP 10.0.0.100:80 10.0.1.11:80: weight 100, wanted weight 0` for each unmet target. */
 export function describeUnmet(unmet: readonly UnmetTarget[]): string {
   return unmet
-    .map(({ target, shown }) => `${target.slot.director} ${target.slot.label} ${formatEndpoint(target.slot.dest)}: ${shown ? `weight ${shown.weight}` : 'absent'}, wanted ${describeWant(target.weight)}`)
+    .map(
+      ({ target, shown }) =>
+        `${target.slot.director} ${target.slot.label} ${formatEndpoint(target.slot.dest)}: ${shown ? `weight ${shown.weight}` : 'absent'}, wanted ${describeWant(target.weight)}`,
+    )
     .join('; ');
 }
 

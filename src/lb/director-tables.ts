@@ -117,7 +117,12 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
     const persistent = wantTables && options.persistentConn();
     const steps: ScriptStep[] = [
       ...batch.map((c, i) => ({ id: `c${i}`, argv: argvOf(c.command) })),
-      ...(wantTables ? [{ id: 'L', argv: argvOf(listCommand()) }, { id: 'T', argv: argvOf(listCommand({ mode: 'thresholds' })) }] : []),
+      ...(wantTables
+        ? [
+            { id: 'L', argv: argvOf(listCommand()) },
+            { id: 'T', argv: argvOf(listCommand({ mode: 'thresholds' })) },
+          ]
+        : []),
       ...(persistent ? [{ id: 'P', argv: argvOf(listCommand({ mode: 'persistent-conn' })) }] : []),
       ...(wantTables && tunnels === 'yes' ? [{ id: 'U', argv: argvOf(tunInfoListCommand()) }] : []),
       ...(conns.length > 0 ? [{ id: 'C', argv: argvOf(connListCommand()), reduceConnections: true }] : []),
@@ -233,14 +238,20 @@ export function createDirectorTables(options: DirectorTablesOptions): DirectorTa
     commandLine: ({ command }) => buildCommandLine({ argv: command.argv, mutates: command.mutates, sudo: options.sudo }),
     read,
     async readConnections(signal): Promise<ConnectionsRead> {
-      const results = await Promise.all(directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).connections(signal)] as const));
+      const results = await Promise.all(
+        directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).connections(signal)] as const),
+      );
       const failed = results.find(([, r]) => !r.ok);
       if (failed && !failed[1].ok) return { ok: false, error: failed[1].error };
       return { ok: true, groups: new Map(results.map(([name, r]) => [name, (r as { value: ConnGroup[] }).value])) };
     },
     async apply(commands: readonly DirectorCommand[]) {
       return Promise.all(
-        commands.map((c) => worker(c.director)?.change(c.command) ?? Promise.resolve<CommandOutcome>({ ok: false, command: c.command.argv.join(' '), detail: `no director named ${c.director}` })),
+        commands.map(
+          (c) =>
+            worker(c.director)?.change(c.command) ??
+            Promise.resolve<CommandOutcome>({ ok: false, command: c.command.argv.join(' '), detail: `no director named ${c.director}` }),
+        ),
       );
     },
     async confirm(server, targets, { timeoutMs, signal }): Promise<ConfirmResult> {

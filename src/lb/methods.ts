@@ -15,7 +15,12 @@ async function restoreWeights(server: LbServer, saved: readonly SavedSlot[], ctx
   const steps = ctx.ramp?.steps.length ? ctx.ramp.steps : [1];
   for (const [i, fraction] of steps.entries()) {
     const last = i === steps.length - 1;
-    const step = await setAndConfirm(server, rampTargets(saved, last ? 1 : fraction), ctx, last ? 'the original weight' : `weight ramp ${Math.round(fraction * 100)}%`);
+    const step = await setAndConfirm(
+      server,
+      rampTargets(saved, last ? 1 : fraction),
+      ctx,
+      last ? 'the original weight' : `weight ramp ${Math.round(fraction * 100)}%`,
+    );
     if (!step.ok) return step;
     if (!last && ctx.ramp) await ctx.clock.sleep(ctx.ramp.intervalMs, ctx.signal);
   }
@@ -52,7 +57,10 @@ async function moveHealthFile(server: LbServer, from: string, to: string, ctx: L
   if (!result.ok) {
     const why = result.stderr.trim() || `exit ${result.exitCode}`;
     ctx.emit({ type: 'director-action', stage: 'failed', ...record, detail: why });
-    return { ok: false, error: `${server.name}: could not move the health file (${why}); app.healthFile in the cluster file must be the file the directors' health check fetches` };
+    return {
+      ok: false,
+      error: `${server.name}: could not move the health file (${why}); app.healthFile in the cluster file must be the file the directors' health check fetches`,
+    };
   }
   ctx.emit({ type: 'director-action', stage: 'done', ...record });
   return OK;
@@ -91,19 +99,32 @@ const healthFileDriver: LbDriver = {
     const moved = await moveHealthFile(server, server.healthFile, healthFileAside(server.healthFile), ctx, 'healthfile-down');
     if (!moved.ok) return moved;
     // keepalived sets weight 0 (inhibit_on_failure) or deletes the dest: either means out.
-    const out = await confirmTargets(server, saved.map((slot) => ({ slot, weight: 'out' })), ctx, 'it out of the pool after its health file was removed');
+    const out = await confirmTargets(
+      server,
+      saved.map((slot) => ({ slot, weight: 'out' })),
+      ctx,
+      'it out of the pool after its health file was removed',
+    );
     if (out.ok) {
       const hardCut = await hardCutsOf(server, saved, ctx);
       return hardCut.length > 0 ? { ok: true, hardCut } : out;
     }
-    return { ok: false, error: `${out.error}; check that keepalived checks app.healthFile on every director, and raise drain.timeout above its delay_loop + retry × delay_before_retry` };
+    return {
+      ok: false,
+      error: `${out.error}; check that keepalived checks app.healthFile on every director, and raise drain.timeout above its delay_loop + retry × delay_before_retry`,
+    };
   },
   finishDrain: async () => OK,
   async restore(server, saved, ctx) {
     if (!server.healthFile) return { ok: false, error: `${server.name}: the healthfile drain method needs app.healthFile in the cluster file` };
     const moved = await moveHealthFile(server, healthFileAside(server.healthFile), server.healthFile, ctx, 'healthfile-up');
     if (!moved.ok) return moved;
-    return confirmTargets(server, saved.map((slot) => ({ slot, weight: slot.dest.weight })), ctx, 'the server back with its weight');
+    return confirmTargets(
+      server,
+      saved.map((slot) => ({ slot, weight: slot.dest.weight })),
+      ctx,
+      'the server back with its weight',
+    );
   },
 };
 

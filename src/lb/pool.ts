@@ -86,23 +86,16 @@ export function buildPoolState(input: {
   const servers = input.servers.map((server) => serverPool(server, input));
   for (const pool of servers) {
     for (const key of input.services) {
-      const weights = new Set(
-        pool.slots.filter((s) => sameServiceKey(s.service, key) && s.dest).map((s) => s.dest?.weight),
-      );
+      const weights = new Set(pool.slots.filter((s) => sameServiceKey(s.service, key) && s.dest).map((s) => s.dest?.weight));
       if (weights.size > 1) {
-        warnings.push(
-          `${pool.server}: directors disagree on the weight for ${describeServiceKey(key)} (${[...weights].join(' vs ')})`,
-        );
+        warnings.push(`${pool.server}: directors disagree on the weight for ${describeServiceKey(key)} (${[...weights].join(' vs ')})`);
       }
     }
   }
   return { servers, problems, warnings };
 }
 
-function serverPool(
-  server: PoolServer,
-  input: { directors: string[]; services: ServiceKey[]; tables: ReadonlyMap<string, IpvsTable> },
-): ServerPool {
+function serverPool(server: PoolServer, input: { directors: string[]; services: ServiceKey[]; tables: ReadonlyMap<string, IpvsTable> }): ServerPool {
   const slots: PoolSlot[] = [];
   for (const key of input.services) {
     const perDirector = input.directors.map((director) => {

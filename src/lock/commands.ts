@@ -33,7 +33,10 @@ export interface LockPaths {
 
 /** The lock's files. A relative path starting with `-` is written `./-…`, so no command reads it as an option. */
 export function lockPaths(path: string): LockPaths {
-  if (path.trim() === '') throw new ReleaseError('CONFIG_INVALID', 'lock.path is empty', { hint: 'set lock.path to a directory path on the directors, or remove it for the default.' });
+  if (path.trim() === '')
+    throw new ReleaseError('CONFIG_INVALID', 'lock.path is empty', {
+      hint: 'set lock.path to a directory path on the directors, or remove it for the default.',
+    });
   const dir = path.startsWith('-') ? `./${path}` : path.replace(/(.)\/+$/, '$1');
   // NOTE: no posix.join here: it would turn ./-x/owner.json back into -x/owner.json.
   return { dir, parent: posix.dirname(dir), owner: `${dir}/owner.json`, heartbeat: `${dir}/heartbeat` };

@@ -6,7 +6,15 @@ import { ReleaseError } from '../core/errors.ts';
 import type { DirectorHandle } from '../lb/directors.ts';
 import type { ExecResult, RemoteCommand } from '../transport/types.ts';
 import {
-  isOwnedBy, LOCK_HELD_EXIT, parseHeld, parseOwner, readLockCommand, readOwnerCommand, removeLockCommand, takeLockCommand, touchHeartbeatCommand,
+  isOwnedBy,
+  LOCK_HELD_EXIT,
+  parseHeld,
+  parseOwner,
+  readLockCommand,
+  readOwnerCommand,
+  removeLockCommand,
+  takeLockCommand,
+  touchHeartbeatCommand,
   type LockOwner,
 } from './commands.ts';
 
@@ -69,10 +77,10 @@ function lockHint(held: HeldProbe, stale: boolean, gone: boolean, takesOverGone:
   if (!stale) return 'Wait for it to finish (`release status` shows the holder and its heartbeat); one release per cluster at a time.';
   const where = held.owner?.host ? ` (it ran on ${held.owner.host})` : '';
   if (takesOverGone) return `Check that the holder is really gone${where}, then run \`release recover --break-lock\` (recorded).`;
-  if (gone) return 'Its process is gone from this host: run `release recover` (it takes the lock over, recorded, and repairs what that run left), or pass --break-lock (recorded).';
+  if (gone)
+    return 'Its process is gone from this host: run `release recover` (it takes the lock over, recorded, and repairs what that run left), or pass --break-lock (recorded).';
   return `Check that the holder is really gone${where}; if it crashed, run \`release recover --break-lock\` (recorded), or pass --break-lock here.`;
 }
-
 
 const runOn = (d: DirectorHandle, command: RemoteCommand, signal?: AbortSignal) => d.session.exec(command, signal ? { signal } : {});
 
@@ -124,7 +132,11 @@ export async function acquireLock(input: {
     const held = probes.filter((p): p is HeldProbe => p.state === 'held');
     if (held.length === 0 || !held.every(breakable)) break;
     await Promise.all(held.map((p) => runOn(directors.find((d) => d.name === p.director) as DirectorHandle, removeLockCommand(settings.path), input.signal)));
-    broken.push(...held.map((p): BrokenLock => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs, reason: takeOver(p) ? 'holder-gone' : 'stale' })));
+    broken.push(
+      ...held.map(
+        (p): BrokenLock => ({ director: p.director, owner: p.owner, heartbeatAgeMs: p.heartbeatAgeMs, reason: takeOver(p) ? 'holder-gone' : 'stale' }),
+      ),
+    );
     probes = await probeInOrder();
   }
   const release = async () => {
@@ -133,17 +145,23 @@ export async function acquireLock(input: {
   const failed = probes.filter((p) => p.state !== 'acquired');
   if (failed.length === 0) return { owner, broken, release };
   // Give back what we took before refusing: nothing else was touched.
-  await Promise.allSettled(probes.filter((p) => p.state === 'acquired').map((p) => releaseOn(directors.find((d) => d.name === p.director) as DirectorHandle, settings, owner)));
+  await Promise.allSettled(
+    probes.filter((p) => p.state === 'acquired').map((p) => releaseOn(directors.find((d) => d.name === p.director) as DirectorHandle, settings, owner)),
+  );
   const held = failed.find((p): p is HeldProbe => p.state === 'held');
   if (held) {
     const stale = isStale(held);
     const age = Math.round(held.heartbeatAgeMs / 1000);
-    throw new ReleaseError(stale ? 'LOCK_STALE' : 'LOCK_HELD', stale
-      ? `The cluster lock on ${held.director} (${settings.path}) is stale: held by ${describeOwner(held.owner)}, last heartbeat ${age}s ago${isGone(held) ? ', and that process is gone from this host' : ''}.`
-      : `Another run holds the cluster lock on ${held.director} (${settings.path}): ${describeOwner(held.owner)}, heartbeat ${age}s ago.`, {
-      hint: lockHint(held, stale, isGone(held), input.takeOverGone ?? false),
-      details: { director: held.director, owner: held.owner, heartbeatAgeMs: held.heartbeatAgeMs },
-    });
+    throw new ReleaseError(
+      stale ? 'LOCK_STALE' : 'LOCK_HELD',
+      stale
+        ? `The cluster lock on ${held.director} (${settings.path}) is stale: held by ${describeOwner(held.owner)}, last heartbeat ${age}s ago${isGone(held) ? ', and that process is gone from this host' : ''}.`
+        : `Another run holds the cluster lock on ${held.director} (${settings.path}): ${describeOwner(held.owner)}, heartbeat ${age}s ago.`,
+      {
+        hint: lockHint(held, stale, isGone(held), input.takeOverGone ?? false),
+        details: { director: held.director, owner: held.owner, heartbeatAgeMs: held.heartbeatAgeMs },
+      },
+    );
   }
   const error = failed[0] as Extract<LockProbe, { state: 'error' }>;
   throw new ReleaseError('PREFLIGHT_FAILED', `Could not take the cluster lock on ${error.director}: ${error.detail}.`, {
@@ -162,13 +180,15 @@ export function startHeartbeat(directors: readonly DirectorHandle[], settings: L
 
 /** True when the holder ran on this host and its process is gone (a crash or kill -9). */
 export function holderGoneOnThisHost(thisHost: string, isAlive: (pid: number) => boolean) {
-  return (owner: Partial<LockOwner> | null): boolean =>
-    owner !== null && owner.host === thisHost && typeof owner.pid === 'number' && !isAlive(owner.pid);
+  return (owner: Partial<LockOwner> | null): boolean => owner !== null && owner.host === thisHost && typeof owner.pid === 'number' && !isAlive(owner.pid);
 }
 
-
 /** Read-only: who holds the lock on each director (for plan, --dry-run and status). */
-export async function readLockHolders(directors: readonly DirectorHandle[], settings: LockSettings, signal?: AbortSignal): Promise<Extract<LockProbe, { state: 'held' }>[]> {
+export async function readLockHolders(
+  directors: readonly DirectorHandle[],
+  settings: LockSettings,
+  signal?: AbortSignal,
+): Promise<Extract<LockProbe, { state: 'held' }>[]> {
   const command = readLockCommand(settings.path);
   const probes = await Promise.all(
     directors.map(async (d): Promise<LockProbe | undefined> => {

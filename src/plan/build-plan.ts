@@ -107,16 +107,26 @@ export function buildPlan(input: BuildPlanInput): Plan {
     return emptyPlan(input, skipped, { reason: 'the cluster has no real servers', hint: 'Add realServers to the cluster file.' }, scope);
   }
   if (eligible.length === 0 && limited) {
-    return emptyPlan(input, skipped, {
-      reason: `every server of --limit is out of the pool (${namesOf(skipped.filter((s) => limited.has(s.server)))})`,
-      hint: 'See them with `release status` and put them back into the pool first, or name other servers with --limit.',
-    }, scope);
+    return emptyPlan(
+      input,
+      skipped,
+      {
+        reason: `every server of --limit is out of the pool (${namesOf(skipped.filter((s) => limited.has(s.server)))})`,
+        hint: 'See them with `release status` and put them back into the pool first, or name other servers with --limit.',
+      },
+      scope,
+    );
   }
   if (eligible.length === 0) {
-    return emptyPlan(input, skipped, {
-      reason: `every real server is out of the pool (${namesOf(skipped)})`,
-      hint: 'See them with `release status` and put them back into the pool first.',
-    }, scope);
+    return emptyPlan(
+      input,
+      skipped,
+      {
+        reason: `every real server is out of the pool (${namesOf(skipped)})`,
+        hint: 'See them with `release status` and put them back into the pool first.',
+      },
+      scope,
+    );
   }
 
   const alreadyOut = skipped.length;

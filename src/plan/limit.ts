@@ -11,7 +11,10 @@ export interface LimitCandidate {
 
 /** `web1,web2` and repeated options → ['web1', 'web2']; blanks dropped. */
 export function splitLimit(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 /** A glob (`*` any run, `?` one character, `[…]` a class) as an anchored regular expression. */
@@ -24,7 +27,10 @@ export function globPattern(glob: string): RegExp {
     else if (c === '[') {
       const end = glob.indexOf(']', i + 1);
       if (end > i + 1) {
-        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         source += `[${body}]`;
         i = end;
       } else source += '\\[';

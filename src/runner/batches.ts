@@ -128,10 +128,9 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
 /** After a failure: with `rollback: all`, roll back every server this release finished. */
 async function finishFailed(options: BatchRunOptions, ctx: FlowContext, results: ServerResult[]): Promise<BatchRunResult> {
   if (options.rollbackPolicy !== 'all') return { outcome: { kind: 'failed', rolledBack: false }, results };
-  const released = [
-    ...(options.previouslyReleased ?? []),
-    ...results.filter((r) => r.outcome === 'released').map((r) => options.servers.get(r.server)),
-  ].filter((s): s is RunServer => s !== undefined);
+  const released = [...(options.previouslyReleased ?? []), ...results.filter((r) => r.outcome === 'released').map((r) => options.servers.get(r.server))].filter(
+    (s): s is RunServer => s !== undefined,
+  );
   const stuckOut = results.filter(isStuckOut).length;
   // Invariant 1 holds during rollback too: servers left out count against every batch's budget.
   const room = Math.min(...options.plan.batches.map((b) => b.budget)) - options.plan.alreadyOut - stuckOut;

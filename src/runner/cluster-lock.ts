@@ -43,8 +43,18 @@ export function createClusterLock(input: { directors: readonly DirectorHandle[];
         const age = Math.round(b.heartbeatAgeMs / 1000);
         emit(
           b.reason === 'holder-gone'
-            ? { type: 'warning', code: 'LOCK_TAKEN_OVER', director: b.director, message: `took over the lock held by ${describeOwner(b.owner)} (heartbeat ${age}s old): that process is gone from this host` }
-            : { type: 'warning', code: 'LOCK_BROKEN', director: b.director, message: `broke a stale lock held by ${describeOwner(b.owner)} (heartbeat ${age}s old), as asked with --break-lock` },
+            ? {
+                type: 'warning',
+                code: 'LOCK_TAKEN_OVER',
+                director: b.director,
+                message: `took over the lock held by ${describeOwner(b.owner)} (heartbeat ${age}s old): that process is gone from this host`,
+              }
+            : {
+                type: 'warning',
+                code: 'LOCK_BROKEN',
+                director: b.director,
+                message: `broke a stale lock held by ${describeOwner(b.owner)} (heartbeat ${age}s old), as asked with --break-lock`,
+              },
         );
       }
       let released = false;

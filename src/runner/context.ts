@@ -157,7 +157,9 @@ export async function openRunContext(input: RunContextInput): Promise<RunContext
           config,
           session: session(config.name),
           healthFile: config.app.healthFile,
-          releaseBefore: input.releasesBefore?.has(config.name) ? (input.releasesBefore.get(config.name) ?? null) : (preflight.releases.get(config.name) ?? null),
+          releaseBefore: input.releasesBefore?.has(config.name)
+            ? (input.releasesBefore.get(config.name) ?? null)
+            : (preflight.releases.get(config.name) ?? null),
         },
       ]),
     );
@@ -167,7 +169,10 @@ export async function openRunContext(input: RunContextInput): Promise<RunContext
       driver: DRIVERS[pipeline.drain.method],
       lb: {
         tables: seams.tables(realTables, emit),
-        connections: seams.connections(createConnectionCounter({ source: pipeline.drain.connections, tables: realTables, commandTimeoutMs: pipeline.stepTimeoutMs }), emit),
+        connections: seams.connections(
+          createConnectionCounter({ source: pipeline.drain.connections, tables: realTables, commandTimeoutMs: pipeline.stepTimeoutMs }),
+          emit,
+        ),
         commandTimeoutMs: pipeline.stepTimeoutMs,
         // keepalived needs its check cycle to notice a health file; plain ipvsadm answers at once.
         confirmTimeoutMs: pipeline.drain.method === 'healthfile' ? Math.max(pipeline.drain.timeoutMs, 60_000) : 30_000,

@@ -80,7 +80,8 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
     const restored = await restoreServer({ server, saved, startedAt }, ctx);
     const elapsed = ctx.clock.now().getTime() - startedAt;
     const times = { outOfPoolMs: elapsed, drainMs: elapsed };
-    if (!restored.ok) return { ok: false, result: { ...base, ...times, outcome: 'restore-failed', failedStep: 'restore', error: `${error}; then ${restored.error}` } };
+    if (!restored.ok)
+      return { ok: false, result: { ...base, ...times, outcome: 'restore-failed', failedStep: 'restore', error: `${error}; then ${restored.error}` } };
     if (interrupted) return { ok: false, result: { ...base, ...times, outcome: 'interrupted', failedStep, error: `interrupted during the ${failedStep}` } };
     return { ok: false, result: { ...base, ...times, outcome: 'restored', failedStep, error } };
   };
@@ -101,7 +102,14 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
   });
   if (wait.kind === 'interrupted') return putBack('wait', 'interrupted');
   if (wait.kind === 'failed') return putBack('wait', wait.error);
-  ctx.emit({ type: 'server-drained', server: server.name, drainMs: wait.durationMs, connections: counting.last().count, timedOut: wait.kind === 'timed-out', ...hardCut });
+  ctx.emit({
+    type: 'server-drained',
+    server: server.name,
+    drainMs: wait.durationMs,
+    connections: counting.last().count,
+    timedOut: wait.kind === 'timed-out',
+    ...hardCut,
+  });
   if (wait.kind === 'timed-out' && ctx.drain.onTimeout === 'fail') {
     const left = counting.last();
     const templates = ctx.drain.waitForPersistence && left.persist > 0 ? ` and ${left.persist} persistence template(s) (drain.waitForPersistence)` : '';
@@ -139,7 +147,11 @@ export async function restoreServer(input: { server: RunServer; saved: SavedSlot
 }
 
 /** Runs `deploy` or `rollback` and records the release switch around it. */
-export async function switchRelease(server: RunServer, ctx: FlowContext, change: { phase: 'deploy' | 'rollback'; from: string | null; to: string; previous: string | null }) {
+export async function switchRelease(
+  server: RunServer,
+  ctx: FlowContext,
+  change: { phase: 'deploy' | 'rollback'; from: string | null; to: string; previous: string | null },
+) {
   ctx.emit({ type: 'release-switch', stage: 'intent', server: server.name, from: change.from, to: change.to });
   const release = change.phase === 'deploy' ? change.to : (change.from ?? change.to);
   const result = await ctx.runPhase(change.phase, server, { release, previous: change.previous }, ctx.never);
@@ -177,7 +189,13 @@ async function rollBackDrained(
   if (!served.ok) {
     // It stays out, named (exit 4): `release recover` puts it back once its network is fixed.
     const again = await takeOutAgain(server, drained.saved, ctx, { wait: false });
-    return stuck('VIP path after rollback', again.ok ? `${served.error}; it was taken out of the pool again` : `${served.error}; taking it out again failed too (${again.error}): check every director`, to);
+    return stuck(
+      'VIP path after rollback',
+      again.ok
+        ? `${served.error}; it was taken out of the pool again`
+        : `${served.error}; taking it out again failed too (${again.error}): check every director`,
+      to,
+    );
   }
   return { ...base, outcome: 'rolled-back', releaseAfter: to, outOfPoolMs: elapsed(), failedStep: cause?.failedStep, error: cause?.error };
 }
@@ -187,7 +205,12 @@ async function rollBackDrained(
  * start (server-draining first, for recover), its connections waited for within drain.timeout
  * and never put back on a timeout: it does not serve the VIP, so the pool is better without it.
  */
-async function takeOutAgain(server: RunServer, saved: SavedSlot[], ctx: FlowContext, options: { wait: boolean }): Promise<{ ok: true; drained: Drained } | { ok: false; error: string }> {
+async function takeOutAgain(
+  server: RunServer,
+  saved: SavedSlot[],
+  ctx: FlowContext,
+  options: { wait: boolean },
+): Promise<{ ok: true; drained: Drained } | { ok: false; error: string }> {
   const startedAt = ctx.clock.now().getTime();
   ctx.emit({ type: 'server-draining', server: server.name, method: ctx.driver.method, purpose: 'rollback', saved: slotRecords(saved) });
   const out = await guarded(() => ctx.driver.drain(server, saved, { ...ctx.lb, signal: ctx.never }));
@@ -225,7 +248,10 @@ export async function releaseServer(server: RunServer, ctx: FlowContext): Promis
     const again = await takeOutAgain(server, drained.saved, ctx, { wait: true });
     if (!again.ok) return { ...base, outcome: 'restore-failed', failedStep: 'VIP path', error: `${served.error}; then ${again.error}` };
     ctx.emit({ type: 'marked-bad', server: server.name, release: ctx.release });
-    const result = await rollBackDrained({ server, drained: again.drained, bad: ctx.release, to: server.releaseBefore, cause: { failedStep: 'VIP path', error: served.error } }, ctx);
+    const result = await rollBackDrained(
+      { server, drained: again.drained, bad: ctx.release, to: server.releaseBefore, cause: { failedStep: 'VIP path', error: served.error } },
+      ctx,
+    );
     return { ...result, drainMs: drained.drainMs + result.drainMs, outOfPoolMs: outOfPoolMs + result.outOfPoolMs };
   }
   const cleaned = await ctx.runPhase('cleanup', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never);

@@ -45,12 +45,30 @@ export interface Run extends RunContext {
 
 export async function withRun<T>(spec: RunSpec, body: (run: Run) => Promise<RunEnd<T>>): Promise<RunResult<T>> {
   const runId = `${spec.kind === 'release' || spec.kind === 'promote' || spec.kind === 'resume' ? spec.release : spec.kind}-${randomUUID().slice(0, 8)}`;
-  const ctx = await openRunContext({ runId, kind: spec.kind, cluster: spec.cluster, pipeline: spec.pipeline, release: spec.release, artifact: spec.artifact, releasesBefore: spec.releasesBefore, deps: spec.deps });
+  const ctx = await openRunContext({
+    runId,
+    kind: spec.kind,
+    cluster: spec.cluster,
+    pipeline: spec.pipeline,
+    release: spec.release,
+    artifact: spec.artifact,
+    releasesBefore: spec.releasesBefore,
+    deps: spec.deps,
+  });
   try {
     const run: Run = {
       ...ctx,
       start: (fields) => {
-        ctx.emit({ type: 'run-started', cluster: spec.cluster.name, release: spec.release, command: spec.kind, ...whoAmI(), ciJob: spec.deps.ciJob, ciJobUrl: spec.deps.ciJobUrl, ...fields });
+        ctx.emit({
+          type: 'run-started',
+          cluster: spec.cluster.name,
+          release: spec.release,
+          command: spec.kind,
+          ...whoAmI(),
+          ciJob: spec.deps.ciJob,
+          ciJobUrl: spec.deps.ciJobUrl,
+          ...fields,
+        });
         ctx.emit(preflightEvent(ctx.preflight));
       },
     };

@@ -44,7 +44,11 @@ export async function readDirectorsHosts(cluster: Pick<Cluster, 'directors'>, di
       const conf = config(d.name);
       const [facts, keepalived] = await Promise.all([
         readHostNet(d.session, { sysctls: [IP_FORWARD, EXPIRE_QUIESCENT], ...(signal ? { signal } : {}) }),
-        readKeepalivedText(d.session, { name: d.name, sudo: conf?.ssh.sudo ?? false, ...(conf?.keepalived !== undefined ? { keepalived: conf.keepalived } : {}) }, signal),
+        readKeepalivedText(
+          d.session,
+          { name: d.name, sudo: conf?.ssh.sudo ?? false, ...(conf?.keepalived !== undefined ? { keepalived: conf.keepalived } : {}) },
+          signal,
+        ),
       ]);
       return { net: { name: d.name, facts } satisfies DirectorNet, keepalived };
     }),
@@ -52,11 +56,17 @@ export async function readDirectorsHosts(cluster: Pick<Cluster, 'directors'>, di
 }
 
 /** Stage 2 (the tables say who is DR/TUN): those servers' addresses and ARP settings. */
-export async function readServersHosts(needs: NetworkNeeds, session: (server: string) => HostSession | undefined, signal?: AbortSignal): Promise<Map<string, HostNetFacts>> {
+export async function readServersHosts(
+  needs: NetworkNeeds,
+  session: (server: string) => HostSession | undefined,
+  signal?: AbortSignal,
+): Promise<Map<string, HostNetFacts>> {
   const read = await Promise.all(
     needs.servers.map(async (n) => {
       const s = session(n.name);
-      const facts: HostNetFacts = s ? await readHostNet(s, { arpFor: n.vips.map((v) => v.address), ...(signal ? { signal } : {}) }) : { addresses: { ok: false, reason: 'no SSH session' } };
+      const facts: HostNetFacts = s
+        ? await readHostNet(s, { arpFor: n.vips.map((v) => v.address), ...(signal ? { signal } : {}) })
+        : { addresses: { ok: false, reason: 'no SSH session' } };
       return [n.name, facts] as const;
     }),
   );
@@ -78,7 +88,11 @@ export function judgeHosts(input: {
   const refusals: Refusal[] = [];
   const warnings: PreflightWarning[] = [];
   const skipped = (host: string, role: 'server' | 'director', what: string) =>
-    warnings.push({ code: 'HOST_CHECK_SKIPPED', message: `could not check ${what} on ${host}: skipped, not passed`, ...(role === 'server' ? { server: host } : { director: host }) });
+    warnings.push({
+      code: 'HOST_CHECK_SKIPPED',
+      message: `could not check ${what} on ${host}: skipped, not passed`,
+      ...(role === 'server' ? { server: host } : { director: host }),
+    });
 
   const servers = needs.servers.map((n) => checkRealServer(n, input.serverFacts.get(n.name) ?? { addresses: { ok: false, reason: 'not read' } }));
   for (const r of servers) {
@@ -95,7 +109,8 @@ export function judgeHosts(input: {
     const problem = ipForwardProblem(d);
     const sysctls = d.facts.sysctls;
     if (problem) refusals.push(refusal(problem));
-    else if (!sysctls?.ok || sysctls.value[IP_FORWARD] === undefined) skipped(name, 'director', `net.ipv4.ip_forward (${sysctls?.ok === false ? sysctls.reason : 'not read'})`);
+    else if (!sysctls?.ok || sysctls.value[IP_FORWARD] === undefined)
+      skipped(name, 'director', `net.ipv4.ip_forward (${sysctls?.ok === false ? sysctls.reason : 'not read'})`);
   }
   const expireQuiescent: Record<string, number> = {};
   for (const d of nets) {
@@ -108,7 +123,11 @@ export function judgeHosts(input: {
   for (const k of keepalived) {
     if (k.kind === 'unreadable') {
       const key = k.probed ? 'set directors[].keepalived to its path' : 'check directors[].keepalived';
-      warnings.push({ code: 'KEEPALIVED_UNREADABLE', director: k.director, message: `could not read ${k.path} on ${k.director} (${k.reason}): its keepalived checks were skipped; ${key}, or allow \`sudo -n cat\` of it` });
+      warnings.push({
+        code: 'KEEPALIVED_UNREADABLE',
+        director: k.director,
+        message: `could not read ${k.path} on ${k.director} (${k.reason}): its keepalived checks were skipped; ${key}, or allow \`sudo -n cat\` of it`,
+      });
     }
   }
   const doctorDirectors: DoctorDirector[] = keepalived.map((k) => ({

@@ -34,13 +34,20 @@ export function currentLinkPath(root: string | undefined): string {
 
 /** `readlink` of `root/current`, reduced to the release id (its last path element). */
 export async function readCurrentRelease(session: HostSession, root: string | undefined, signal?: AbortSignal): Promise<string | null> {
-  const result = await session.exec({ argv: ['readlink', '--', currentLinkPath(root)], mutates: false, timeoutMs: 15_000, label: 'read current release' }, { signal });
+  const result = await session.exec(
+    { argv: ['readlink', '--', currentLinkPath(root)], mutates: false, timeoutMs: 15_000, label: 'read current release' },
+    { signal },
+  );
   // readlink exits 1, silently, when there is no such link: no release yet.
   const noLink = result.exitCode === 1 && result.stdout === '' && !result.timedOut && !result.aborted && !result.connectionLost;
   if (!result.ok && !noLink) {
-    throw new ReleaseError('PREFLIGHT_FAILED', `Could not read the current release on ${session.target.name}: ${result.stderr.trim() || result.error || `exit ${result.exitCode}`}.`, {
-      hint: 'Check app.root in the cluster file and that the SSH user can read it.',
-    });
+    throw new ReleaseError(
+      'PREFLIGHT_FAILED',
+      `Could not read the current release on ${session.target.name}: ${result.stderr.trim() || result.error || `exit ${result.exitCode}`}.`,
+      {
+        hint: 'Check app.root in the cluster file and that the SSH user can read it.',
+      },
+    );
   }
   const target = result.stdout.trim().replace(/\/+$/, '');
   return target === '' ? null : (target.split('/').pop() ?? null);
@@ -59,7 +66,12 @@ function expireQuiescentText(values: Readonly<Record<string, number>>): string {
 }
 
 /** The persistence warning of one service, from the directors' expire_quiescent_template as read (LVS.md §4.3). */
-export function persistenceWarning(label: string, timeout: number, expireQuiescent: Readonly<Record<string, number>>, waitForPersistence: boolean): string | undefined {
+export function persistenceWarning(
+  label: string,
+  timeout: number,
+  expireQuiescent: Readonly<Record<string, number>>,
+  waitForPersistence: boolean,
+): string | undefined {
   const values = Object.values(expireQuiescent);
   if (values.length > 0 && values.every((v) => v !== 0)) return undefined;
   const wait = waitForPersistence
@@ -84,7 +96,10 @@ export function drainWarnings(
   };
   for (const server of pool.servers) {
     for (const slot of server.slots) {
-      const persistence = slot.persistent === undefined ? undefined : persistenceWarning(slot.label, slot.persistent, expireQuiescent, pipeline.drain.waitForPersistence ?? PIPELINE_DEFAULTS.drain.waitForPersistence);
+      const persistence =
+        slot.persistent === undefined
+          ? undefined
+          : persistenceWarning(slot.label, slot.persistent, expireQuiescent, pipeline.drain.waitForPersistence ?? PIPELINE_DEFAULTS.drain.waitForPersistence);
       if (persistence) once(`persist:${slot.label}`, { code: 'PERSISTENCE', message: persistence });
       if ((slot.scheduler === 'sh' || slot.scheduler === 'mh') && !slot.flags.some((f) => f.endsWith('-fallback'))) {
         once(`sh:${slot.label}`, {
@@ -132,7 +147,9 @@ export async function runPreflight(input: {
     readDirectorsHosts(input.cluster, input.directors, input.signal),
   ]);
   if (!read.ok) {
-    throw new ReleaseError('PREFLIGHT_FAILED', `${read.error}.`, { hint: 'Check that ipvsadm runs there for the SSH user (with ssh.sudo: true if it needs root). Nothing was changed.' });
+    throw new ReleaseError('PREFLIGHT_FAILED', `${read.error}.`, {
+      hint: 'Check that ipvsadm runs there for the SSH user (with ssh.sudo: true if it needs root). Nothing was changed.',
+    });
   }
   const { tables } = read;
   const pool = buildPoolState({

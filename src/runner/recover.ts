@@ -36,7 +36,13 @@ export async function runRecover(request: RecoverRequest, deps: ContextDeps): Pr
     // so this machine's journal (and the copy it writes) keeps what is still owed.
     const adopted = !request.journal && run.journal.from !== 'local' ? { from: run.journal.from, state: serializeState(journal) } : undefined;
     run.start({ continues: journal.runId ?? undefined, trigger: 'manual', adopted });
-    if (adopted) emit({ type: 'warning', code: 'JOURNAL_FROM_DIRECTOR', director: adopted.from, message: `this machine's journal is older or empty: recovering from the copy on ${adopted.from} (run ${journal.runId ?? '?'}, release ${journal.release ?? '?'})` });
+    if (adopted)
+      emit({
+        type: 'warning',
+        code: 'JOURNAL_FROM_DIRECTOR',
+        director: adopted.from,
+        message: `this machine's journal is older or empty: recovering from the copy on ${adopted.from} (run ${journal.runId ?? '?'}, release ${journal.release ?? '?'})`,
+      });
 
     // First the servers a run left out of the pool (this one or any before it): they are out
     // already, so fixing them drains nobody new. Then in-pool servers on the wrong release, one at a time.
@@ -76,7 +82,8 @@ async function repairDrained(server: RunServer, run: Run, saved: SavedSlot[], ta
   const current = preflight.releases.get(server.name) ?? null;
   const to = target ?? current;
   const base = { server: server.name, releaseBefore: current, releaseAfter: current, outOfPoolMs: 0, drainMs: 0 };
-  if (to === null) return { ...base, outcome: 'rollback-failed', failedStep: 'recover', error: 'no release is recorded for this server and `current` is unreadable' };
+  if (to === null)
+    return { ...base, outcome: 'rollback-failed', failedStep: 'recover', error: 'no release is recorded for this server and `current` is unreadable' };
   if (current === to) {
     const verified = await flow.runPhase('verify', server, { release: to, previous: null }, flow.never);
     if (verified.ok) {

@@ -63,7 +63,11 @@ export async function runRollback(request: RollbackRequest, deps: ContextDeps): 
       emit({ type: 'warning', code: 'ROLLBACK_NO_ROOM', message });
       return { outcome: 'refused', results: [], message };
     }
-    const targets = todo.map((t) => ({ server: run.servers.get(t.server) as RunServer, current: preflight.releases.get(t.server) ?? request.release, to: t.to }));
+    const targets = todo.map((t) => ({
+      server: run.servers.get(t.server) as RunServer,
+      current: preflight.releases.get(t.server) ?? request.release,
+      to: t.to,
+    }));
     const results = await rollBackInBatches({ targets, room }, run.flow);
     return { outcome: rollbackOutcome(results, run.flow.stop.aborted), results };
   });

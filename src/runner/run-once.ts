@@ -78,7 +78,8 @@ function alreadyRan(input: OnceInput): string | undefined {
   if (ran) return `it ran for ${release} in run ${ran.runId} (${ran.at}${ran.on === CONTROLLER ? ', on the controller' : `, on ${ran.on}`})`;
   // NOTE: another machine's journal is not here (a promote from another CI runner): batches that
   // were released prove it ran, since no batch starts before `before` succeeded.
-  if (resume.fromBatch > 0 || resume.released.length > 0) return `${release} was already released on ${resume.released.length > 0 ? resume.released.join(', ') : 'an earlier batch'}, so it ran before them`;
+  if (resume.fromBatch > 0 || resume.released.length > 0)
+    return `${release} was already released on ${resume.released.length > 0 ? resume.released.join(', ') : 'an earlier batch'}, so it ran before them`;
   return undefined;
 }
 
@@ -108,12 +109,25 @@ async function runSteps(input: OnceInput, which: OncePhaseName, place: Place, st
   const { emit, flow } = input.run;
   const elapsed = () => flow.clock.now().getTime() - started;
   for (const [index, step] of steps.entries()) {
-    if (flow.stop.aborted) return { ok: false, interrupted: true, durationMs: elapsed(), failedStep: `${step.name} (${step.source})`, detail: 'interrupted before it started' };
+    if (flow.stop.aborted)
+      return { ok: false, interrupted: true, durationMs: elapsed(), failedStep: `${step.name} (${step.source})`, detail: 'interrupted before it started' };
     const at = flow.clock.now().getTime();
     emit({ type: 'once-step-started', phase: which, on: place.on, step: index, label: step.name });
     // NOTE: a migration is never killed half-way by an interrupt: it ends on its own or at its timeout.
-    const outcome = await runStep(step, place.session, place.vars, NEVER).catch((error: unknown) => ({ ok: false as const, detail: error instanceof Error ? error.message : String(error) }));
-    emit({ type: 'once-step-finished', phase: which, on: place.on, step: index, label: step.name, ok: outcome.ok, durationMs: flow.clock.now().getTime() - at, detail: outcome.detail });
+    const outcome = await runStep(step, place.session, place.vars, NEVER).catch((error: unknown) => ({
+      ok: false as const,
+      detail: error instanceof Error ? error.message : String(error),
+    }));
+    emit({
+      type: 'once-step-finished',
+      phase: which,
+      on: place.on,
+      step: index,
+      label: step.name,
+      ok: outcome.ok,
+      durationMs: flow.clock.now().getTime() - at,
+      detail: outcome.detail,
+    });
     if (!outcome.ok) return { ok: false, interrupted: false, durationMs: elapsed(), failedStep: `${step.name} (${step.source})`, detail: outcome.detail };
   }
   return { ok: true, durationMs: elapsed() };
@@ -135,7 +149,14 @@ async function runOnce(input: OnceInput, which: OncePhaseName, phase: OncePhase)
   if (which === 'before' && place.server) {
     // The new release must be on the server (unpacked, shared files linked) for a migration to run it.
     const prepared = await flow.runPhase('prepare', place.server, { release, previous: place.server.releaseBefore }, flow.stop);
-    if (!prepared.ok) return finish(place.on, { ok: false, interrupted: flow.stop.aborted, durationMs: flow.clock.now().getTime() - started, failedStep: `prepare: ${prepared.step}`, detail: prepared.detail });
+    if (!prepared.ok)
+      return finish(place.on, {
+        ok: false,
+        interrupted: flow.stop.aborted,
+        durationMs: flow.clock.now().getTime() - started,
+        failedStep: `prepare: ${prepared.step}`,
+        detail: prepared.detail,
+      });
   }
   return finish(place.on, await runSteps(input, which, place, phase.steps, started));
 }
@@ -154,13 +175,24 @@ export async function runBefore(input: OnceInput): Promise<BeforeGate> {
   const result = await runOnce(input, 'before', phase);
   if (result.ok) return { ok: true };
   if (result.interrupted) {
-    emit({ type: 'paused', reason: 'interrupt', nextBatch: resume?.fromBatch ?? 0, resumeWith: 'release resume', ciJob: input.deps.ciJob, ciJobUrl: input.deps.ciJobUrl });
+    emit({
+      type: 'paused',
+      reason: 'interrupt',
+      nextBatch: resume?.fromBatch ?? 0,
+      resumeWith: 'release resume',
+      ciJob: input.deps.ciJob,
+      ciJobUrl: input.deps.ciJobUrl,
+    });
     return { ok: false, end: { outcome: 'interrupted', results: [], message: `interrupted in before (${result.failedStep}); nothing was drained` } };
   }
   const where = result.on === CONTROLLER ? 'on the controller' : `on ${result.on}`;
   return {
     ok: false,
-    end: { outcome: 'rolled-back', results: [], message: `before failed ${where} at ${result.failedStep}: ${result.detail}; nothing was drained, every server runs what it ran before` },
+    end: {
+      outcome: 'rolled-back',
+      results: [],
+      message: `before failed ${where} at ${result.failedStep}: ${result.detail}; nothing was drained, every server runs what it ran before`,
+    },
   };
 }
 
@@ -174,7 +206,10 @@ async function rollBackCluster(input: AfterInput): Promise<{ outcome: RunOutcome
   // Invariant 1: never more out of the pool than the smallest batch allows, servers already out
   // counted. NOTE: a plan with a batch leaves room for at least one (its budget covers them).
   const room = Math.max(1, Math.min(...plan.batches.map((b) => b.budget)) - plan.alreadyOut);
-  const rolled = await rollBackInBatches({ targets: released.map((server) => ({ server, current: request.release, to: server.releaseBefore })), room }, run.flow);
+  const rolled = await rollBackInBatches(
+    { targets: released.map((server) => ({ server, current: request.release, to: server.releaseBefore })), room },
+    run.flow,
+  );
   for (const r of rolled) {
     const at = results.findIndex((x) => x.server === r.server);
     if (at >= 0) results[at] = { ...r, releaseBefore: results[at]?.releaseBefore ?? r.releaseBefore };

@@ -78,7 +78,15 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
   const forced = request.ignoreWindows ? undefined : checkWindows(request, deps.clock.now());
   if (forced && !request.forceWindowReason) throw forced;
   return withRun(
-    { kind: resume?.command ?? 'release', cluster, pipeline, release: request.release, artifact: request.artifact, releasesBefore: resume?.releasesBefore, deps },
+    {
+      kind: resume?.command ?? 'release',
+      cluster,
+      pipeline,
+      release: request.release,
+      artifact: request.artifact,
+      releasesBefore: resume?.releasesBefore,
+      deps,
+    },
     async (run) => {
       const { preflight, emit } = run;
       const state = Object.fromEntries(
@@ -100,7 +108,12 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
       for (const w of preflight.warnings) emit({ type: 'warning', ...w });
       emit({ type: 'plan', plan });
       if (plan.blocked) {
-        return { outcome: 'refused', results: [], refusal: new ReleaseError('PREFLIGHT_FAILED', plan.blocked.reason, { hint: plan.blocked.hint }), extra: { plan } };
+        return {
+          outcome: 'refused',
+          results: [],
+          refusal: new ReleaseError('PREFLIGHT_FAILED', plan.blocked.reason, { hint: plan.blocked.hint }),
+          extra: { plan },
+        };
       }
       const before = await runBefore({ run, request, deps, plan });
       if (!before.ok) return { ...before.end, extra: { plan } };
@@ -118,7 +131,14 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
         run.flow,
       );
       if (outcome.kind === 'paused') {
-        emit({ type: 'paused', reason: outcome.reason, nextBatch: outcome.nextBatch, resumeWith: outcome.reason === 'canary' ? 'release promote | release abort' : 'release resume', ciJob: deps.ciJob, ciJobUrl: deps.ciJobUrl });
+        emit({
+          type: 'paused',
+          reason: outcome.reason,
+          nextBatch: outcome.nextBatch,
+          resumeWith: outcome.reason === 'canary' ? 'release promote | release abort' : 'release resume',
+          ciJob: deps.ciJob,
+          ciJobUrl: deps.ciJobUrl,
+        });
       }
       if (outcome.kind === 'interrupted') {
         emit({ type: 'paused', reason: 'interrupt', nextBatch: outcome.nextBatch, resumeWith: 'release resume', ciJob: deps.ciJob, ciJobUrl: deps.ciJobUrl });

@@ -19,12 +19,7 @@ export interface RunServer extends LbServer {
 export type PhaseResult = { ok: true } | { ok: false; step: string; detail: string };
 
 /** Runs one pipeline phase on one server, with the release/previous it should act on. */
-export type PhaseRunner = (
-  phase: Phase,
-  server: RunServer,
-  release: { release: string; previous: string | null },
-  signal: AbortSignal,
-) => Promise<PhaseResult>;
+export type PhaseRunner = (phase: Phase, server: RunServer, release: { release: string; previous: string | null }, signal: AbortSignal) => Promise<PhaseResult>;
 
 /** Everything one server's way through a batch needs. */
 export interface FlowContext {

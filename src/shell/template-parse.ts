@@ -34,7 +34,11 @@ export function parseTemplate(template: string): { parts: TemplatePart[]; proble
     const stray = text.indexOf('{{');
     if (stray >= 0) {
       const snippet = text.slice(stray, stray + 24).split('\n')[0] ?? '';
-      problems.push({ message: `"${snippet}" is not a placeholder`, hint: 'write {{name}} with a variable name of letters, digits, "_" and "."', index: offset + stray });
+      problems.push({
+        message: `"${snippet}" is not a placeholder`,
+        hint: 'write {{name}} with a variable name of letters, digits, "_" and "."',
+        index: offset + stray,
+      });
     }
     if (text !== '') parts.push({ kind: 'text', text });
   };
@@ -58,7 +62,17 @@ export function shellContexts(parts: readonly TemplatePart[]): Map<VarPart, Shel
   for (const part of parts) {
     if (part.kind === 'var') {
       const context: ShellContext =
-        quote === 'single' ? 'single-quoted' : quote === 'double' ? 'double-quoted' : quote === 'comment' ? 'comment' : escaped ? 'escaped' : inWord ? 'in-word' : 'word-start';
+        quote === 'single'
+          ? 'single-quoted'
+          : quote === 'double'
+            ? 'double-quoted'
+            : quote === 'comment'
+              ? 'comment'
+              : escaped
+                ? 'escaped'
+                : inWord
+                  ? 'in-word'
+                  : 'word-start';
       contexts.set(part, context);
       if (quote === 'none') [escaped, inWord] = [false, true];
       continue;

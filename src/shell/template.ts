@@ -38,9 +38,7 @@ const CONTEXT_PROBLEMS: Partial<Record<ShellContext, (name: string) => { message
 
 /** Every dotted name with a value slot in vars, e.g. ['release', 'server.host']. */
 export function templateVarNames(vars: TemplateVars, prefix = ''): string[] {
-  return Object.entries(vars).flatMap(([key, value]) =>
-    typeof value === 'object' ? templateVarNames(value, `${prefix}${key}.`) : [`${prefix}${key}`],
-  );
+  return Object.entries(vars).flatMap(([key, value]) => (typeof value === 'object' ? templateVarNames(value, `${prefix}${key}.`) : [`${prefix}${key}`]));
 }
 
 function unknownProblem(part: VarPart, known: readonly string[]): TemplateProblem {
@@ -54,7 +52,13 @@ function patternProblem(parts: readonly TemplatePart[]): TemplateProblem[] {
     new RegExp(source);
     return [];
   } catch (error) {
-    return [{ message: `not a regular expression: ${(error as Error).message}`, hint: 'write a JavaScript regular expression without slashes; {{values}} in it match literally', index: 0 }];
+    return [
+      {
+        message: `not a regular expression: ${(error as Error).message}`,
+        hint: 'write a JavaScript regular expression without slashes; {{values}} in it match literally',
+        index: 0,
+      },
+    ];
   }
 }
 
@@ -90,7 +94,9 @@ function placeholderValue(part: VarPart, vars: TemplateVars): string {
   if (value === undefined || typeof value === 'object') {
     const known = templateVarNames(vars);
     if (known.includes(part.name)) {
-      throw new ReleaseError('CONFIG_INVALID', `{{${part.name}}} has no value here`, { hint: `this step cannot use {{${part.name}}}; remove it from the step.` });
+      throw new ReleaseError('CONFIG_INVALID', `{{${part.name}}} has no value here`, {
+        hint: `this step cannot use {{${part.name}}}; remove it from the step.`,
+      });
     }
     const problem = unknownProblem(part, known);
     throw new ReleaseError('CONFIG_INVALID', problem.message, { hint: `${problem.hint}.` });

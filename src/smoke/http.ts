@@ -97,7 +97,9 @@ export function prepareHttpCheck(options: HttpCheckOptions): PrepareResult {
       status: check.expect.status,
       ...(check.expect.body === undefined ? {} : { body: render(check.expect.body, 'text') }),
       ...(check.expect.bodyPattern === undefined ? {} : { bodyPattern: render(check.expect.bodyPattern, 'pattern') }),
-      ...(check.expect.header === undefined ? {} : { header: Object.fromEntries(Object.entries(check.expect.header).map(([name, value]) => [name, render(value, 'text')])) }),
+      ...(check.expect.header === undefined
+        ? {}
+        : { header: Object.fromEntries(Object.entries(check.expect.header).map(([name, value]) => [name, render(value, 'text')])) }),
     };
     hostHeader = check.host === undefined ? options.hostHeader : render(check.host, 'text');
   } catch (error) {

@@ -27,7 +27,10 @@ function open(tunnel: Tunnel, options: ClientRequestArgs, signal: AbortSignal | 
     (result) => {
       if (result.ok) return callback(null, wrap(asSocket(result.stream)));
       // The error's code is what got's RequestError (and the smoke check's detail) shows first.
-      callback(Object.assign(new Error(`no channel to ${host}:${port} through the server's SSH connection: ${result.error}`), { code: 'ESSHFORWARD' }), undefined as unknown as Duplex);
+      callback(
+        Object.assign(new Error(`no channel to ${host}:${port} through the server's SSH connection: ${result.error}`), { code: 'ESSHFORWARD' }),
+        undefined as unknown as Duplex,
+      );
     },
     (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), undefined as unknown as Duplex),
   );

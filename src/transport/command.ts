@@ -20,7 +20,9 @@ export function buildCommandLine(command: RemoteCommand): string {
   const argv = effectiveArgv(command);
   if (argv) return shellJoin(argv);
   if (command.sudo) {
-    throw new TypeError('RemoteCommand: a script cannot run with sudo (it would be `sudo -n sh -c`, root for anything); send an argv, e.g. { argv: ["ipvsadm", "-L", "-n"], sudo: true }');
+    throw new TypeError(
+      'RemoteCommand: a script cannot run with sudo (it would be `sudo -n sh -c`, root for anything); send an argv, e.g. { argv: ["ipvsadm", "-L", "-n"], sudo: true }',
+    );
   }
   return (command as { script: string }).script;
 }

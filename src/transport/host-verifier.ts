@@ -28,12 +28,7 @@ export function createHostVerifier(knownHosts: KnownHosts, knownHostsFile: strin
 }
 
 /** The ReleaseError for a presented key, or undefined when known_hosts vouches for it. */
-export function hostKeyRejection(
-  knownHosts: KnownHosts,
-  knownHostsFile: string,
-  endpoint: HostKeyEndpoint,
-  key: Buffer,
-): ReleaseError | undefined {
+export function hostKeyRejection(knownHosts: KnownHosts, knownHostsFile: string, endpoint: HostKeyEndpoint, key: Buffer): ReleaseError | undefined {
   const check = checkHostKey(knownHosts, endpoint.host, endpoint.port, key);
   if (check.status === 'known') return undefined;
   const where = `${endpoint.name} (${knownHostsName(endpoint.host, endpoint.port)})`;

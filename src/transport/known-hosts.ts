@@ -111,7 +111,10 @@ export function matchesHost(hosts: HostMatcher, name: string): boolean {
 
 // OpenSSH's match_pattern: `*` any run, `?` one character, everything else literal.
 function matchesGlob(glob: string, name: string): boolean {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 's').test(name);
 }
 
@@ -133,8 +136,6 @@ export function checkHostKey(knownHosts: KnownHosts, host: string, port: number,
 /** The key types known_hosts lists for a host (plain entries), to offer only those in the handshake. */
 export function knownKeyTypes(knownHosts: KnownHosts, host: string, port: number): string[] {
   const name = knownHostsName(host, port);
-  const types = knownHosts.entries
-    .filter((entry) => entry.marker === null && matchesHost(entry.hosts, name))
-    .map((entry) => entry.keyType);
+  const types = knownHosts.entries.filter((entry) => entry.marker === null && matchesHost(entry.hosts, name)).map((entry) => entry.keyType);
   return [...new Set(types)];
 }

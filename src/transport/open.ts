@@ -29,11 +29,7 @@ export async function openSessions(connect: ConnectFn, targets: readonly HostTar
   return { sessions, failures };
 }
 
-async function connectOne(
-  connect: ConnectFn,
-  target: HostTarget,
-  signal: AbortSignal | undefined,
-): Promise<{ session?: HostSession; error?: ReleaseError }> {
+async function connectOne(connect: ConnectFn, target: HostTarget, signal: AbortSignal | undefined): Promise<{ session?: HostSession; error?: ReleaseError }> {
   if (signal?.aborted) {
     return { error: new ReleaseError('INTERRUPTED', `Not connecting to ${target.name}: the run was cancelled.`, { details: { host: target.host } }) };
   }

@@ -62,20 +62,34 @@ export function reconnectingSession(session: HostSession, options: ReconnectOpti
       if (error) return lost(command.label ?? ('argv' in command ? command.argv.join(' ') : 'script'), error);
       const result = await session.exec(command, execOptions);
       // A command that could not start because the connection was going away is a lost one.
-      return !result.ok && result.exitCode === null && !result.timedOut && !result.aborted && !session.connected
-        ? { ...result, connectionLost: true }
-        : result;
+      return !result.ok && result.exitCode === null && !result.timedOut && !result.aborted && !session.connected ? { ...result, connectionLost: true } : result;
     },
     async upload(request: UploadRequest): Promise<UploadResult> {
       const error = await ensure(request.signal);
       if (error) {
-        return { host: session.target.name, localPath: request.localPath, remotePath: request.remotePath, ok: false, bytes: 0, durationMs: 0, timedOut: false, aborted: false, connectionLost: true, error: String(error) };
+        return {
+          host: session.target.name,
+          localPath: request.localPath,
+          remotePath: request.remotePath,
+          ok: false,
+          bytes: 0,
+          durationMs: 0,
+          timedOut: false,
+          aborted: false,
+          connectionLost: true,
+          error: String(error),
+        };
       }
       return session.upload(request);
     },
     async forward(host: string, port: number, forwardOptions?: ExecOptions): Promise<ForwardResult> {
       const error = await ensure(forwardOptions?.signal);
-      if (error) return { ok: false, connectionLost: true, error: `cannot reconnect to ${session.target.name}: ${error instanceof Error ? error.message : String(error)}` };
+      if (error)
+        return {
+          ok: false,
+          connectionLost: true,
+          error: `cannot reconnect to ${session.target.name}: ${error instanceof Error ? error.message : String(error)}`,
+        };
       return session.forward(host, port, forwardOptions);
     },
     reconnect: (o) => session.reconnect(o),

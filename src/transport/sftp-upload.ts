@@ -75,9 +75,10 @@ export async function uploadOnConnection(deps: UploadDeps, request: UploadReques
         opened.fastPut(request.localPath, partPath, { step }, (putError) => {
           if (!fail(`writing ${partPath}`)(putError)) return;
           sent = total;
-          const rename = () => renameOver(opened, partPath, request.remotePath, (renameError) => {
-            if (fail(`renaming ${partPath}`)(renameError)) settle({ ok: true });
-          });
+          const rename = () =>
+            renameOver(opened, partPath, request.remotePath, (renameError) => {
+              if (fail(`renaming ${partPath}`)(renameError)) settle({ ok: true });
+            });
           if (request.mode === undefined) return rename();
           opened.chmod(partPath, request.mode, (chmodError) => {
             if (fail(`chmod ${partPath}`)(chmodError)) rename();

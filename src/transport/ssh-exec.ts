@@ -77,14 +77,16 @@ export function execOnConnection(deps: ExecDeps, command: RemoteCommand, options
     const offLost = connection.onLost(() => {
       // An exit status already received means the outcome is known despite the loss.
       if (exitCode !== null || exitSignal !== null) settle({});
-      else settle({ connectionLost: true, ...(stopping ? { [stopping === 'timeout' ? 'timedOut' : 'aborted']: true } : {}), error: `connection to ${host} lost` });
+      else
+        settle({ connectionLost: true, ...(stopping ? { [stopping === 'timeout' ? 'timedOut' : 'aborted']: true } : {}), error: `connection to ${host} lost` });
     });
     try {
       connection.client.exec(buildTaggedCommandLine(commandLine, tag), (error, opened) => {
         // NOTE: "Not connected" means the connection is gone though 'close' has not come yet:
         // the command never started; mark it lost so the session reconnects before the next one.
         if (isNotConnected(error)) connection.markLost();
-        if (error) return settle(connection.lost ? { connectionLost: true, error: `connection to ${host} lost` } : { error: `could not start: ${error.message}` });
+        if (error)
+          return settle(connection.lost ? { connectionLost: true, error: `connection to ${host} lost` } : { error: `could not start: ${error.message}` });
         channel = opened;
         if (stopping || settled) {
           sendKillSignal(opened);
@@ -107,7 +109,11 @@ export function execOnConnection(deps: ExecDeps, command: RemoteCommand, options
       });
     } catch (error) {
       if (isNotConnected(error)) connection.markLost();
-      settle(connection.lost ? { connectionLost: true, error: `connection to ${host} lost` } : { error: `could not start: ${error instanceof Error ? error.message : String(error)}` });
+      settle(
+        connection.lost
+          ? { connectionLost: true, error: `connection to ${host} lost` }
+          : { error: `could not start: ${error instanceof Error ? error.message : String(error)}` },
+      );
     }
   });
 }

@@ -38,12 +38,19 @@ export function forwardOnConnection(deps: ForwardDeps, host: string, port: numbe
       connection.client.forwardOut(ORIGIN.address, ORIGIN.port, host, port, (error, channel) => {
         // NOTE: as for exec, "Not connected" means the connection is gone before its 'close'.
         if (isNotConnected(error)) connection.markLost();
-        if (error) return settle(connection.lost ? lost() : { ok: false, connectionLost: false, error: `${deps.host} could not open a channel to ${host}:${port}: ${error.message}` });
+        if (error)
+          return settle(
+            connection.lost
+              ? lost()
+              : { ok: false, connectionLost: false, error: `${deps.host} could not open a channel to ${host}:${port}: ${error.message}` },
+          );
         settle({ ok: true, stream: channel });
       });
     } catch (error) {
       if (isNotConnected(error)) connection.markLost();
-      settle(connection.lost ? lost() : { ok: false, connectionLost: false, error: `could not forward: ${error instanceof Error ? error.message : String(error)}` });
+      settle(
+        connection.lost ? lost() : { ok: false, connectionLost: false, error: `could not forward: ${error instanceof Error ? error.message : String(error)}` },
+      );
     }
   });
 }

@@ -97,7 +97,10 @@ export function createSshTransport(options: SshTransportOptions): Transport {
 
 // Host names and users reach ssh2 only, never a command line; still, a leading '-' is a config error.
 function assertDialable(target: HostTarget): void {
-  for (const [field, value] of [['host', target.host], ['user', target.user]] as const) {
+  for (const [field, value] of [
+    ['host', target.host],
+    ['user', target.user],
+  ] as const) {
     if (value === '' || value.startsWith('-')) {
       throw new ReleaseError('CONFIG_INVALID', `${target.name}: ssh ${field} ${JSON.stringify(value)} is empty or starts with "-".`, {
         hint: 'Fix the host entry in the cluster file.',

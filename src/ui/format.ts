@@ -80,8 +80,7 @@ const SERVER_FINISHED = {
   unchanged: (e) => `unchanged on ${release(e.releaseAfter ?? e.releaseBefore)}`,
   skipped: (e, p) => p.warn(`skipped${e.error ? `: ${e.error}` : ''}`),
   'rolled-back': (e, p) => `${p.bad(`rolled back to ${release(e.releaseAfter)}`)} (${poolOf(e)})${failureOf(e)}`,
-  'rollback-failed': (e, p) =>
-    p.bad(`ROLLBACK FAILED: left out of the pool on ${release(e.releaseAfter)}, manual action needed`) + failureOf(e),
+  'rollback-failed': (e, p) => p.bad(`ROLLBACK FAILED: left out of the pool on ${release(e.releaseAfter)}, manual action needed`) + failureOf(e),
   restored: (e, p) => `${p.warn(`put back untouched on ${release(e.releaseAfter ?? e.releaseBefore)}`)} (${poolOf(e)})${failureOf(e)}`,
   'restore-failed': (e, p) =>
     p.bad(`RESTORE FAILED: left out of the pool on ${release(e.releaseAfter ?? e.releaseBefore)}, manual action needed`) + failureOf(e),
@@ -119,7 +118,12 @@ export const formatters = {
   preflight: (e) => {
     const out = e.servers.filter((s) => !s.inPool);
     const outText =
-      out.length === 0 ? '' : `; out of the pool: ${listNames(out.map((s) => (s.reason ? `${s.name} (${s.reason})` : s.name)), 5)}`;
+      out.length === 0
+        ? ''
+        : `; out of the pool: ${listNames(
+            out.map((s) => (s.reason ? `${s.name} (${s.reason})` : s.name)),
+            5,
+          )}`;
     return { text: `preflight: ${e.servers.length} servers, ${e.servers.length - out.length} in the pool${outText}` };
   },
   'batch-started': (e) => ({

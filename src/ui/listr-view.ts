@@ -1,14 +1,7 @@
 // The listr2 side of the TTY view: a renderer bound to injected streams, and task views that
 // hold a title and output until listr2 hands over the task (events can arrive before it starts).
 
-import {
-  DefaultRenderer,
-  ListrDefaultRendererLogLevels,
-  ListrLogger,
-  ProcessOutput,
-  type ListrTask,
-  type ListrTaskWrapper,
-} from 'listr2';
+import { DefaultRenderer, ListrDefaultRendererLogLevels, ListrLogger, ProcessOutput, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import type { OutputStream } from './sink.ts';
 
 // listr2 chooses its renderer by looking at process.stdout; the reporter already decided from the injected stream.

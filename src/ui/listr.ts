@@ -9,17 +9,7 @@ import { createQueue, defer, type Deferred } from './async.ts';
 import { formatEventLine, listNames } from './format.ts';
 import type { Redact } from './redact.ts';
 import { cleanField, mapStrings, toOneLine } from './sanitize.ts';
-import {
-  addOutput,
-  attach,
-  newView,
-  rendererOptions,
-  setTitle,
-  StreamRenderer,
-  type Ctx,
-  type Task,
-  type TaskView,
-} from './listr-view.ts';
+import { addOutput, attach, newView, rendererOptions, setTitle, StreamRenderer, type Ctx, type Task, type TaskView } from './listr-view.ts';
 import type { EventSink, OutputStream } from './sink.ts';
 
 export interface ListrSinkOptions {

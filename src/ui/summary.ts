@@ -79,8 +79,18 @@ function msBetween(from: string | null, to: string | null): number | null {
 /** Folds events one at a time, in constant work per event, so a long run's summary costs no more than its servers. */
 export function createSummaryBuilder(): SummaryBuilder {
   const run: Omit<RunSummary, 'batches' | 'servers' | 'durationMs'> = {
-    runId: null, cluster: null, release: null, command: null, trigger: null, dryRun: false,
-    outcome: 'unfinished', exitCode: null, startedAt: null, finishedAt: null, markedBad: [], warnings: [],
+    runId: null,
+    cluster: null,
+    release: null,
+    command: null,
+    trigger: null,
+    dryRun: false,
+    outcome: 'unfinished',
+    exitCode: null,
+    startedAt: null,
+    finishedAt: null,
+    markedBad: [],
+    warnings: [],
   };
   const servers = new Map<string, ServerSummary>();
   const batches = new Map<number, BatchSummary>();
@@ -115,7 +125,15 @@ export function createSummaryBuilder(): SummaryBuilder {
         run.warnings.push({ code: event.code, message: event.message, server: event.server, director: event.director });
         return;
       case 'batch-started':
-        batches.set(event.index, { index: event.index, purpose: event.purpose, servers: [...event.servers], ok: null, startedAt: event.at, finishedAt: null, durationMs: null });
+        batches.set(event.index, {
+          index: event.index,
+          purpose: event.purpose,
+          servers: [...event.servers],
+          ok: null,
+          startedAt: event.at,
+          finishedAt: null,
+          durationMs: null,
+        });
         for (const name of event.servers) {
           const entry = server(name);
           entry.outcome = 'unfinished';

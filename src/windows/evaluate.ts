@@ -111,9 +111,7 @@ export function evaluateWindows(policy: PeakWindowsPolicy, options: EvaluateOpti
 export function isInPeakWindow(policy: PeakWindowsPolicy, options: { at: Date; trigger: Trigger }): boolean {
   assertZone(policy.timezone);
   const at = options.at.getTime();
-  return listOccurrences(policy, { from: options.at, to: new Date(at + 1), trigger: options.trigger }).some((o) =>
-    isInside(o, at),
-  );
+  return listOccurrences(policy, { from: options.at, to: new Date(at + 1), trigger: options.trigger }).some((o) => isInside(o, at));
 }
 
 /** True when nothing (window, freeze or guard) refuses a start at `at`. */

@@ -9,7 +9,12 @@ import type { PeakWindowsPolicy } from './types.ts';
 export function formatDuration(ms: number): string {
   let seconds = Math.max(0, Math.round(ms / 1000));
   const parts: string[] = [];
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const count = Math.floor(seconds / size);
     seconds -= count * size;
     if (count > 0) parts.push(`${count}${unit}`);

@@ -35,10 +35,7 @@ export function localInstant(zone: string, date: LocalDate, minute: number): Dat
   const extraDays = Math.floor(minute / MINUTES_PER_DAY);
   const rest = minute - extraDays * MINUTES_PER_DAY;
   const day = DateTime.fromObject(date, { zone: 'UTC' }).plus({ days: extraDays });
-  const local = DateTime.fromObject(
-    { year: day.year, month: day.month, day: day.day, hour: Math.floor(rest / 60), minute: rest % 60 },
-    { zone },
-  );
+  const local = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: Math.floor(rest / 60), minute: rest % 60 }, { zone });
   return firstOccurrence(local);
 }
 

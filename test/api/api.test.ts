@@ -18,7 +18,10 @@ beforeAll(async () => {
   const cluster = parse(await readFile(join(dir, 'release.yaml'), 'utf8')) as Record<string, unknown>;
   const hhmm = (d: Date) => d.toISOString().slice(11, 16);
   const now = Date.now();
-  cluster.peakWindows = { timezone: 'UTC', windows: [{ name: 'lunch-peak', days: 'daily', from: hhmm(new Date(now - 3_600_000)), to: hhmm(new Date(now + 3_600_000)) }] };
+  cluster.peakWindows = {
+    timezone: 'UTC',
+    windows: [{ name: 'lunch-peak', days: 'daily', from: hhmm(new Date(now - 3_600_000)), to: hhmm(new Date(now + 3_600_000)) }],
+  };
   await writeFile(join(dir, 'peak.yaml'), stringify(cluster));
 });
 afterAll(async () => {
@@ -88,7 +91,17 @@ describe('history helpers', () => {
 
   it('runsOf: one run per run-started, finished by its run-finished, newest first', () => {
     const started = (runId: string, release: string, at: string): ReleaseEvent => ({
-      type: 'run-started', runId, at, cluster: 'lab', release, command: 'release', trigger: 'ci', user: 'deploy', host: 'ci-1', pid: 1, ciJob: '42',
+      type: 'run-started',
+      runId,
+      at,
+      cluster: 'lab',
+      release,
+      command: 'release',
+      trigger: 'ci',
+      user: 'deploy',
+      host: 'ci-1',
+      pid: 1,
+      ciJob: '42',
     });
     const runs = runsOf([
       started('r1-a', 'r1', '2026-01-01T00:00:00Z'),

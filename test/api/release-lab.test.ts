@@ -24,7 +24,17 @@ it('release(), plan(), status() and history() on the lab', async () => {
     expect(Object.values(e.versions())).toEqual(['v1', 'v1', 'v1']);
 
     const events: ReleaseEvent[] = [];
-    const result = await release({ config: e.config, cwd: e.dir, env, artifact, releaseId: 'r2', batch: '2', trigger: 'manual', onEvent: (event) => events.push(event), signal: new AbortController().signal });
+    const result = await release({
+      config: e.config,
+      cwd: e.dir,
+      env,
+      artifact,
+      releaseId: 'r2',
+      batch: '2',
+      trigger: 'manual',
+      onEvent: (event) => events.push(event),
+      signal: new AbortController().signal,
+    });
     expect(result.error).toBeNull();
     expect(result).toMatchObject({ exitCode: 0, outcome: 'released', runId: expect.stringMatching(/^r2-/) });
     expect(result.report).toMatchObject({ version: 1, release: 'r2', command: 'release', trigger: 'manual', outcome: 'released', exitCode: 0 });

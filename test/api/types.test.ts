@@ -88,7 +88,9 @@ console.log(wrong);
 
 it('a consumer compiles against the emitted declarations, and misuses are type errors', async () => {
   const types = join(dir, 'types');
-  const emit = await run(process.execPath, [tsc, '-p', join(repo, 'tsconfig.build.json'), '--outDir', types, '--emitDeclarationOnly'], { cwd: repo }).catch((e: { stdout: string; stderr: string }) => e);
+  const emit = await run(process.execPath, [tsc, '-p', join(repo, 'tsconfig.build.json'), '--outDir', types, '--emitDeclarationOnly'], { cwd: repo }).catch(
+    (e: { stdout: string; stderr: string }) => e,
+  );
   expect(emit.stdout + emit.stderr, 'declarations are emitted without errors').toBe('');
   const project = join(dir, 'consumer');
   await mkdir(project, { recursive: true });

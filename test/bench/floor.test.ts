@@ -33,7 +33,10 @@ describe('drainedAt', () => {
 describe('serverFloors', () => {
   const points = [point(0, []), point(1000, ['web1']), point(1010, ['web1', 'web2']), point(2500, ['web2']), point(2600, [])];
   const data = trace({
-    flowEdges: [{ server: 'web1', at: 900, open: 1 }, { server: 'web1', at: 1100, open: 0 }],
+    flowEdges: [
+      { server: 'web1', at: 900, open: 1 },
+      { server: 'web1', at: 1100, open: 0 },
+    ],
     appCtl: [
       { server: 'web1', command: 'restart', from: 1400, to: 1720, exitCode: 0 },
       { server: 'web2', command: 'restart', from: 1500, to: 1810, exitCode: 0 },
@@ -52,7 +55,19 @@ describe('serverFloors', () => {
   it('adds the drain, the restart and the first passing answer, from the lab record alone', () => {
     const { floors, missing } = serverFloors({ servers: ['web1', 'web2'], points, trace: data, since: 0 });
     expect(missing).toEqual([]);
-    expect(floors[0]).toMatchObject({ server: 'web1', outAt: 1000, backAt: 2500, outMs: 1500, drainMs: 100, restartMs: 310, smokeMs: 200, floorMs: 610, strictFloorMs: 420, toRestartMs: 300, toBackMs: 590 });
+    expect(floors[0]).toMatchObject({
+      server: 'web1',
+      outAt: 1000,
+      backAt: 2500,
+      outMs: 1500,
+      drainMs: 100,
+      restartMs: 310,
+      smokeMs: 200,
+      floorMs: 610,
+      strictFloorMs: 420,
+      toRestartMs: 300,
+      toBackMs: 590,
+    });
     expect(floors[0]?.ratio).toBeCloseTo(1500 / 610);
     expect(floors[1]).toMatchObject({ server: 'web2', outMs: 1590, drainMs: 0, restartMs: 300, smokeMs: 205, floorMs: 505 });
   });
@@ -72,7 +87,7 @@ describe('serverFloors', () => {
 });
 
 describe('createLabTrace', () => {
-  it('keeps only the 0↔1 edges of each server\'s open flows and the first 2xx of each instance', () => {
+  it("keeps only the 0↔1 edges of each server's open flows and the first 2xx of each instance", () => {
     const t = createLabTrace();
     t.flowOpened('web1', 1);
     t.flowOpened('web1', 2);
@@ -81,7 +96,10 @@ describe('createLabTrace', () => {
     t.responded({ server: 'web1', id: 5, status: 503, arrivedAt: 5, at: 6 });
     t.responded({ server: 'web1', id: 5, status: 200, arrivedAt: 7, at: 8 });
     t.responded({ server: 'web1', id: 5, status: 200, arrivedAt: 9, at: 10 });
-    expect(t.data().flowEdges).toEqual([{ server: 'web1', at: 1, open: 1 }, { server: 'web1', at: 4, open: 0 }]);
+    expect(t.data().flowEdges).toEqual([
+      { server: 'web1', at: 1, open: 1 },
+      { server: 'web1', at: 4, open: 0 },
+    ]);
     expect(t.data().firstOk).toEqual([{ server: 'web1', id: 5, status: 200, arrivedAt: 7, at: 8 }]);
     t.reset();
     expect(t.data()).toEqual({ flowEdges: [], execs: [], appCtl: [], appStarts: [], firstOk: [] });

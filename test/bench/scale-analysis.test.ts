@@ -43,7 +43,9 @@ function oneServerRun(): ScaleInput {
     maxOut: 1,
     trace: {
       flowEdges: [],
-      execs: [{ host: 'lvs1', command: 'export LVS_RELEASE_TAG=ab\nipvsadm -e -t v -r r -m -w 0 2>&1; printf x\nipvsadm -L -n 2>&1', from: T0 + 5, to: T0 + 30 }],
+      execs: [
+        { host: 'lvs1', command: 'export LVS_RELEASE_TAG=ab\nipvsadm -e -t v -r r -m -w 0 2>&1; printf x\nipvsadm -L -n 2>&1', from: T0 + 5, to: T0 + 30 },
+      ],
       appCtl: [{ server: 'web1', command: 'restart', from: T0 + 350, to: T0 + 660, exitCode: 0 }],
       appStarts: [{ server: 'web1', id: 2, version: 'v2', at: T0 + 650 }],
       firstOk: [{ server: 'web1', id: 2, status: 200, arrivedAt: T0 + 780, at: T0 + 790 }],
@@ -66,7 +68,7 @@ describe('summarizeScale', () => {
     expect(s.orchestrationMedianMs).toBe(180);
   });
 
-  it('cuts the server\'s time out of the pool into named pieces that add up', () => {
+  it("cuts the server's time out of the pool into named pieces that add up", () => {
     const byName = Object.fromEntries(s.segments.map((x) => [x.name, x.ms]));
     expect(byName['quiesce (draining → out on the routing director)']).toBe(20);
     expect(byName['deploy: restart the app (app-ctl in the lab)']).toBe(310);
@@ -122,7 +124,8 @@ describe('checkTargets', () => {
 
 describe('release process readings', () => {
   it('reads GNU time -v and /proc status', () => {
-    const report = '\tCommand being timed: "bin/release.js"\n\tUser time (seconds): 3.76\n\tSystem time (seconds): 1.07\n\tMaximum resident set size (kbytes): 172332\n';
+    const report =
+      '\tCommand being timed: "bin/release.js"\n\tUser time (seconds): 3.76\n\tSystem time (seconds): 1.07\n\tMaximum resident set size (kbytes): 172332\n';
     expect(parseGnuTime(report)).toEqual({ peakRssKiB: 172332, userS: 3.76, sysS: 1.07 });
     expect(parseGnuTime('nothing')).toBeUndefined();
     expect(parseVmHwm('Name:\tnode\nVmPeak:\t 1 kB\nVmHWM:\t  180432 kB\nVmRSS:\t 1 kB\n')).toBe(180432);

@@ -5,8 +5,18 @@ import { ciJobOf, ciJobUrlOf } from '../../src/cli/ci-job.ts';
 describe('ciJobOf / ciJobUrlOf', () => {
   it.each([
     ['GitLab', { CI_JOB_ID: '123456', CI_JOB_URL: 'https://gitlab.example/ops/web/-/jobs/123456' }, '123456', 'https://gitlab.example/ops/web/-/jobs/123456'],
-    ['GitHub', { GITHUB_RUN_ID: '9876543210', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/shop' }, '9876543210', 'https://github.com/acme/shop/actions/runs/9876543210'],
-    ['Jenkins', { BUILD_TAG: 'jenkins-web-release-42', BUILD_URL: 'https://jenkins.example/job/web-release/42/' }, 'jenkins-web-release-42', 'https://jenkins.example/job/web-release/42/'],
+    [
+      'GitHub',
+      { GITHUB_RUN_ID: '9876543210', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/shop' },
+      '9876543210',
+      'https://github.com/acme/shop/actions/runs/9876543210',
+    ],
+    [
+      'Jenkins',
+      { BUILD_TAG: 'jenkins-web-release-42', BUILD_URL: 'https://jenkins.example/job/web-release/42/' },
+      'jenkins-web-release-42',
+      'https://jenkins.example/job/web-release/42/',
+    ],
     ['GitHub without its server URL', { GITHUB_RUN_ID: '1' }, '1', undefined],
     ['no CI', {}, undefined, undefined],
   ])('%s', (_name, env, id, url) => {

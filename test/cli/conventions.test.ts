@@ -68,7 +68,15 @@ describe('RELEASE_CONFIG: -c, then RELEASE_CONFIG, then ./release.yaml', () => {
   it('windows --json: the windows document; exit 0 without windows', async () => {
     const result = await release(['windows', '--json', '--at', '2026-03-07T02:00:00+08:00']);
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 1, command: 'windows', cluster: 'lab', allowed: true, timezone: null, blockers: [], nextAllowed: '2026-03-06T18:00:00Z' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      schemaVersion: 1,
+      command: 'windows',
+      cluster: 'lab',
+      allowed: true,
+      timezone: null,
+      blockers: [],
+      nextAllowed: '2026-03-06T18:00:00Z',
+    });
   });
 });
 
@@ -126,12 +134,15 @@ describe('--help', () => {
     if (path !== '') expect(result.stdout.trimEnd().endsWith(examples.at(-1) as string)).toBe(true);
   });
 
-  it.each(Object.entries(HELP_EXAMPLES).flatMap(([path, examples]) => examples.map((e) => [path, e] as const)))('the example of "%s" parses: %s', async (_path, example) => {
-    const argvs = releaseArgvs(shellWords(example, () => ''));
-    expect(argvs).toHaveLength(1);
-    const { io } = capturedIo(dir);
-    await expect(parseCommandLine(argvs[0] as string[], io)).resolves.toBeDefined();
-  });
+  it.each(Object.entries(HELP_EXAMPLES).flatMap(([path, examples]) => examples.map((e) => [path, e] as const)))(
+    'the example of "%s" parses: %s',
+    async (_path, example) => {
+      const argvs = releaseArgvs(shellWords(example, () => ''));
+      expect(argvs).toHaveLength(1);
+      const { io } = capturedIo(dir);
+      await expect(parseCommandLine(argvs[0] as string[], io)).resolves.toBeDefined();
+    },
+  );
 
   it('release --help lists every exit code of EXIT and the status of every run outcome', async () => {
     const result = await release(['--help']);

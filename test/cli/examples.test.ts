@@ -47,9 +47,18 @@ describe('the extraction itself', () => {
     // Canary across CI jobs: a canary, then promote (with the build again) and abort, in each CI system.
     for (const ci of ['github-actions', 'gitlab-ci', 'Jenkinsfile']) {
       const own = cases.filter((c) => c.where.includes(ci));
-      expect(own.some((c) => c.argv.includes('--canary') && c.argv.includes('--artifact')), ci).toBe(true);
-      expect(own.some((c) => c.argv[0] === 'promote' && c.argv.includes('--artifact')), ci).toBe(true);
-      expect(own.some((c) => c.argv[0] === 'abort'), ci).toBe(true);
+      expect(
+        own.some((c) => c.argv.includes('--canary') && c.argv.includes('--artifact')),
+        ci,
+      ).toBe(true);
+      expect(
+        own.some((c) => c.argv[0] === 'promote' && c.argv.includes('--artifact')),
+        ci,
+      ).toBe(true);
+      expect(
+        own.some((c) => c.argv[0] === 'abort'),
+        ci,
+      ).toBe(true);
     }
     // GitHub: every release step is `exec release …`, so that the runner's SIGINT/SIGTERM reach the release itself.
     const githubRuns = found.filter((c) => c.where.includes('github-actions') && c.where.endsWith('.run)'));
@@ -63,18 +72,18 @@ describe('the extraction itself', () => {
 
   it('reads a Jenkinsfile like Groovy: sh steps in any quoting, the environment and parameters in scope', () => {
     const groovy = [
-      "pipeline {",
+      'pipeline {',
       "  parameters { string(name: 'BATCH', defaultValue: '2', description: 'x') }",
       "  environment { CLUSTER_FILE = 'deploy/web/release.yaml' }",
       "  stages { stage('x') { steps {",
-      "    sh 'release validate -c \"$CLUSTER_FILE\"'",
+      '    sh \'release validate -c "$CLUSTER_FILE"\'',
       "    sh '''",
-      "      release -c \"$CLUSTER_FILE\" --batch \"$BATCH\" \\",
-      "        --canary 1",
+      '      release -c "$CLUSTER_FILE" --batch "$BATCH" \\',
+      '        --canary 1',
       "    '''",
       "    sh(script: 'release status -c x.yaml --json', returnStdout: true)",
-      "  } } }",
-      "}",
+      '  } } }',
+      '}',
     ].join('\n');
     const dir = mkdtempSync(join(tmpdir(), 'lvs-examples-'));
     writeFileSync(join(dir, 'Jenkinsfile'), groovy);
@@ -100,12 +109,21 @@ describe('the extraction itself', () => {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the title names sh's ${VAR} syntax.
   it('expands like sh: quotes, ${VAR::7}, ${VAR:+word}, $(…), operators and prose', () => {
     const vars: Record<string, string> = { SHA: '3f2c1a9b7d', EMPTY: '', N: '2' };
-    const words = shellWords(`cd /srv && release --id "$(date -u +%Y%m%dT%H%M%SZ)-\${SHA::7}" \${N:+--canary "$N"} \${EMPTY:+--x "$EMPTY"} 'a b' >log 2>&1`, (n) => vars[n] as string);
+    const words = shellWords(
+      `cd /srv && release --id "$(date -u +%Y%m%dT%H%M%SZ)-\${SHA::7}" \${N:+--canary "$N"} \${EMPTY:+--x "$EMPTY"} 'a b' >log 2>&1`,
+      (n) => vars[n] as string,
+    );
     expect(releaseArgvs(words)).toEqual([['--id', '20260307T020000Z-3f2c1a9', '--canary', '2', 'a b']]);
-    expect(releaseArgvs(shellWords('npx release status; /usr/bin/release validate -c x.yaml # a comment', () => ''))).toEqual([['status'], ['validate', '-c', 'x.yaml']]);
+    expect(releaseArgvs(shellWords('npx release status; /usr/bin/release validate -c x.yaml # a comment', () => ''))).toEqual([
+      ['status'],
+      ['validate', '-c', 'x.yaml'],
+    ]);
     expect(releaseArgvs(shellWords('echo release; release-notes; tar -czf release.tar.gz', () => ''))).toEqual([]);
     // Keywords and wrappers before the command word: if/then, exec, flock, timeout.
-    expect(releaseArgvs(shellWords('if true; then exec release abort; fi; flock -n -w 5 /run/lock/x timeout -s INT 8h release --dry-run', () => ''))).toEqual([['abort'], ['--dry-run']]);
+    expect(releaseArgvs(shellWords('if true; then exec release abort; fi; flock -n -w 5 /run/lock/x timeout -s INT 8h release --dry-run', () => ''))).toEqual([
+      ['abort'],
+      ['--dry-run'],
+    ]);
   });
 
   it('an unknown variable is an error, not a silent empty string', () => {
@@ -117,7 +135,9 @@ describe('every release command line in examples/ parses', () => {
   it.each(cases.map((c) => [c.where, c.argv.join(' '), c.argv] as const))('%s: release %s', async (_where, _line, argv) => {
     const { io, stdout, stderr } = capturedIo(repo, {});
     const invocation = await parseCommandLine([...argv], io).catch((error: unknown) => {
-      throw new Error(`${stderr()}${error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message} ${(error as { hint?: string }).hint ?? ''}` : String(error)}`);
+      throw new Error(
+        `${stderr()}${error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message} ${(error as { hint?: string }).hint ?? ''}` : String(error)}`,
+      );
     });
     expect(stderr()).toBe('');
     expect(stdout()).toBe('');

@@ -81,7 +81,7 @@ describe('--report is checked before the run', () => {
 
 describe('a report that fails to write at the end', () => {
   it.each([EXIT.ok, EXIT.failedRolledBack, EXIT.refused, EXIT.rollbackFailed])(
-    'run exit %i: a warning on stderr naming the path and the error; the exit status stays the run\'s',
+    "run exit %i: a warning on stderr naming the path and the error; the exit status stays the run's",
     async (exit) => {
       const sub = join(dir, `vanishing-${exit}`);
       mkdirSync(sub, { recursive: true });

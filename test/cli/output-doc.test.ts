@@ -50,7 +50,11 @@ function eventVariants(text: string): Map<string, string[]> {
       if (depth === 0) {
         const keys = topLevelKeys(union.slice(open + 1, i));
         const type = /type:\s*'([a-z-]+)'/.exec(union.slice(open, i))?.[1];
-        if (type) variants.set(type, keys.filter((k) => k !== 'type'));
+        if (type)
+          variants.set(
+            type,
+            keys.filter((k) => k !== 'type'),
+          );
       }
     } else if (c === ';' && depth === 0) break;
   }

@@ -41,7 +41,7 @@ describe('-c/--config before or after the subcommand', () => {
     [['-c', 'other.yaml', 'windows', '--at', SATURDAY_2AM, '--trigger', 'schedule']],
     [['--trigger', 'schedule', '-c', 'other.yaml', 'windows', '--at', SATURDAY_2AM]],
     [['windows', '-c', 'other.yaml', '--at', SATURDAY_2AM, '--trigger', 'schedule']],
-  ])('release %j reads other.yaml\'s windows (refused, exit 3)', async (argv) => {
+  ])("release %j reads other.yaml's windows (refused, exit 3)", async (argv) => {
     const result = await release(...argv);
     expect(result.code, result.stdout + result.stderr).toBe(3);
     expect(result.stdout).toMatch(/batch-jobs/);
@@ -178,7 +178,7 @@ describe('unknown commands and help', () => {
     expect(result.stdout).toContain('--');
   });
 
-  it('release help status shows status\'s own options', async () => {
+  it("release help status shows status's own options", async () => {
     const result = await release('help', 'status');
     expect(result.stdout).toMatch(/-c, --config <file>/);
     expect(result.stdout).toMatch(/--json/);

@@ -48,7 +48,9 @@ beforeAll(async () => {
   );
   await writeFile(
     join(dir, 'pipeline.yaml'),
-    ['name: tiny', 'phases:', '  deploy:', '    - run: "true"', '  verify:', '    - http: { path: /health }', '  rollback:', '    - run: "true"', ''].join('\n'),
+    ['name: tiny', 'phases:', '  deploy:', '    - run: "true"', '  verify:', '    - http: { path: /health }', '  rollback:', '    - run: "true"', ''].join(
+      '\n',
+    ),
   );
 });
 afterAll(async () => {
@@ -57,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('--report FILE that cannot be written', () => {
-  it('the cluster\'s hosts are reachable: without --report, the run does connect (the probe works)', async () => {
+  it("the cluster's hosts are reachable: without --report, the run does connect (the probe works)", async () => {
     const before = connections;
     const result = await cli(dir, ['--batch', '1', '--release-id', 'r1']);
     expect(result.code).toBe(3);

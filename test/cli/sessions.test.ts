@@ -17,7 +17,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lvs-sessions-'));
   copyFileSync(sshd.knownHostsPath, join(dir, 'known_hosts'));
   copyFileSync(sshd.userKeyPath, join(dir, 'id_ed25519'));
-  writeFileSync(join(dir, 'pipeline.yaml'), 'name: p\nphases:\n  deploy:\n    - run: "true"\n  verify:\n    - http: { path: / }\n  rollback:\n    - run: "true"\n');
+  writeFileSync(
+    join(dir, 'pipeline.yaml'),
+    'name: p\nphases:\n  deploy:\n    - run: "true"\n  verify:\n    - http: { path: / }\n  rollback:\n    - run: "true"\n',
+  );
 });
 
 afterAll(async () => {
@@ -57,7 +60,9 @@ async function twentyAtOnce(maxSessions: number | undefined) {
   try {
     const lvs1 = opened.sessions.get('lvs1');
     if (!lvs1) throw new Error('no session');
-    return await Promise.all(Array.from({ length: 20 }, (_, i) => lvs1.exec({ argv: ['sh', '-c', 'sleep 0.2; echo "$1"', 'sh', String(i)], mutates: false, timeoutMs: 60_000 })));
+    return await Promise.all(
+      Array.from({ length: 20 }, (_, i) => lvs1.exec({ argv: ['sh', '-c', 'sleep 0.2; echo "$1"', 'sh', String(i)], mutates: false, timeoutMs: 60_000 })),
+    );
   } finally {
     await opened.close();
   }
@@ -79,7 +84,9 @@ describe('sessions against a real sshd with MaxSessions 4', () => {
       const lvs1 = opened.sessions.get('lvs1');
       if (!lvs1) throw new Error('no session');
       const script = 'echo + >> "$1"; sleep 0.2; echo - >> "$1"';
-      const results = await Promise.all(Array.from({ length: 12 }, () => lvs1.exec({ argv: ['sh', '-c', script, 'sh', log], mutates: false, timeoutMs: 60_000 })));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () => lvs1.exec({ argv: ['sh', '-c', script, 'sh', log], mutates: false, timeoutMs: 60_000 })),
+      );
       expect(results.every((r) => r.ok)).toBe(true);
     } finally {
       await opened.close();

@@ -16,7 +16,7 @@ function watch() {
 }
 
 describe('watchInterrupts', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('the first %s stops new work (the run\'s stop signal aborts) and does not exit', (signal) => {
+  it.each(['SIGINT', 'SIGTERM'] as const)("the first %s stops new work (the run's stop signal aborts) and does not exit", (signal) => {
     const w = watch();
     expect(w.interruption.stop.aborted).toBe(false);
     w.send(signal);
@@ -34,7 +34,7 @@ describe('watchInterrupts', () => {
     expect(w.stderr()).toMatch(new RegExp(`${signal} again: exiting now.*release recover`));
   });
 
-  it('GitHub\'s cancel (SIGINT, then SIGTERM) keeps putting the servers back; only a repeated signal exits', () => {
+  it("GitHub's cancel (SIGINT, then SIGTERM) keeps putting the servers back; only a repeated signal exits", () => {
     const w = watch();
     w.send('SIGINT');
     w.send('SIGTERM');

@@ -40,7 +40,8 @@ function configPathProblem(path: string): string | undefined {
   for (const [index, segment] of segments.entries()) {
     if (index === 0 || typeof segment === 'number') continue;
     const allowed = allowedKeysAt(owner.schema, segments.slice(0, index));
-    if (!allowed.includes(segment)) return `the ${owner.file} has no "${segment}" at ${segments.slice(0, index).join('.')} (allowed: ${allowed.join(', ') || 'nothing, it is a value'})`;
+    if (!allowed.includes(segment))
+      return `the ${owner.file} has no "${segment}" at ${segments.slice(0, index).join('.')} (allowed: ${allowed.join(', ') || 'nothing, it is a value'})`;
   }
   return undefined;
 }
@@ -76,7 +77,15 @@ describe('config paths named in messages and hints', () => {
 });
 
 describe('configPathProblem', () => {
-  it.each(['ssh.user', 'directors[].ssh.port', 'realServers[2].app.root', 'peakWindows.windows[].triggers', 'drain.ramp.interval', 'phases.deploy', 'app.smoke.host'])('accepts %s', (path) => {
+  it.each([
+    'ssh.user',
+    'directors[].ssh.port',
+    'realServers[2].app.root',
+    'peakWindows.windows[].triggers',
+    'drain.ramp.interval',
+    'phases.deploy',
+    'app.smoke.host',
+  ])('accepts %s', (path) => {
     expect(configPathProblem(path)).toBeUndefined();
   });
 

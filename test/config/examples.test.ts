@@ -43,7 +43,12 @@ describe('examples/two-directors-dr/release.yaml', () => {
     expect(cluster.realServers).toHaveLength(6);
     expect(cluster.realServers[0]!.destinations.map((d) => `${d.endpoint.address}:${d.endpoint.port}`)).toEqual(['10.0.1.11:80', '10.0.1.11:443']);
     expect(cluster.realServers[5]!.app.root).toBe('/srv/www/shop-canary');
-    expect(cluster.directors[0]!.ssh).toMatchObject({ user: 'deploy', sudo: true, identityFile: '/home/ops/.ssh/id_ed25519_deploy', jumpHost: { host: 'bastion.prod.example.net', port: 2222, user: 'deploy' } });
+    expect(cluster.directors[0]!.ssh).toMatchObject({
+      user: 'deploy',
+      sudo: true,
+      identityFile: '/home/ops/.ssh/id_ed25519_deploy',
+      jumpHost: { host: 'bastion.prod.example.net', port: 2222, user: 'deploy' },
+    });
     expect(cluster.peakWindows).toEqual({
       timezone: 'Asia/Shanghai',
       windows: [
@@ -58,7 +63,11 @@ describe('examples/two-directors-dr/release.yaml', () => {
     expect(pipeline.drain).toMatchObject({ method: 'healthfile', connections: 'server', timeoutMs: 600_000 });
     expect(pipeline.drain.ramp).toBeUndefined();
     expect(pipeline.phases.prepare[1]).toMatchObject({ kind: 'upload', mode: 0o640 });
-    expect(pipeline.phases.verify[1]).toMatchObject({ kind: 'http', path: '/healthz', expect: { status: 200, body: '{{release}}', header: { 'X-Release': '{{release}}' } } });
+    expect(pipeline.phases.verify[1]).toMatchObject({
+      kind: 'http',
+      path: '/healthz',
+      expect: { status: 200, body: '{{release}}', header: { 'X-Release': '{{release}}' } },
+    });
     expect(pipeline.phases.deploy[1]).toMatchObject({ kind: 'app', action: 'reload', timeoutMs: 60_000 });
     expect(cluster.realServers.map((s) => s.app.reload)).toEqual(Array(6).fill('sudo -n systemctl reload php8.2-fpm'));
   });
@@ -67,7 +76,9 @@ describe('examples/two-directors-dr/release.yaml', () => {
 describe('shipped pipelines', () => {
   it('healthfile has the same steps as symlink', async () => {
     const { parse } = await import('yaml');
-    const [symlink, healthfile] = ['symlink', 'healthfile'].map((name) => parse(readFileSync(`${PACKAGE_ROOT}pipelines/${name}.yaml`, 'utf8')) as { phases: unknown });
+    const [symlink, healthfile] = ['symlink', 'healthfile'].map(
+      (name) => parse(readFileSync(`${PACKAGE_ROOT}pipelines/${name}.yaml`, 'utf8')) as { phases: unknown },
+    );
     expect(healthfile!.phases).toEqual(symlink!.phases);
   });
 
@@ -77,9 +88,13 @@ describe('shipped pipelines', () => {
   });
 
   it.each(SHIPPED_PIPELINES)('%s loads cleanly by name', async (name) => {
-    const text = fixture('minimal.yaml').replace('pipeline: pipeline.yaml', `pipeline: ${name}`).replace('root: app', 'root: app\n  healthFile: app/shared/health.html\n  restart: sudo -n systemctl restart shop');
+    const text = fixture('minimal.yaml')
+      .replace('pipeline: pipeline.yaml', `pipeline: ${name}`)
+      .replace('root: app', 'root: app\n  healthFile: app/shared/health.html\n  restart: sudo -n systemctl restart shop');
     const fs = memoryFs({ '/cfg/release.yaml': text });
-    const realFs = { readFile: (path: string) => (path.startsWith('/cfg/') ? fs.readFile(path) : import('node:fs/promises').then((m) => m.readFile(path, 'utf8'))) };
+    const realFs = {
+      readFile: (path: string) => (path.startsWith('/cfg/') ? fs.readFile(path) : import('node:fs/promises').then((m) => m.readFile(path, 'utf8'))),
+    };
     const result = await loadCluster('/cfg/release.yaml', { ...OPTIONS, fs: realFs });
     if (!result.ok) throw new Error(formatProblems(result.problems));
     expect(result.warnings).toEqual([]);
@@ -101,7 +116,14 @@ describe('examples/pipelines/', () => {
 
   it('are exactly the three apps, each pipeline with its cluster file', () => {
     const files = readdirSync(`${repo}examples/pipelines`).sort();
-    expect(files).toEqual(['java-healthfile.release.yaml', 'java-healthfile.yaml', 'node-systemd.release.yaml', 'node-systemd.yaml', 'php-fpm.release.yaml', 'php-fpm.yaml']);
+    expect(files).toEqual([
+      'java-healthfile.release.yaml',
+      'java-healthfile.yaml',
+      'node-systemd.release.yaml',
+      'node-systemd.yaml',
+      'php-fpm.release.yaml',
+      'php-fpm.yaml',
+    ]);
   });
 
   it('php-fpm: shared .env and storage linked after the unpack, migrations once on the first server, FPM reloaded', async () => {
@@ -118,10 +140,15 @@ describe('examples/pipelines/', () => {
   it('node-systemd: shared .env, migrations on the controller (argv, no shell), systemd restart, checks through SSH', async () => {
     const { pipeline, cluster } = await loadExample('node-systemd');
     expect(pipeline.phases.prepare.at(-1)).toMatchObject({ kind: 'link', dirs: [], files: ['.env'] });
-    expect(pipeline.before).toMatchObject({ on: { kind: 'controller' }, steps: [{ argv: ['npm', 'run', '--silent', 'db:migrate', '--', '--release={{release}}'] }] });
+    expect(pipeline.before).toMatchObject({
+      on: { kind: 'controller' },
+      steps: [{ argv: ['npm', 'run', '--silent', 'db:migrate', '--', '--release={{release}}'] }],
+    });
     expect(pipeline.after).toBeUndefined();
     expect(pipeline.phases.deploy[1]).toMatchObject({ kind: 'app', action: 'restart' });
-    expect(cluster.realServers.map((s) => [s.app.restart, s.app.smoke.via, s.app.smoke.port])).toEqual(Array(4).fill(['sudo -n systemctl restart shop-api', 'ssh', 3000]));
+    expect(cluster.realServers.map((s) => [s.app.restart, s.app.smoke.via, s.app.smoke.port])).toEqual(
+      Array(4).fill(['sudo -n systemctl restart shop-api', 'ssh', 3000]),
+    );
     expect(cluster.realServers[0]!.ssh.jumpHost).toEqual({ host: 'bastion.example.net', port: 22, user: 'deploy' });
   });
 

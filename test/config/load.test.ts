@@ -27,7 +27,15 @@ describe('loadCluster', () => {
     expect(cluster.directors[0]).toEqual({
       host: '127.0.0.1',
       name: 'lvs1',
-      ssh: { user: 'lab', port: 2201, identityFile: '/cfg/keys/id_ed25519', knownHosts: '/cfg/known_hosts', sudo: false, connectTimeoutMs: 10_000, maxSessions: 8 },
+      ssh: {
+        user: 'lab',
+        port: 2201,
+        identityFile: '/cfg/keys/id_ed25519',
+        knownHosts: '/cfg/known_hosts',
+        sudo: false,
+        connectTimeoutMs: 10_000,
+        maxSessions: 8,
+      },
     });
     const web2 = cluster.realServers[1]!;
     expect(web2).toMatchObject({ host: '127.0.0.1', name: 'web2', address: '127.0.0.1', family: 'inet', port: 9002 });
@@ -36,18 +44,38 @@ describe('loadCluster', () => {
     expect(web2.ssh.port).toBe(2212);
 
     expect(pipeline.name).toBe('tiny');
-    expect(pipeline.drain).toEqual({ method: 'ipvsadm', connections: 'director', threshold: 0, settleMs: 2000, timeoutMs: 300_000, onTimeout: 'fail', pollMs: 1000 });
+    expect(pipeline.drain).toEqual({
+      method: 'ipvsadm',
+      connections: 'director',
+      threshold: 0,
+      settleMs: 2000,
+      timeoutMs: 300_000,
+      onTimeout: 'fail',
+      pollMs: 1000,
+    });
     expect(pipeline.rollback).toBe('all');
     expect(pipeline.keepReleases).toBe(5);
     expect(pipeline.phases.deploy[0]).toMatchObject({ kind: 'run', timeoutMs: 120_000, sudo: false, source: '/cfg/pipeline.yaml:4' });
     expect(pipeline.phases.rollback[0]).toMatchObject({ kind: 'run', argv: ['ln', '-sfn', 'releases/{{previous}}', '{{root}}/current'] });
-    expect(pipeline.phases.verify[0]).toMatchObject({ kind: 'http', path: '/health', method: 'GET', expect: { status: 200 }, retries: 10, intervalMs: 1000, timeoutMs: 5000 });
+    expect(pipeline.phases.verify[0]).toMatchObject({
+      kind: 'http',
+      path: '/health',
+      method: 'GET',
+      expect: { status: 200 },
+      retries: 10,
+      intervalMs: 1000,
+      timeoutMs: 5000,
+    });
     expect(pipeline.phases.prepare).toEqual([]);
     expect(result.warnings).toEqual([]);
   });
 
   it('expands ~ with the injected home', async () => {
-    const result = await load(clusterFiles((text) => text.replace('identityFile: keys/id_ed25519', 'identityFile: ~/.ssh/id_ed25519').replace('knownHosts: known_hosts', 'knownHosts: ~/kh')));
+    const result = await load(
+      clusterFiles((text) =>
+        text.replace('identityFile: keys/id_ed25519', 'identityFile: ~/.ssh/id_ed25519').replace('knownHosts: known_hosts', 'knownHosts: ~/kh'),
+      ),
+    );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.cluster.realServers[0]!.ssh.identityFile).toBe('/home/ops/.ssh/id_ed25519');
     expect(result.cluster.realServers[0]!.ssh.knownHosts).toBe('/home/ops/kh');
@@ -67,10 +95,12 @@ describe('loadCluster', () => {
   });
 
   it('reports a missing cluster file without a line', async () => {
-    expect(problemsOf(await load({}))).toEqual([expect.objectContaining({ file: '/cfg/release.yaml', path: '', message: 'cannot read the cluster file: no such file' })]);
+    expect(problemsOf(await load({}))).toEqual([
+      expect.objectContaining({ file: '/cfg/release.yaml', path: '', message: 'cannot read the cluster file: no such file' }),
+    ]);
   });
 
-  it('reports a missing pipeline at the cluster file\'s pipeline line', async () => {
+  it("reports a missing pipeline at the cluster file's pipeline line", async () => {
     const files = clusterFiles();
     delete files['/cfg/pipeline.yaml'];
     const [problem, ...rest] = problemsOf(await load(files));
@@ -80,7 +110,10 @@ describe('loadCluster', () => {
   });
 
   it('finds a shipped pipeline by name in the package root', async () => {
-    const fs = memoryFs({ '/cfg/release.yaml': fixture('minimal.yaml').replace('pipeline: pipeline.yaml', 'pipeline: symlink'), '/pkg/pipelines/symlink.yaml': fixture('pipeline.yaml') });
+    const fs = memoryFs({
+      '/cfg/release.yaml': fixture('minimal.yaml').replace('pipeline: pipeline.yaml', 'pipeline: symlink'),
+      '/pkg/pipelines/symlink.yaml': fixture('pipeline.yaml'),
+    });
     const result = await loadCluster('/cfg/release.yaml', { ...LOAD, fs, packageRoot: '/pkg' });
     expect(result.ok && result.cluster.pipelineFile).toBe('/pkg/pipelines/symlink.yaml');
   });
@@ -121,12 +154,18 @@ describe('loadCluster', () => {
 
   it('places cross-file findings in the cluster file', async () => {
     const problems = problemsOf(await load(clusterFiles((text) => text.replace('app:\n  root: app\n', ''))));
-    expect(problems).toEqual([expect.objectContaining({ file: '/cfg/release.yaml', path: 'realServers', message: 'app.root is not set, but the pipeline uses {{root}}' })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ file: '/cfg/release.yaml', path: 'realServers', message: 'app.root is not set, but the pipeline uses {{root}}' }),
+    ]);
   });
 
   it('takes ssh.passphraseEnv (the NAME of the variable holding the key passphrase), per host too', async () => {
     const result = await load(
-      clusterFiles((text) => text.replace('knownHosts: known_hosts', 'knownHosts: known_hosts\n  passphraseEnv: DEPLOY_KEY_PASS').replace('ssh: { port: 2212 }', 'ssh: { port: 2212, passphraseEnv: CANARY_KEY_PASS }')),
+      clusterFiles((text) =>
+        text
+          .replace('knownHosts: known_hosts', 'knownHosts: known_hosts\n  passphraseEnv: DEPLOY_KEY_PASS')
+          .replace('ssh: { port: 2212 }', 'ssh: { port: 2212, passphraseEnv: CANARY_KEY_PASS }'),
+      ),
     );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.cluster.directors[0]!.ssh.passphraseEnv).toBe('DEPLOY_KEY_PASS');
@@ -134,7 +173,9 @@ describe('loadCluster', () => {
   });
 
   it('refuses an ssh.passphraseEnv that is not a variable name, without echoing it (it may be the passphrase itself)', async () => {
-    const problems = problemsOf(await load(clusterFiles((text) => text.replace('knownHosts: known_hosts', 'knownHosts: known_hosts\n  passphraseEnv: "correct horse battery"'))));
+    const problems = problemsOf(
+      await load(clusterFiles((text) => text.replace('knownHosts: known_hosts', 'knownHosts: known_hosts\n  passphraseEnv: "correct horse battery"'))),
+    );
     expect(problems).toEqual([expect.objectContaining({ file: '/cfg/release.yaml', line: 15, path: 'ssh.passphraseEnv' })]);
     expect(JSON.stringify(problems)).not.toContain('horse');
     expect(problems[0]!.hint).toContain('name of an environment variable');

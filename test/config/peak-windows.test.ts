@@ -8,10 +8,16 @@ describe('parseDays', () => {
     ['daily', [1, 2, 3, 4, 5, 6, 7]],
     ['mon-fri', [1, 2, 3, 4, 5]],
     ['sat', [6]],
-    [['sat', 'sun'], [6, 7]],
+    [
+      ['sat', 'sun'],
+      [6, 7],
+    ],
     ['fri-mon', [1, 5, 6, 7]],
     ['sun-sun', [7]],
-    [['Mon-Wed', 'fri'], [1, 2, 3, 5]],
+    [
+      ['Mon-Wed', 'fri'],
+      [1, 2, 3, 5],
+    ],
   ] as const)('%j → %j', (spec, days) => {
     expect(parseDays(spec)).toEqual({ ok: true, value: days });
   });

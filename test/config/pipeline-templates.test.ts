@@ -28,7 +28,11 @@ function problemLines(result: LoadResult): string[] {
 describe('templated fields of an http check', () => {
   it('refuses an unknown variable in bodyPattern, with file:line:col and the path', async () => {
     const lines = problemLines(await load('    - http: { path: /, expect: { bodyPattern: "version={{relase}}" } }'));
-    expect(lines).toEqual([expect.stringMatching(/^\/cfg\/pipeline\.yaml:6:\d+ phases\.verify\[0\]\.http\.expect\.bodyPattern: unknown variable \{\{relase\}\}\. Fix: use one of .*\{\{release\}\}/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^\/cfg\/pipeline\.yaml:6:\d+ phases\.verify\[0\]\.http\.expect\.bodyPattern: unknown variable \{\{relase\}\}\. Fix: use one of .*\{\{release\}\}/,
+      ),
+    ]);
   });
 
   it('refuses an unknown variable in a header and in the path', async () => {

@@ -21,11 +21,15 @@ describe('formatPath', () => {
 
 describe('formatProblem', () => {
   it('prints what release validate prints', () => {
-    expect(formatProblem(problem)).toBe('release.yaml:14:5 realServers[2].address: "10.0.1.x" is not an IP address. Fix: use the address exactly as ipvsadm -L -n lists it.');
+    expect(formatProblem(problem)).toBe(
+      'release.yaml:14:5 realServers[2].address: "10.0.1.x" is not an IP address. Fix: use the address exactly as ipvsadm -L -n lists it.',
+    );
   });
 
   it('leaves out what is unknown', () => {
-    expect(formatProblem({ file: 'release.yaml', path: '', message: 'cannot read the cluster file: no such file' })).toBe('release.yaml cannot read the cluster file: no such file.');
+    expect(formatProblem({ file: 'release.yaml', path: '', message: 'cannot read the cluster file: no such file' })).toBe(
+      'release.yaml cannot read the cluster file: no such file.',
+    );
     expect(formatProblem({ ...problem, hint: 'did you mean "ssh"?' })).toMatch(/Fix: did you mean "ssh"\?$/);
   });
 });
@@ -38,7 +42,11 @@ describe('formatProblems', () => {
       { ...problem, line: 3, column: 9 },
       { ...problem, line: 3, column: 2 },
     ];
-    expect(formatProblems(problems).split('\n').map((line) => line.split(' ')[0])).toEqual(['release.yaml:3:2', 'release.yaml:3:9', 'release.yaml:20:5', 'pipeline.yaml:1:5']);
+    expect(
+      formatProblems(problems)
+        .split('\n')
+        .map((line) => line.split(' ')[0]),
+    ).toEqual(['release.yaml:3:2', 'release.yaml:3:9', 'release.yaml:20:5', 'pipeline.yaml:1:5']);
   });
 });
 

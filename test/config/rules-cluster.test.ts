@@ -45,12 +45,9 @@ describe('servicesAreValid', () => {
   });
 
   it('needs exactly one of vip and fwmark, and no protocol on fwmark', () => {
-    expect(paths(servicesAreValid({ services: [{}, { vip: '1.2.3.4:80', fwmark: 1 }, { fwmark: 2, protocol: 'tcp' }, { vip: '1.2.3.4:80', family: 'inet' }] }))).toEqual([
-      'services[0]',
-      'services[1]',
-      'services[2].protocol',
-      'services[3].family',
-    ]);
+    expect(
+      paths(servicesAreValid({ services: [{}, { vip: '1.2.3.4:80', fwmark: 1 }, { fwmark: 2, protocol: 'tcp' }, { vip: '1.2.3.4:80', family: 'inet' }] })),
+    ).toEqual(['services[0]', 'services[1]', 'services[2].protocol', 'services[3].family']);
   });
 });
 
@@ -71,12 +68,18 @@ describe('directorsAreUnique', () => {
   });
 
   it('allows one address with different SSH ports when names differ (the lab)', () => {
-    const directors = [{ host: '127.0.0.1', name: 'lvs1', ssh: { port: 2201 } }, { host: '127.0.0.1', name: 'lvs2', ssh: { port: 2202 } }];
+    const directors = [
+      { host: '127.0.0.1', name: 'lvs1', ssh: { port: 2201 } },
+      { host: '127.0.0.1', name: 'lvs2', ssh: { port: 2202 } },
+    ];
     expect(directorsAreUnique({ directors })).toEqual([]);
   });
 
   it('compares SSH ports with the cluster default applied', () => {
-    const directors = [{ host: 'h', name: 'a', ssh: { port: 2200 } }, { host: 'h', name: 'b' }];
+    const directors = [
+      { host: 'h', name: 'a', ssh: { port: 2200 } },
+      { host: 'h', name: 'b' },
+    ];
     expect(paths(directorsAreUnique({ ssh: { port: 2200 }, directors }))).toEqual(['directors[1].host']);
   });
 });
@@ -90,7 +93,9 @@ describe('serversAreUnique', () => {
       { host: 'web2', address: '10.0.1.1', port: 443 },
       { host: 'web3', address: '10.0.1.3' },
     ];
-    expect(serversAreUnique({ services, realServers }).map((f) => `${formatPath(f.path)}: ${f.message}`)).toEqual(['realServers[1].address: same address and port as realServers[0]']);
+    expect(serversAreUnique({ services, realServers }).map((f) => `${formatPath(f.path)}: ${f.message}`)).toEqual([
+      'realServers[1].address: same address and port as realServers[0]',
+    ]);
   });
 
   it('allows one address with distinct ports (NAT, one port per server)', () => {
@@ -102,14 +107,23 @@ describe('serversAreUnique', () => {
   });
 
   it('reports a repeated name', () => {
-    const realServers = [{ host: '10.0.1.1', name: 'web' }, { host: '10.0.1.2', name: 'web' }];
+    const realServers = [
+      { host: '10.0.1.1', name: 'web' },
+      { host: '10.0.1.2', name: 'web' },
+    ];
     expect(paths(serversAreUnique({ services, realServers }))).toEqual(['realServers[1].name']);
   });
 });
 
 describe('serverAddressesAreIps', () => {
   it('checks the address, or the host it defaults to', () => {
-    const realServers = [{ host: 'web1', address: '10.0.1.1' }, { host: '10.0.1.2' }, { host: 'web3', address: '10.0.1.x' }, { host: 'web4.example.net' }, { host: '2001:db8::4' }];
+    const realServers = [
+      { host: 'web1', address: '10.0.1.1' },
+      { host: '10.0.1.2' },
+      { host: 'web3', address: '10.0.1.x' },
+      { host: 'web4.example.net' },
+      { host: '2001:db8::4' },
+    ];
     const findings = serverAddressesAreIps({ realServers });
     expect(paths(findings)).toEqual(['realServers[2].address', 'realServers[3].host']);
     expect(findings[0]!.message).toBe('"10.0.1.x" is not an IP address');
@@ -137,6 +151,9 @@ describe('jumpHostsAreValid', () => {
   it('reads host, user@host:port and bracketed IPv6, and refuses junk', () => {
     const ok = ['bastion', 'ops@bastion.example.net:2222', '[2001:db8::1]:22'];
     for (const jumpHost of ok) expect(jumpHostsAreValid({ ssh: { jumpHost } })).toEqual([]);
-    expect(paths(jumpHostsAreValid({ ssh: { jumpHost: 'a b' }, realServers: [{ host: 'x', ssh: { jumpHost: 'h:99999' } }] }))).toEqual(['ssh.jumpHost', 'realServers[0].ssh.jumpHost']);
+    expect(paths(jumpHostsAreValid({ ssh: { jumpHost: 'a b' }, realServers: [{ host: 'x', ssh: { jumpHost: 'h:99999' } }] }))).toEqual([
+      'ssh.jumpHost',
+      'realServers[0].ssh.jumpHost',
+    ]);
   });
 });

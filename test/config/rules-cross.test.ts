@@ -23,7 +23,10 @@ describe('appSettingsCoverPipeline', () => {
 });
 
 describe('appCommandsCoverPipeline', () => {
-  const restarts = { name: 'symlink', phases: { deploy: [{ run: 'x' }, { app: 'restart' }], rollback: [{ app: { action: 'restart', timeout: '60s' } }], cleanup: [{ app: 'reload' }] } };
+  const restarts = {
+    name: 'symlink',
+    phases: { deploy: [{ run: 'x' }, { app: 'restart' }], rollback: [{ app: { action: 'restart', timeout: '60s' } }], cleanup: [{ app: 'reload' }] },
+  };
 
   it('names the missing cluster key and every pipeline step that needs it', () => {
     const findings = appCommandsCoverPipeline({ app: { root: '/srv' }, realServers: [{}, {}] }, restarts).cluster;
@@ -31,7 +34,9 @@ describe('appCommandsCoverPipeline', () => {
       ['app', 'app.restart is not set, but pipeline "symlink" restarts the app at phases.deploy[1].app and phases.rollback[0].app'],
       ['app', 'app.reload is not set, but pipeline "symlink" reloads the app at phases.cleanup[0].app'],
     ]);
-    expect(findings[0]!.hint).toBe('add app.restart to the cluster file: the command that restarts the app on a server, run as written, e.g. app: { restart: "sudo -n systemctl restart shop" }');
+    expect(findings[0]!.hint).toBe(
+      'add app.restart to the cluster file: the command that restarts the app on a server, run as written, e.g. app: { restart: "sudo -n systemctl restart shop" }',
+    );
   });
 
   it('is satisfied by the cluster setting, or by every server setting its own', () => {

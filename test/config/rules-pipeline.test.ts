@@ -17,8 +17,23 @@ const withSteps = (deploy: unknown[]) => ({ phases: { deploy } });
 
 describe('stepsHaveOneAction', () => {
   it('needs exactly one of run, upload, http, and one of cmd, argv', () => {
-    const deploy = [{ run: 'x' }, { name: 'nothing' }, { run: 'x', http: { path: '/' } }, { run: { timeout: '1s' } }, { run: { cmd: 'a', argv: ['b'] } }, { run: { argv: ['ls'] } }, { app: 'restart' }, { app: 'reload', run: 'x' }];
-    expect(paths(stepsHaveOneAction(withSteps(deploy)))).toEqual(['phases.deploy[1]', 'phases.deploy[2]', 'phases.deploy[3].run', 'phases.deploy[4].run', 'phases.deploy[7]']);
+    const deploy = [
+      { run: 'x' },
+      { name: 'nothing' },
+      { run: 'x', http: { path: '/' } },
+      { run: { timeout: '1s' } },
+      { run: { cmd: 'a', argv: ['b'] } },
+      { run: { argv: ['ls'] } },
+      { app: 'restart' },
+      { app: 'reload', run: 'x' },
+    ];
+    expect(paths(stepsHaveOneAction(withSteps(deploy)))).toEqual([
+      'phases.deploy[1]',
+      'phases.deploy[2]',
+      'phases.deploy[3].run',
+      'phases.deploy[4].run',
+      'phases.deploy[7]',
+    ]);
   });
 });
 
@@ -55,8 +70,17 @@ describe('templatesAreValid', () => {
 
 describe('httpChecksAreValid', () => {
   it('checks the path and the statuses', () => {
-    const deploy = [{ http: { path: '/ok', expect: { status: 204 } } }, { http: { path: 'health' } }, { http: { path: '{{release}}' } }, { http: { path: '/', expect: { status: 99 } } }];
-    expect(paths(httpChecksAreValid(withSteps(deploy)))).toEqual(['phases.deploy[1].http.path', 'phases.deploy[2].http.path', 'phases.deploy[3].http.expect.status']);
+    const deploy = [
+      { http: { path: '/ok', expect: { status: 204 } } },
+      { http: { path: 'health' } },
+      { http: { path: '{{release}}' } },
+      { http: { path: '/', expect: { status: 99 } } },
+    ];
+    expect(paths(httpChecksAreValid(withSteps(deploy)))).toEqual([
+      'phases.deploy[1].http.path',
+      'phases.deploy[2].http.path',
+      'phases.deploy[3].http.expect.status',
+    ]);
   });
 });
 
@@ -69,7 +93,14 @@ describe('uploadModesAreOctal', () => {
 
 describe('ramp', () => {
   it('parseRampStep reads percentages and fractions', () => {
-    expect([parseRampStep('10%'), parseRampStep('100%'), parseRampStep(0.5), parseRampStep('0%'), parseRampStep(50), parseRampStep('150%')]).toEqual([0.1, 1, 0.5, undefined, undefined, undefined]);
+    expect([parseRampStep('10%'), parseRampStep('100%'), parseRampStep(0.5), parseRampStep('0%'), parseRampStep(50), parseRampStep('150%')]).toEqual([
+      0.1,
+      1,
+      0.5,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('rampIsValid wants increasing steps ending at 100%', () => {
@@ -96,6 +127,10 @@ describe('phasesAreComplete', () => {
 describe('noControlCharactersInPipeline', () => {
   it('allows multi-line run scripts only', () => {
     const deploy = [{ run: 'a\nb' }, { run: { cmd: 'a\nb' } }, { run: { argv: ['a\nb'] } }, { http: { path: '/\n' } }, { run: 'a\0' }];
-    expect(paths(noControlCharactersInPipeline(withSteps(deploy)))).toEqual(['phases.deploy[2].run.argv[0]', 'phases.deploy[3].http.path', 'phases.deploy[4].run']);
+    expect(paths(noControlCharactersInPipeline(withSteps(deploy)))).toEqual([
+      'phases.deploy[2].run.argv[0]',
+      'phases.deploy[3].http.path',
+      'phases.deploy[4].run',
+    ]);
   });
 });

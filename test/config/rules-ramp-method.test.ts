@@ -13,7 +13,13 @@ describe('rampNeedsWeightMethod', () => {
   });
 
   it('accepts a ramp with ipvsadm, quiesce or the default method, and healthfile without a ramp', () => {
-    for (const drain of [{ method: 'ipvsadm', ramp: ['100%'] }, { method: 'quiesce', ramp: { steps: ['50%', '100%'] } }, { ramp: ['100%'] }, { method: 'healthfile' }, undefined]) {
+    for (const drain of [
+      { method: 'ipvsadm', ramp: ['100%'] },
+      { method: 'quiesce', ramp: { steps: ['50%', '100%'] } },
+      { ramp: ['100%'] },
+      { method: 'healthfile' },
+      undefined,
+    ]) {
       expect(rampNeedsWeightMethod({ drain })).toEqual([]);
     }
   });

@@ -13,7 +13,15 @@ describe('noOptionLikeValues', () => {
     };
     const findings = noOptionLikeValues(raw);
     expect(findings.map((f) => formatPath(f.path)).sort()).toEqual(
-      ['directors[0].host', 'realServers[0].address', 'realServers[0].ssh.user', 'realServers[0].ssh.jumpHost', 'realServers[0].app.root', 'ssh.identityFile', 'app.healthFile'].sort(),
+      [
+        'directors[0].host',
+        'realServers[0].address',
+        'realServers[0].ssh.user',
+        'realServers[0].ssh.jumpHost',
+        'realServers[0].app.root',
+        'ssh.identityFile',
+        'app.healthFile',
+      ].sort(),
     );
     expect(findings[0]!.message).toContain('option');
   });

@@ -78,7 +78,12 @@ describe('pipeline schema', () => {
   });
 
   it('takes ssh.passphraseEnv and app.restart/app.reload in the cluster file, per host too', () => {
-    const data = { ...minimal, ssh: { user: 'u', passphraseEnv: 'KEY_PASS' }, app: { restart: 'r', reload: 'l' }, realServers: [{ host: '10.0.0.2', ssh: { passphraseEnv: 'OTHER' }, app: { restart: 'r2' } }] };
+    const data = {
+      ...minimal,
+      ssh: { user: 'u', passphraseEnv: 'KEY_PASS' },
+      app: { restart: 'r', reload: 'l' },
+      realServers: [{ host: '10.0.0.2', ssh: { passphraseEnv: 'OTHER' }, app: { restart: 'r2' } }],
+    };
     expect(findings(data)).toEqual([]);
   });
 

@@ -48,12 +48,32 @@ describe('a pipeline with shared files and run-once phases', () => {
     if (!result.ok) throw new Error(formatProblems(result.problems));
     const { pipeline } = result;
     expect(result.warnings).toEqual([]);
-    expect(pipeline.phases.prepare[1]).toEqual({ kind: 'link', name: 'link shared files', source: '/cfg/pipeline.yaml:17', dirs: ['storage', 'var/log'], files: ['.env', 'config/app.php'], timeoutMs: 120_000 });
+    expect(pipeline.phases.prepare[1]).toEqual({
+      kind: 'link',
+      name: 'link shared files',
+      source: '/cfg/pipeline.yaml:17',
+      dirs: ['storage', 'var/log'],
+      files: ['.env', 'config/app.php'],
+      timeoutMs: 120_000,
+    });
     expect(pipeline.before).toEqual({
       on: { kind: 'first' },
-      steps: [{ kind: 'run', name: 'migrate', source: '/cfg/pipeline.yaml:7', timeoutMs: 120_000, sudo: false, cmd: 'cd {{shared}}/../releases/{{release}} && php artisan migrate --force' }],
+      steps: [
+        {
+          kind: 'run',
+          name: 'migrate',
+          source: '/cfg/pipeline.yaml:7',
+          timeoutMs: 120_000,
+          sudo: false,
+          cmd: 'cd {{shared}}/../releases/{{release}} && php artisan migrate --force',
+        },
+      ],
     });
-    expect(pipeline.after).toMatchObject({ on: { kind: 'controller' }, onFailure: 'rollback', steps: [{ kind: 'run', timeoutMs: 10_000, argv: ['curl', '-fsS', 'https://chat.example.net/hook?release={{release}}'] }] });
+    expect(pipeline.after).toMatchObject({
+      on: { kind: 'controller' },
+      onFailure: 'rollback',
+      steps: [{ kind: 'run', timeoutMs: 10_000, argv: ['curl', '-fsS', 'https://chat.example.net/hook?release={{release}}'] }],
+    });
   });
 
   it('names a server in `on`, and defaults after.onFailure to warn', async () => {
@@ -64,7 +84,11 @@ describe('a pipeline with shared files and run-once phases', () => {
   });
 
   it('a pipeline without them has none', async () => {
-    const result = await load(PIPELINE.replace(/^before:[\s\S]*?(?=^phases:)/m, '').replace(/^linked.*\n/gm, '').replace('    - link: shared\n', ''));
+    const result = await load(
+      PIPELINE.replace(/^before:[\s\S]*?(?=^phases:)/m, '')
+        .replace(/^linked.*\n/gm, '')
+        .replace('    - link: shared\n', ''),
+    );
     if (!result.ok) throw new Error(formatProblems(result.problems));
     expect(result.pipeline.before).toBeUndefined();
     expect(result.pipeline.after).toBeUndefined();
@@ -74,10 +98,10 @@ describe('a pipeline with shared files and run-once phases', () => {
 
 describe('the rules', () => {
   it('refuse linked paths that are not clean relative paths, or overlap, each at its place', async () => {
-    const pipeline = PIPELINE.replace('linkedDirs: [storage, var/log]', 'linkedDirs: [storage, /var/log, "logs/", a/../b, "{{release}}", storage/framework, "", ./x]').replace(
-      'linkedFiles: [.env, config/app.php]',
-      'linkedFiles: [.env, .env, storage/x.txt]',
-    );
+    const pipeline = PIPELINE.replace(
+      'linkedDirs: [storage, var/log]',
+      'linkedDirs: [storage, /var/log, "logs/", a/../b, "{{release}}", storage/framework, "", ./x]',
+    ).replace('linkedFiles: [.env, config/app.php]', 'linkedFiles: [.env, .env, storage/x.txt]');
     expect(await problemsOf(pipeline)).toEqual([
       'linkedDirs[1]: "/var/log" is absolute',
       'linkedDirs[2]: "logs/" ends with "/"',
@@ -129,15 +153,23 @@ describe('the rules', () => {
   it('need app.root for link: shared and {{shared}}, naming why', async () => {
     const noRoot = (text: string) => text.replace('app:\n  root: app\n', '');
     const withoutRootVar = PIPELINE.replaceAll('{{root}}', '.').replace('cd {{shared}}/../releases/{{release}} && ', '');
-    expect(await problemsOf(withoutRootVar, noRoot)).toEqual(['realServers: app.root is not set, but the pipeline links shared files into {{root}}/releases (link: shared)']);
-    const sharedOnly = PIPELINE.replaceAll('{{root}}', '.').replace(/^linked.*\n/gm, '').replace('    - link: shared\n', '');
+    expect(await problemsOf(withoutRootVar, noRoot)).toEqual([
+      'realServers: app.root is not set, but the pipeline links shared files into {{root}}/releases (link: shared)',
+    ]);
+    const sharedOnly = PIPELINE.replaceAll('{{root}}', '.')
+      .replace(/^linked.*\n/gm, '')
+      .replace('    - link: shared\n', '');
     expect(await problemsOf(sharedOnly, noRoot)).toEqual(['realServers: app.root is not set, but the pipeline uses {{shared}} ({{root}}/shared)']);
   });
 });
 
 describe('app.smoke.via', () => {
   it('is direct by default, ssh when asked, per server too', async () => {
-    const result = await load(PIPELINE, (text) => text.replace('root: app', 'root: app\n  smoke: { via: ssh }').replace('name: web2, port: 9002,', 'name: web2, port: 9002, app: { smoke: { via: direct } },'));
+    const result = await load(PIPELINE, (text) =>
+      text
+        .replace('root: app', 'root: app\n  smoke: { via: ssh }')
+        .replace('name: web2, port: 9002,', 'name: web2, port: 9002, app: { smoke: { via: direct } },'),
+    );
     if (!result.ok) throw new Error(formatProblems(result.problems));
     expect(result.cluster.realServers.map((s) => s.app.smoke.via)).toEqual(['ssh', 'direct']);
     const plain = await load(PIPELINE);

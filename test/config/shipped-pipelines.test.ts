@@ -14,7 +14,9 @@ const LAB_ONLY = [/\bapp-ctl\b/, /\bLAB_[A-Z_]*/];
 
 /** The cluster fixture using a shipped pipeline by name, read from this package. */
 async function loadShipped(name: string, edit: (text: string) => string = (text) => text) {
-  const text = edit(fixture('minimal.yaml').replace('pipeline: pipeline.yaml', `pipeline: ${name}`).replace('root: app', 'root: app\n  healthFile: app/shared/health.html'));
+  const text = edit(
+    fixture('minimal.yaml').replace('pipeline: pipeline.yaml', `pipeline: ${name}`).replace('root: app', 'root: app\n  healthFile: app/shared/health.html'),
+  );
   const fs = memoryFs({ '/cfg/release.yaml': text });
   const realFs = { readFile: (path: string) => (path.startsWith('/cfg/') ? fs.readFile(path) : Promise.resolve(readFileSync(path, 'utf8'))) };
   return loadCluster('/cfg/release.yaml', { ...LOAD, fs: realFs });
@@ -28,10 +30,12 @@ describe('pipelines/', () => {
     for (const pattern of LAB_ONLY) expect(text, `${file} mentions ${pattern}`).not.toMatch(pattern);
   });
 
-  it.each(SHIPPED_PIPELINES)('%s restarts the app with the cluster file\'s app.restart', async (name) => {
+  it.each(SHIPPED_PIPELINES)("%s restarts the app with the cluster file's app.restart", async (name) => {
     const result = await loadShipped(name, (text) => text.replace('root: app', 'root: app\n  restart: sudo -n systemctl restart shop'));
     if (!result.ok) throw new Error(formatProblems(result.problems));
-    const appSteps = Object.values(result.pipeline.phases).flat().filter((step) => step.kind === 'app');
+    const appSteps = Object.values(result.pipeline.phases)
+      .flat()
+      .filter((step) => step.kind === 'app');
     expect(appSteps.map((step) => step.kind === 'app' && step.action)).toEqual(['restart', 'restart']);
     expect(result.cluster.realServers[0]!.app.restart).toBe('sudo -n systemctl restart shop');
   });
@@ -47,7 +51,9 @@ describe('pipelines/', () => {
 
   it('per-server app.restart overrides the cluster one', async () => {
     const result = await loadShipped('symlink', (text) =>
-      text.replace('root: app', 'root: app\n  restart: systemctl restart shop').replace('name: web2, port: 9002,', 'name: web2, port: 9002, app: { restart: systemctl restart shop-canary },'),
+      text
+        .replace('root: app', 'root: app\n  restart: systemctl restart shop')
+        .replace('name: web2, port: 9002,', 'name: web2, port: 9002, app: { restart: systemctl restart shop-canary },'),
     );
     if (!result.ok) throw new Error(formatProblems(result.problems));
     expect(result.cluster.realServers.map((s) => s.app.restart)).toEqual(['systemctl restart shop', 'systemctl restart shop-canary']);

@@ -59,7 +59,12 @@ export function stringLiterals(source: string): string[] {
         last = 'x';
       } else if (c === '`') {
         i++;
-        out.push(readEscaped((x) => x === '`', () => lexCode(true)));
+        out.push(
+          readEscaped(
+            (x) => x === '`',
+            () => lexCode(true),
+          ),
+        );
         last = 'x';
       } else if (c === '/' && (last === '' || REGEX_BEFORE.includes(last) || /\b(return|typeof|case|of|in)\s*$/.test(source.slice(Math.max(0, i - 10), i)))) {
         skipRegex();

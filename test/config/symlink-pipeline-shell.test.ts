@@ -27,7 +27,10 @@ beforeAll(async () => {
   writeFileSync(join(bin, 'app-ctl'), `#!/bin/sh\necho "$*" >> '${dir}/app-ctl.log'\n`);
   chmodSync(join(bin, 'app-ctl'), 0o755);
   env = { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
-  writeFileSync(join(dir, 'release.yaml'), fixture('minimal.yaml').replace('pipeline: pipeline.yaml', 'pipeline: symlink').replace('root: app', `root: "${root}"\n  restart: app-ctl restart`));
+  writeFileSync(
+    join(dir, 'release.yaml'),
+    fixture('minimal.yaml').replace('pipeline: pipeline.yaml', 'pipeline: symlink').replace('root: app', `root: "${root}"\n  restart: app-ctl restart`),
+  );
   const result = await loadCluster(join(dir, 'release.yaml'), { home: dir });
   if (!result.ok) throw new Error(formatProblems(result.problems));
   ({ cluster, pipeline } = result);

@@ -47,7 +47,7 @@ describe('parseYamlSource', () => {
     expect(shared.data).toMatchObject({ directors: [{ host: 'a', ssh: { user: 'deploy', port: 22 } }] });
   });
 
-  it('reports syntax errors with their line and column, without the parser\'s position text', () => {
+  it("reports syntax errors with their line and column, without the parser's position text", () => {
     const broken = parseYamlSource('x.yaml', 'a: 1\nb: "open\n');
     expect(broken.errors).toHaveLength(1);
     expect(broken.errors[0]).toMatchObject({ file: 'x.yaml', line: 3, path: '' });

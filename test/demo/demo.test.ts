@@ -8,7 +8,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 it('npm run demo releases, rolls back, and exits 0 by itself', async () => {
   // Generous deadlines for a loaded 2-core machine (the demo takes about 30 s on an idle one).
-  const result = await watchExit({ args: ['src/demo/demo.ts'], cwd: ROOT, marker: /^demo: (as expected|UNEXPECTED)/m, totalMs: 280_000, afterMarkerMs: 60_000 });
+  const result = await watchExit({
+    args: ['src/demo/demo.ts'],
+    cwd: ROOT,
+    marker: /^demo: (as expected|UNEXPECTED)/m,
+    totalMs: 280_000,
+    afterMarkerMs: 60_000,
+  });
   expect(result.stdout, tailOf(result)).toMatch(/^demo: as expected \(0 then 1, no failed request\)\.$/m);
   expect(result.stdout, tailOf(result)).toMatch(/^demo: lab stopped; done in \d+\.\d s$/m);
   expect(result.killed, tailOf(result)).toBeUndefined();

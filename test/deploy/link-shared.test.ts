@@ -1,7 +1,19 @@
 // `link: shared` run by a real /bin/sh (the controller session runs scripts as `/bin/sh -c`, as a
 // server's login shell does), in a temporary deploy root with hostile names everywhere: every path
 // is one quoted word, nothing in a name is ever executed, and a missing shared file fails loudly.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,7 +33,7 @@ import { aPipeline } from '../runner/builders.ts';
 // Names a careless builder would run or split: quotes, $(), backticks, globs, spaces, a leading dash.
 const ROOT = "deploy root 'it''s' $(touch PWNED)";
 const RELEASE = 'r2';
-const DIRS = ['storage', "var/log files/`touch PWNED`"];
+const DIRS = ['storage', 'var/log files/`touch PWNED`'];
 const FILES = ['.env', "config/$(touch PWNED) it's *.php", '-rf'];
 
 let work: string;

@@ -11,17 +11,30 @@ import { fakeClock } from '../helpers/fake-clock.ts';
 import { aPipeline, aRunStep } from '../runner/builders.ts';
 
 function setup(options: { root?: string; address?: string; smokePort?: number; app?: Partial<AppSettings> } = {}) {
-  const fc = createFakeCluster({ clock: fakeClock(), servers: [{ name: 'web1', address: options.address ?? '10.0.1.11' }], ...(options.root ? { root: options.root } : {}) });
+  const fc = createFakeCluster({
+    clock: fakeClock(),
+    servers: [{ name: 'web1', address: options.address ?? '10.0.1.11' }],
+    ...(options.root ? { root: options.root } : {}),
+  });
   const found = fc.cluster.realServers[0];
   if (!found) throw new Error('no server');
   const config = { ...found, app: { ...found.app, ...options.app } };
-  const withSmoke = options.smokePort ? { ...config, app: { ...config.app, smoke: { ...config.app.smoke, port: options.smokePort, host: 'www.example.com' } } } : config;
+  const withSmoke = options.smokePort
+    ? { ...config, app: { ...config.app, smoke: { ...config.app.smoke, port: options.smokePort, host: 'www.example.com' } } }
+    : config;
   const server: RunServer = { ...poolServerOf(withSmoke), config: withSmoke, session: fc.session('web1'), releaseBefore: 'r1' };
   return { fc, server };
 }
 
 function runner(fc: FakeCluster, pipeline: Pipeline, extra: { artifact?: string; dryRun?: boolean } = {}) {
-  return createPhaseRunner({ cluster: fc.cluster, pipeline, emit: fc.emit, clock: fc.clock, artifact: extra.artifact, httpCheck: extra.dryRun ? dryRunHttpCheck(fc.emit) : undefined });
+  return createPhaseRunner({
+    cluster: fc.cluster,
+    pipeline,
+    emit: fc.emit,
+    clock: fc.clock,
+    artifact: extra.artifact,
+    httpCheck: extra.dryRun ? dryRunHttpCheck(fc.emit) : undefined,
+  });
 }
 
 const signal = new AbortController().signal;
@@ -34,12 +47,7 @@ describe('createPhaseRunner', () => {
     const run = runner(fc, aPipeline());
     expect(await run('deploy', server, { release: 'r2', previous: 'r1' }, signal)).toEqual({ ok: true });
     expect(await run('rollback', server, { release: 'r2', previous: 'r1' }, signal)).toEqual({ ok: true });
-    expect(lines(fc)).toEqual([
-      "ln -sfn releases/r2 '/srv/my app'/current",
-      'app-ctl restart',
-      "ln -sfn releases/r1 '/srv/my app'/current",
-      'app-ctl restart',
-    ]);
+    expect(lines(fc)).toEqual(["ln -sfn releases/r2 '/srv/my app'/current", 'app-ctl restart', "ln -sfn releases/r1 '/srv/my app'/current", 'app-ctl restart']);
     expect(fc.execs('web1').every((e) => e.mutates)).toBe(true);
   });
 
@@ -56,7 +64,12 @@ describe('createPhaseRunner', () => {
   it('stops at the first failing step and names it, with the exit status and the end of stderr', async () => {
     const { fc, server } = setup();
     fc.on('web1', /^two/, { exitCode: 3, stderr: 'l1\nl2\nl3\nl4\n' });
-    const result = await runner(fc, withDeploy([aRunStep('one', 'first'), aRunStep('two', 'second'), aRunStep('three', 'third')]))('deploy', server, { release: 'r2', previous: 'r1' }, signal);
+    const result = await runner(fc, withDeploy([aRunStep('one', 'first'), aRunStep('two', 'second'), aRunStep('three', 'third')]))(
+      'deploy',
+      server,
+      { release: 'r2', previous: 'r1' },
+      signal,
+    );
     expect(result).toMatchObject({ ok: false, step: expect.stringMatching(/^second \(pipeline\.yaml:\d+\)$/), detail: 'exit 3: l2 | l3 | l4' });
     expect(lines(fc)).toEqual(['one', 'two']);
     const finished = fc.events('step-finished');
@@ -73,7 +86,10 @@ describe('createPhaseRunner', () => {
     fc.on('web1', /^cut/, 'lost');
     const run = runner(fc, aPipeline({ phases: { deploy: [aRunStep('slow')], verify: [aRunStep('cut')] } }));
     expect(await run('deploy', server, { release: 'r2', previous: 'r1' }, signal)).toMatchObject({ ok: false, detail: 'timed out after 60s' });
-    expect(await run('verify', server, { release: 'r2', previous: 'r1' }, signal)).toMatchObject({ ok: false, detail: 'the SSH connection was lost (the outcome is unknown)' });
+    expect(await run('verify', server, { release: 'r2', previous: 'r1' }, signal)).toMatchObject({
+      ok: false,
+      detail: 'the SSH connection was lost (the outcome is unknown)',
+    });
   });
 
   it('gives up on a hung step when the phase is aborted, and runs nothing after it', async () => {
@@ -91,10 +107,22 @@ describe('createPhaseRunner', () => {
 
   it('runs an argv step with sudo as `sudo -n program args`, and refuses a shell command with sudo without running it', async () => {
     const { fc, server } = setup();
-    const argvStep: Step = { kind: 'run', name: 'reload', source: 'pipeline.yaml:9', timeoutMs: 60_000, sudo: true, argv: ['systemctl', 'reload', 'app@{{release}}'] };
+    const argvStep: Step = {
+      kind: 'run',
+      name: 'reload',
+      source: 'pipeline.yaml:9',
+      timeoutMs: 60_000,
+      sudo: true,
+      argv: ['systemctl', 'reload', 'app@{{release}}'],
+    };
     expect(await runner(fc, withDeploy([argvStep]))('deploy', server, { release: 'r2', previous: null }, signal)).toEqual({ ok: true });
     expect(lines(fc)).toEqual(['sudo -n systemctl reload app@r2']);
-    const result = await runner(fc, withDeploy([{ ...aRunStep('systemctl reload app'), sudo: true }]))('deploy', server, { release: 'r2', previous: null }, signal);
+    const result = await runner(fc, withDeploy([{ ...aRunStep('systemctl reload app'), sudo: true }]))(
+      'deploy',
+      server,
+      { release: 'r2', previous: null },
+      signal,
+    );
     expect(result).toMatchObject({ ok: false, detail: expect.stringContaining('cannot run with sudo') });
     expect(lines(fc)).toHaveLength(1);
   });
@@ -138,7 +166,9 @@ describe('createPhaseRunner', () => {
 
   it('uploads the artifact to the rendered remote path', async () => {
     const { fc, server } = setup();
-    const pipeline = aPipeline({ phases: { prepare: [{ kind: 'upload', name: 'upload', source: 'pipeline.yaml:1', from: '{{artifact}}', to: '{{root}}/releases/{{release}}.tar.gz' }] } });
+    const pipeline = aPipeline({
+      phases: { prepare: [{ kind: 'upload', name: 'upload', source: 'pipeline.yaml:1', from: '{{artifact}}', to: '{{root}}/releases/{{release}}.tar.gz' }] },
+    });
     const result = await runner(fc, pipeline, { artifact: '/build/app.tar.gz' })('prepare', server, { release: 'r2', previous: 'r1' }, signal);
     expect(result).toEqual({ ok: true });
     expect(fc.timeline.filter((e) => e.kind === 'upload')).toMatchObject([{ host: 'web1', remotePath: '/srv/app/releases/r2.tar.gz' }]);
@@ -164,8 +194,15 @@ describe('createPhaseRunner', () => {
     }
 
     const check = (body: string): Step => ({
-      kind: 'http', name: 'smoke', source: 'pipeline.yaml:9', path: '/health', method: 'GET',
-      expect: { status: 200, body }, timeoutMs: 2000, retries: 0, intervalMs: 10,
+      kind: 'http',
+      name: 'smoke',
+      source: 'pipeline.yaml:9',
+      path: '/health',
+      method: 'GET',
+      expect: { status: 200, body },
+      timeoutMs: 2000,
+      retries: 0,
+      intervalMs: 10,
     });
 
     it('checks the server on its own address and smoke port, with the site as Host', async () => {
@@ -181,18 +218,27 @@ describe('createPhaseRunner', () => {
       const app = await startApp((path) => ({ status: 200, body: `version=v2.1 path=${path}` }));
       const { fc, server } = setup({ address: '127.0.0.1', smokePort: app.port });
       const step: Step = {
-        kind: 'http', name: 'version', source: 'pipeline.yaml:9', path: '/v/{{release}}', method: 'GET',
+        kind: 'http',
+        name: 'version',
+        source: 'pipeline.yaml:9',
+        path: '/v/{{release}}',
+        method: 'GET',
         expect: { status: 200, bodyPattern: '^version={{release}} path=/v/{{release}}$', header: { 'content-type': 'text/plain' } },
-        timeoutMs: 2000, retries: 0, intervalMs: 10,
+        timeoutMs: 2000,
+        retries: 0,
+        intervalMs: 10,
       };
       const run = runner(fc, aPipeline({ phases: { verify: [step] } }));
       expect(await run('verify', server, { release: 'v2.1', previous: 'v1' }, signal)).toEqual({ ok: true });
       expect(app.seen.map((s) => s.url)).toEqual(['/v/v2.1']);
       // "." in the release is literal: v2x1 does not match version=v2.1.
-      expect(await run('verify', server, { release: 'v2x1', previous: 'v1' }, signal)).toMatchObject({ ok: false, detail: expect.stringContaining('body does not match') });
+      expect(await run('verify', server, { release: 'v2x1', previous: 'v1' }, signal)).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('body does not match'),
+      });
     });
 
-    it('with app.smoke.via: ssh, sends the check through the server\'s own session to its address as the server sees it', async () => {
+    it("with app.smoke.via: ssh, sends the check through the server's own session to its address as the server sees it", async () => {
       const app = await startApp(() => ({ status: 200, body: 'release r2 ok' }));
       const { fc, server } = setup({ smokePort: 8080 });
       const forwards: string[] = [];
@@ -204,16 +250,28 @@ describe('createPhaseRunner', () => {
           return { ok: true as const, stream: connect(app.port, '127.0.0.1') };
         },
       };
-      const viaSsh = { ...server, session, config: { ...server.config, app: { ...server.config.app, smoke: { ...server.config.app.smoke, via: 'ssh' as const } } } };
+      const viaSsh = {
+        ...server,
+        session,
+        config: { ...server.config, app: { ...server.config.app, smoke: { ...server.config.app.smoke, via: 'ssh' as const } } },
+      };
       const run = runner(fc, aPipeline({ phases: { verify: [check('{{release}}')] } }));
       expect(await run('verify', viaSsh, { release: 'r2', previous: 'r1' }, signal)).toEqual({ ok: true });
       expect(forwards).toEqual(['10.0.1.11:8080']);
       expect(app.seen).toMatchObject([{ url: '/health', headers: { host: 'www.example.com' } }]);
       expect(fc.events('smoke')).toMatchObject([{ server: 'web1', ok: true, url: 'http://10.0.1.11:8080/health' }]);
 
-      const refused = { ...viaSsh, session: { ...session, forward: async () => ({ ok: false as const, connectionLost: false, error: 'open failed (administratively prohibited)' }) } };
+      const refused = {
+        ...viaSsh,
+        session: { ...session, forward: async () => ({ ok: false as const, connectionLost: false, error: 'open failed (administratively prohibited)' }) },
+      };
       const failed = await run('verify', refused, { release: 'r2', previous: 'r1' }, signal);
-      expect(failed).toMatchObject({ ok: false, detail: expect.stringContaining("ESSHFORWARD: no channel to 10.0.1.11:8080 through the server's SSH connection: open failed (administratively prohibited)") });
+      expect(failed).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining(
+          "ESSHFORWARD: no channel to 10.0.1.11:8080 through the server's SSH connection: open failed (administratively prohibited)",
+        ),
+      });
     });
 
     it('makes no request in a dry run, and reports what it would check', async () => {

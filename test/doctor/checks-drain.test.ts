@@ -65,7 +65,10 @@ describe('deleteWithLiveConnections', () => {
   });
 
   it('warns and shows expire_nodest_conn per director', () => {
-    const input = anInput({ drain: drain({ method: 'ipvsadm', onTimeout: 'proceed' }), directors: [aDirector('lvs1', { sysctls: { expire_nodest_conn: 0 } }), aDirector('lvs2')] });
+    const input = anInput({
+      drain: drain({ method: 'ipvsadm', onTimeout: 'proceed' }),
+      directors: [aDirector('lvs1', { sysctls: { expire_nodest_conn: 0 } }), aDirector('lvs2')],
+    });
     const findings = deleteWithLiveConnections(input);
     expect(findings.map((f) => [f.level, f.id])).toEqual([['warn', 'delete-live-connections']]);
     expect(findings[0]?.message).toContain('expire_nodest_conn lvs1: 0, lvs2: unknown');
@@ -96,7 +99,11 @@ describe('healthFilePresent', () => {
 
   it('is an error for the healthfile method, a warning under keepalived, info otherwise', () => {
     expect(healthFilePresent(anInput({ healthFiles: { web2: false } })).map((f) => [f.level, f.subject])).toEqual([['error', { server: 'web2' }]]);
-    const keepalived = anInput({ drain: drain({ method: 'quiesce' }), healthFiles: { web2: false }, directors: [aDirector('lvs1', { keepalived: withConf('') })] });
+    const keepalived = anInput({
+      drain: drain({ method: 'quiesce' }),
+      healthFiles: { web2: false },
+      directors: [aDirector('lvs1', { keepalived: withConf('') })],
+    });
     expect(healthFilePresent(keepalived).map((f) => f.level)).toEqual(['warn']);
     expect(healthFilePresent(anInput({ drain: drain({ method: 'quiesce' }), healthFiles: { web2: false } })).map((f) => f.level)).toEqual(['info']);
   });
@@ -113,7 +120,9 @@ describe('ipvsadmLegacyWording', () => {
 describe('unreadableInputs', () => {
   it('warns for each piece that could not be read', () => {
     expect(unreadableInputs(anInput())).toEqual([]);
-    const findings = unreadableInputs(anInput({ directors: [aDirector('lvs1', { unreadable: [{ what: 'ipvsadm -L -n', reason: 'sudo: a password is required' }] })] }));
+    const findings = unreadableInputs(
+      anInput({ directors: [aDirector('lvs1', { unreadable: [{ what: 'ipvsadm -L -n', reason: 'sudo: a password is required' }] })] }),
+    );
     expect(findings.map((f) => [f.level, f.message])).toEqual([['warn', 'could not read ipvsadm -L -n on lvs1: sudo: a password is required']]);
   });
 });

@@ -13,7 +13,10 @@ import type { DoctorDrain } from '../../src/doctor/types.ts';
 import { aDirector, anInput, aServer, confText, DRAIN, fixtureConf, withConf, type ConfOptions } from './builders.ts';
 
 const quiesce: DoctorDrain = { ...DRAIN, method: 'quiesce' };
-const both = (o: ConfOptions = {}) => [aDirector('lvs1', { keepalived: withConf(confText(o)) }), aDirector('lvs2', { keepalived: withConf(confText({ ...o, routerId: 'lvs2' })) })];
+const both = (o: ConfOptions = {}) => [
+  aDirector('lvs1', { keepalived: withConf(confText(o)) }),
+  aDirector('lvs2', { keepalived: withConf(confText({ ...o, routerId: 'lvs2' })) }),
+];
 
 describe('keepalivedManualDrain', () => {
   it('passes with the healthfile method, or when keepalived does not manage the servers', () => {
@@ -73,7 +76,9 @@ describe('quorumSorryFlip', () => {
   });
 
   it('is an error with the healthfile method when draining the largest server flips the VIP to the sorry server', () => {
-    const findings = quorumSorryFlip(anInput({ directors: [aDirector('lvs1', { keepalived: withConf(confText({ quorum: 250, sorry: true, weights: [100, 150, 100] })) })] }));
+    const findings = quorumSorryFlip(
+      anInput({ directors: [aDirector('lvs1', { keepalived: withConf(confText({ quorum: 250, sorry: true, weights: [100, 150, 100] })) })] }),
+    );
     expect(findings).toEqual([
       expect.objectContaining({
         id: 'quorum-sorry-server',
@@ -86,7 +91,9 @@ describe('quorumSorryFlip', () => {
   });
 
   it('is a warning with other methods (the restart can fail the check too)', () => {
-    const findings = quorumSorryFlip(anInput({ drain: quiesce, directors: [aDirector('lvs1', { keepalived: withConf(confText({ quorum: 250, sorry: true })) })] }));
+    const findings = quorumSorryFlip(
+      anInput({ drain: quiesce, directors: [aDirector('lvs1', { keepalived: withConf(confText({ quorum: 250, sorry: true })) })] }),
+    );
     expect(findings.map((f) => f.level)).toEqual(['warn']);
     expect(findings[0]?.message).toContain('during the restart');
   });
@@ -94,11 +101,21 @@ describe('quorumSorryFlip', () => {
 
 describe('keepalivedPairMismatch', () => {
   it('passes for pair A', () => {
-    expect(keepalivedPairMismatch(anInput({ directors: [aDirector('lvs-a', { keepalived: fixtureConf('pair-a-master') }), aDirector('lvs-b', { keepalived: fixtureConf('pair-a-backup') })] }))).toEqual([]);
+    expect(
+      keepalivedPairMismatch(
+        anInput({
+          directors: [aDirector('lvs-a', { keepalived: fixtureConf('pair-a-master') }), aDirector('lvs-b', { keepalived: fixtureConf('pair-a-backup') })],
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('reports each mismatch of pair C as an error on the second director', () => {
-    const findings = keepalivedPairMismatch(anInput({ directors: [aDirector('edge1', { keepalived: fixtureConf('pair-c-master') }), aDirector('edge2', { keepalived: fixtureConf('pair-c-backup') })] }));
+    const findings = keepalivedPairMismatch(
+      anInput({
+        directors: [aDirector('edge1', { keepalived: fixtureConf('pair-c-master') }), aDirector('edge2', { keepalived: fixtureConf('pair-c-backup') })],
+      }),
+    );
     expect(findings).toHaveLength(5);
     expect(findings.every((f) => f.level === 'error' && f.subject.director === 'edge2')).toBe(true);
     expect(findings.at(-1)?.message).toBe(
@@ -158,7 +175,9 @@ describe('healthCheckServesHealthFile', () => {
     expect(urlServesHealthFile('/health/ready.html', { ...server, healthUrl: '/healthz' })).toBe(false);
     // With app.healthUrl set, a check of /healthz passes the doctor.
     const servers = [1, 2, 3].map((n) => aServer(n, undefined, { healthUrl: '/healthz' }));
-    expect(healthCheckServesHealthFile(anInput({ servers, directors: [aDirector('lvs1', { keepalived: withConf(confText({ path: '/healthz' })) })] }))).toEqual([]);
+    expect(healthCheckServesHealthFile(anInput({ servers, directors: [aDirector('lvs1', { keepalived: withConf(confText({ path: '/healthz' })) })] }))).toEqual(
+      [],
+    );
   });
 
   it('warns when only a TCP_CHECK watches the server: the file cannot fail it', () => {

@@ -16,16 +16,31 @@ const server = (n: number, options: { vip?: boolean; arp?: [number, number] } = 
     addresses: { ok: true, value: parseIpAddr(ipAddrText({ eth0: `10.0.1.${10 + n}`, ...(options.vip === false ? {} : { loVip: '10.0.0.100' }) })) },
     sysctls: {
       ok: true,
-      value: { 'net.ipv4.conf.all.arp_ignore': options.arp?.[0] ?? 1, 'net.ipv4.conf.all.arp_announce': options.arp?.[1] ?? 2, 'net.ipv4.conf.eth0.arp_ignore': 0, 'net.ipv4.conf.eth0.arp_announce': 0 },
+      value: {
+        'net.ipv4.conf.all.arp_ignore': options.arp?.[0] ?? 1,
+        'net.ipv4.conf.all.arp_announce': options.arp?.[1] ?? 2,
+        'net.ipv4.conf.eth0.arp_ignore': 0,
+        'net.ipv4.conf.eth0.arp_announce': 0,
+      },
     },
     defaultRoute: { ok: false, reason: 'exit 255: ip (lab): "ip route" is not emulated' },
   },
 });
 const director = (name: string, holds: boolean, forward = 1) => ({
   name,
-  facts: { addresses: { ok: true as const, value: parseIpAddr(ipAddrText({ eth0: name === 'lvs1' ? '10.0.0.11' : '10.0.0.12', ...(holds ? { eth0Vip: '10.0.0.100' } : {}) })) }, sysctls: { ok: true as const, value: { [IP_FORWARD]: forward } } },
+  facts: {
+    addresses: {
+      ok: true as const,
+      value: parseIpAddr(ipAddrText({ eth0: name === 'lvs1' ? '10.0.0.11' : '10.0.0.12', ...(holds ? { eth0Vip: '10.0.0.100' } : {}) })),
+    },
+    sysctls: { ok: true as const, value: { [IP_FORWARD]: forward } },
+  },
 });
-const network = (over: Partial<DoctorNetwork> = {}): DoctorNetwork => ({ servers: [1, 2, 3].map((n) => server(n)), directors: [director('lvs1', true), director('lvs2', false)], ...over });
+const network = (over: Partial<DoctorNetwork> = {}): DoctorNetwork => ({
+  servers: [1, 2, 3].map((n) => server(n)),
+  directors: [director('lvs1', true), director('lvs2', false)],
+  ...over,
+});
 
 describe('realServerNetwork (DR servers)', () => {
   it('passes a healthy DR farm and names each missing VIP and unsuppressed ARP by server, with its fix', () => {
@@ -41,16 +56,22 @@ describe('realServerNetwork (DR servers)', () => {
 
   it('NAT servers are not asked for a lo VIP', () => {
     const nat = aTable([aService(HTTP, { dests: [1, 2, 3].map((n) => aDest(n, 80, { forward: 'Masq' })) })]);
-    expect(realServerNetwork(anInput({ directors: [aDirector('lvs1', { table: nat })], network: network({ servers: [server(1, { vip: false })] }) }))).toEqual([]);
+    expect(realServerNetwork(anInput({ directors: [aDirector('lvs1', { table: nat })], network: network({ servers: [server(1, { vip: false })] }) }))).toEqual(
+      [],
+    );
   });
 });
 
 describe('vipOnOneDirector', () => {
   it('names the holder as info; two holders are split brain; none is an error', () => {
-    expect(vipOnOneDirector(anInput({ network: network() })).map((f) => [f.id, f.level, f.message])).toEqual([['vip-holder', 'info', 'the VIP 10.0.0.100 is on lvs1 (eth0)']]);
+    expect(vipOnOneDirector(anInput({ network: network() })).map((f) => [f.id, f.level, f.message])).toEqual([
+      ['vip-holder', 'info', 'the VIP 10.0.0.100 is on lvs1 (eth0)'],
+    ]);
     const split = vipOnOneDirector(anInput({ network: network({ directors: [director('lvs1', true), director('lvs2', true)] }) }));
     expect(split.map((f) => [f.id, f.level])).toEqual([['split-brain', 'error']]);
-    expect(vipOnOneDirector(anInput({ network: network({ directors: [director('lvs1', false), director('lvs2', false)] }) })).map((f) => f.id)).toEqual(['vip-unheld']);
+    expect(vipOnOneDirector(anInput({ network: network({ directors: [director('lvs1', false), director('lvs2', false)] }) })).map((f) => f.id)).toEqual([
+      'vip-unheld',
+    ]);
   });
 });
 
@@ -65,7 +86,11 @@ describe('NAT: forwarding and the default route', () => {
 
   it('the default route: "not checkable here" when `ip route` fails (the lab), a warning when it bypasses the directors', () => {
     const lab = natDefaultRoute(natInput(network()));
-    expect(lab.map((f) => [f.id, f.level])).toEqual([['nat-default-route', 'info'], ['nat-default-route', 'info'], ['nat-default-route', 'info']]);
+    expect(lab.map((f) => [f.id, f.level])).toEqual([
+      ['nat-default-route', 'info'],
+      ['nat-default-route', 'info'],
+      ['nat-default-route', 'info'],
+    ]);
     expect(lab[0]?.message).toBe('its default route is not checkable here (ip route show default: exit 255: ip (lab): "ip route" is not emulated)');
     const routed = (via: string) => ({ ...server(1), facts: { ...server(1).facts, defaultRoute: { ok: true as const, value: { via, dev: 'eth0' } } } });
     expect(natDefaultRoute(natInput(network({ servers: [routed('10.0.0.11')] })))).toEqual([]);
@@ -77,8 +102,15 @@ describe('NAT: forwarding and the default route', () => {
 
 describe('readDoctorNetwork', () => {
   it('reads every server and director with argvs, no sudo, nothing mutating; a host that cannot answer is reported, not fatal', async () => {
-    const web1 = fakeHost('web1', { 'ip -o addr show': { stdout: ipAddrText({ eth0: '10.0.1.11', loVip: '10.0.0.100' }) }, [ARP_CAT]: { stdout: '1\n2\n0\n0\n' }, 'ip route show default': { stdout: 'default via 10.0.0.11 dev eth0\n' } });
-    const lvs1 = fakeHost('lvs1', { 'ip -o addr show': { stdout: ipAddrText({ eth0: '10.0.0.11', eth0Vip: '10.0.0.100' }) }, 'cat /proc/sys/net/ipv4/ip_forward': { stdout: '0\n' } });
+    const web1 = fakeHost('web1', {
+      'ip -o addr show': { stdout: ipAddrText({ eth0: '10.0.1.11', loVip: '10.0.0.100' }) },
+      [ARP_CAT]: { stdout: '1\n2\n0\n0\n' },
+      'ip route show default': { stdout: 'default via 10.0.0.11 dev eth0\n' },
+    });
+    const lvs1 = fakeHost('lvs1', {
+      'ip -o addr show': { stdout: ipAddrText({ eth0: '10.0.0.11', eth0Vip: '10.0.0.100' }) },
+      'cat /proc/sys/net/ipv4/ip_forward': { stdout: '0\n' },
+    });
     const lvs2 = fakeHost('lvs2', {});
     const sessions = { web1: web1.session, lvs1: lvs1.session, lvs2: lvs2.session } as const;
     const cluster = {

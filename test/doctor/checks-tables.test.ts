@@ -74,7 +74,9 @@ describe('persistenceNeedsExpireQuiescent', () => {
   });
 
   it('sees persistence configured in keepalived.conf too', () => {
-    const input = anInput({ directors: [aDirector('lvs1', { keepalived: withConf(confText({ persistence: 600 })), sysctls: { expire_quiescent_template: 0 } })] });
+    const input = anInput({
+      directors: [aDirector('lvs1', { keepalived: withConf(confText({ persistence: 600 })), sysctls: { expire_quiescent_template: 0 } })],
+    });
     expect(ids(persistenceNeedsExpireQuiescent(input))).toEqual(['warn persistence-expire-quiescent']);
   });
 });
@@ -89,7 +91,10 @@ describe('hashWithoutFallback', () => {
   it('warns for sh/mh without the fallback flag, in the table or in keepalived.conf, once per director and service', () => {
     const table = aTable([aService(HTTP, { scheduler: 'mh' })]);
     const input = anInput({
-      directors: [aDirector('lvs1', { table, keepalived: withConf(confText({ sched: 'mh' })) }), aDirector('lvs2', { keepalived: withConf(confText({ sched: 'sh' })) })],
+      directors: [
+        aDirector('lvs1', { table, keepalived: withConf(confText({ sched: 'mh' })) }),
+        aDirector('lvs2', { keepalived: withConf(confText({ sched: 'sh' })) }),
+      ],
     });
     const findings = hashWithoutFallback(input);
     expect(findings.map((f) => [f.subject.director, f.message])).toEqual([

@@ -6,11 +6,21 @@ import type { Finding } from '../../src/doctor/types.ts';
 import { readFixture } from '../helpers/fixtures.ts';
 import { aServer, DRAIN, HTTP, HTTPS } from './builders.ts';
 
-const f = (level: Finding['level'], id: string, subject: Finding['subject'] = {}): Finding => ({ id, level, subject, message: `${id} happened`, hint: `fix ${id}` });
+const f = (level: Finding['level'], id: string, subject: Finding['subject'] = {}): Finding => ({
+  id,
+  level,
+  subject,
+  message: `${id} happened`,
+  hint: `fix ${id}`,
+});
 
 describe('formatFindings', () => {
   it('groups by level, one line per finding with its hint, and counts them', () => {
-    const text = formatFindings([f('info', 'c', { director: 'lvs1' }), f('error', 'a', { director: 'lvs1', service: 'TCP 10.0.0.100:80', server: 'web1' }), f('warn', 'b')]);
+    const text = formatFindings([
+      f('info', 'c', { director: 'lvs1' }),
+      f('error', 'a', { director: 'lvs1', service: 'TCP 10.0.0.100:80', server: 'web1' }),
+      f('warn', 'b'),
+    ]);
     expect(text).toBe(
       [
         'errors (1):',
@@ -54,14 +64,26 @@ describe('runDoctorChecks on the fixtures', () => {
   });
 
   it('finds no error in pair A, only the TCP_CHECK on :443 that cannot see the health file', () => {
-    const findings = runDoctorChecks(buildDoctorInput({ cluster, pipeline: { drain: { ...DRAIN, settleMs: 0, pollMs: 1000, threshold: 0 } }, directors: [director('lvs-a', 'pair-a-master'), director('lvs-b', 'pair-a-backup')] }));
+    const findings = runDoctorChecks(
+      buildDoctorInput({
+        cluster,
+        pipeline: { drain: { ...DRAIN, settleMs: 0, pollMs: 1000, threshold: 0 } },
+        directors: [director('lvs-a', 'pair-a-master'), director('lvs-b', 'pair-a-backup')],
+      }),
+    );
     expect(findings.map((x) => `${x.level} ${x.id}`)).toEqual(Array(6).fill('warn healthcheck-path'));
     expect(doctorExitCode(findings)).toBe(0);
   });
 
   it('orders errors first and fails with 3 on the drained table and the broken pair C', () => {
     const broken = { ...director('lvs-b', 'pair-c-backup'), list: readFixture('ipvsadm/list-draining.txt') };
-    const findings = runDoctorChecks(buildDoctorInput({ cluster, pipeline: { drain: { ...DRAIN, settleMs: 0, pollMs: 1000, threshold: 0 } }, directors: [director('lvs-a', 'pair-c-master'), broken] }));
+    const findings = runDoctorChecks(
+      buildDoctorInput({
+        cluster,
+        pipeline: { drain: { ...DRAIN, settleMs: 0, pollMs: 1000, threshold: 0 } },
+        directors: [director('lvs-a', 'pair-c-master'), broken],
+      }),
+    );
     const levels = findings.map((x) => x.level);
     expect(levels).toEqual([...levels].sort((a, b) => ['error', 'warn', 'info'].indexOf(a) - ['error', 'warn', 'info'].indexOf(b)));
     const ids = new Set(findings.map((x) => x.id));

@@ -13,7 +13,10 @@ const cluster: DoctorRawInput['cluster'] = {
 
 describe('parseVsSysctls', () => {
   it('reads one text per sysctl', () => {
-    expect(parseVsSysctls({ expire_quiescent_template: '1\n', conn_reuse_mode: ' 2 ', expire_nodest_conn: 'oops' })).toEqual({ expire_quiescent_template: 1, conn_reuse_mode: 2 });
+    expect(parseVsSysctls({ expire_quiescent_template: '1\n', conn_reuse_mode: ' 2 ', expire_nodest_conn: 'oops' })).toEqual({
+      expire_quiescent_template: 1,
+      conn_reuse_mode: 2,
+    });
   });
 
   it('reads `sysctl net.ipv4.vs.*` and `grep -H . /proc/sys/net/ipv4/vs/*` output', () => {
@@ -27,7 +30,12 @@ describe('parseVsSysctls', () => {
 
 describe('buildDoctorInput', () => {
   it('builds the cluster side and the pipeline drain settings', () => {
-    const input = buildDoctorInput({ cluster, pipeline: { drain: { ...DRAIN, settleMs: 2000, pollMs: 1000, threshold: 0 } }, directors: [], healthFiles: { web1: true } });
+    const input = buildDoctorInput({
+      cluster,
+      pipeline: { drain: { ...DRAIN, settleMs: 2000, pollMs: 1000, threshold: 0 } },
+      directors: [],
+      healthFiles: { web1: true },
+    });
     expect(input.services).toEqual([HTTP, HTTPS, DNS]);
     expect(input.servers[0]).toMatchObject({ name: 'web1', address: '10.0.1.11', healthFile: '/srv/app/health/ready.html' });
     expect(input.servers[0]?.destinations).toHaveLength(3);

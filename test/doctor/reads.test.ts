@@ -25,12 +25,19 @@ describe('directorReads', () => {
     expect(reads.map((r) => r.command.sudo ?? false)).toEqual([false, false, false, false, false, false]);
     expect(reads.find((r) => r.field === 'keepalived')).toMatchObject({ quiet: true, command: { argv: ['cat', '/etc/keepalived/keepalived.conf'] } });
     // With sudo the probe is the one documented `sudo -n cat` line.
-    expect(buildCommandLine(directorReads({ sudo: true }).reads.find((r) => r.field === 'keepalived')?.command ?? { argv: [], mutates: false })).toBe('sudo -n cat /etc/keepalived/keepalived.conf');
+    expect(buildCommandLine(directorReads({ sudo: true }).reads.find((r) => r.field === 'keepalived')?.command ?? { argv: [], mutates: false })).toBe(
+      'sudo -n cat /etc/keepalived/keepalived.conf',
+    );
   });
 
   it('names each read as the unreadable warnings show it', () => {
     expect(directorReads({ sudo: false, keepalived: 'ka.conf' }).reads.map((r) => r.what)).toEqual([
-      'ipvsadm -L -n', 'ipvsadm -L -n --thresholds', 'ipvsadm -v', 'ipvsadm -L --timeout', 'IPVS sysctls', 'cat ka.conf',
+      'ipvsadm -L -n',
+      'ipvsadm -L -n --thresholds',
+      'ipvsadm -v',
+      'ipvsadm -L --timeout',
+      'IPVS sysctls',
+      'cat ka.conf',
     ]);
   });
 
@@ -44,6 +51,9 @@ describe('directorReads', () => {
   it('a keepalived path or health file starting with "-" is read as ./-…, never as an option', () => {
     expect(keepalivedRead('-ka.conf', false).command.argv).toEqual(['cat', './-ka.conf']);
     expect(healthFileRead('-ready.html').argv).toEqual(['test', '-f', './-ready.html']);
-    expect(healthFileRead('/srv/www/app/shared/health/ready.html')).toMatchObject({ argv: ['test', '-f', '/srv/www/app/shared/health/ready.html'], mutates: false });
+    expect(healthFileRead('/srv/www/app/shared/health/ready.html')).toMatchObject({
+      argv: ['test', '-f', '/srv/www/app/shared/health/ready.html'],
+      mutates: false,
+    });
   });
 });

@@ -17,7 +17,9 @@ describe('keepalivedVerdicts', () => {
   it('healthfile without inhibit_on_failure on one director: refused naming the director, the file and the lines', () => {
     const v = keepalivedVerdicts(anInput({ directors: pair({}, { inhibit: false }) }), POLICY);
     expect(v.refusals).toHaveLength(1);
-    expect(v.refusals[0]?.message).toMatch(/on lvs2: real servers of TCP 10\.0\.0\.100:80 lack inhibit_on_failure \(web1 \(line 8\), web2 \(line 16\), web3 \(line 24\)\).*\[\/etc\/keepalived\/keepalived\.conf:8\]$/);
+    expect(v.refusals[0]?.message).toMatch(
+      /on lvs2: real servers of TCP 10\.0\.0\.100:80 lack inhibit_on_failure \(web1 \(line 8\), web2 \(line 16\), web3 \(line 24\)\).*\[\/etc\/keepalived\/keepalived\.conf:8\]$/,
+    );
     expect(v.refusals[0]?.hint).toContain('drain.allowHardCut: true');
     // The pair differs in that too: reported as drift, not counted twice as a refusal.
     expect(v.warnings.map((w) => w.code)).toContain('KEEPALIVED_DRIFT');

@@ -13,7 +13,10 @@ import { anLbContext, anLbServer, savedSlots } from '../lb/builders.ts';
 async function setup(keepalived?: { inhibit: boolean }) {
   const fc = createFakeCluster({
     clock: fakeClock(),
-    servers: [{ name: 'web1', address: '10.0.1.11', connections: [4, 4, 4], healthFile: '/srv/app/health' }, { name: 'web2', address: '10.0.1.12' }],
+    servers: [
+      { name: 'web1', address: '10.0.1.11', connections: [4, 4, 4], healthFile: '/srv/app/health' },
+      { name: 'web2', address: '10.0.1.12' },
+    ],
     sudo: true,
     keepalived,
   });
@@ -24,7 +27,7 @@ async function setup(keepalived?: { inhibit: boolean }) {
   return { fc, ctx, events, server: anLbServer(fc, 'web1'), saved: await savedSlots(fc, 'web1') };
 }
 
-describe('a dry run\'s directors', () => {
+describe("a dry run's directors", () => {
   it('report every ipvsadm change with sudo, send none, and show the simulated table to the next step', async () => {
     const { fc, ctx, events, server, saved } = await setup();
     const driver = DRIVERS.ipvsadm;
@@ -64,7 +67,7 @@ describe('a dry run\'s directors', () => {
   });
 });
 
-describe('a dry run\'s clock', () => {
+describe("a dry run's clock", () => {
   it('moves forward by each sleep without waiting', async () => {
     const clock = virtualClock(systemClock);
     const before = clock.now().getTime();

@@ -49,8 +49,12 @@ async function twoRunners(options: { servers: number; timeScale: number }): Prom
   return { e, configB, artifactA, artifactB, journalB: () => readJournal(join(e.lab.dir, 'journal-b', 'lab.journal.ndjson')) };
 }
 
-const onV2 = (e: E2eLab) => Object.entries(e.versions()).filter(([, v]) => v === 'v2').map(([name]) => name);
-const ofType = <T extends ReleaseEvent['type']>(events: readonly ReleaseEvent[], type: T) => events.filter((x): x is Extract<ReleaseEvent, { type: T }> => x.type === type);
+const onV2 = (e: E2eLab) =>
+  Object.entries(e.versions())
+    .filter(([, v]) => v === 'v2')
+    .map(([name]) => name);
+const ofType = <T extends ReleaseEvent['type']>(events: readonly ReleaseEvent[], type: T) =>
+  events.filter((x): x is Extract<ReleaseEvent, { type: T }> => x.type === type);
 
 const GITLAB_A = { CI_JOB_ID: '1001', CI_JOB_URL: 'https://gitlab.example/ops/web/-/jobs/1001' };
 const GITLAB_B = { CI_JOB_ID: '1002', CI_JOB_URL: 'https://gitlab.example/ops/web/-/jobs/1002' };
@@ -70,10 +74,19 @@ describe('a canary paused by one CI job, continued by another on another runner'
     const canary = await e.release(['--artifact', artifactA, '--release-id', 'v2', '--canary', '1', '--batch', '2', '--json', '--report', report], GITLAB_A);
     expect(canary.code, canary.stdout + canary.stderr).toBe(0);
     // A paused canary is its own outcome: in --json (run-finished), and in --report with what continues it.
-    const lines = canary.stdout.trim().split('\n').map((l) => JSON.parse(l) as ReleaseEvent);
-    expect(ofType(lines, 'paused')).toMatchObject([{ reason: 'canary', resumeWith: 'release promote | release abort', ciJob: '1001', ciJobUrl: GITLAB_A.CI_JOB_URL }]);
+    const lines = canary.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ReleaseEvent);
+    expect(ofType(lines, 'paused')).toMatchObject([
+      { reason: 'canary', resumeWith: 'release promote | release abort', ciJob: '1001', ciJobUrl: GITLAB_A.CI_JOB_URL },
+    ]);
     expect(ofType(lines, 'run-finished')).toMatchObject([{ outcome: 'paused', exitCode: 0 }]);
-    expect(JSON.parse(await readFile(report, 'utf8'))).toMatchObject({ outcome: 'paused', exitCode: 0, paused: { reason: 'canary', resumeWith: 'release promote | release abort' } });
+    expect(JSON.parse(await readFile(report, 'utf8'))).toMatchObject({
+      outcome: 'paused',
+      exitCode: 0,
+      paused: { reason: 'canary', resumeWith: 'release promote | release abort' },
+    });
     const [canaryRun] = eventsOf(e, 'run-started');
     expect(canaryRun).toMatchObject({ ciJob: '1001', ciJobUrl: GITLAB_A.CI_JOB_URL, artifactSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(onV2(e)).toEqual(['web1']);
@@ -83,19 +96,31 @@ describe('a canary paused by one CI job, continued by another on another runner'
     // Runner B sees the pause, and who paused it, from the directors.
     const status = await e.cli(['status', '-c', configB], GITLAB_B);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/last run v2-\S+ \(from the journal's copy on lvs[12]\): release v2, paused \(canary\) at \S+ by CI job 1001 \(https:\/\/gitlab\.example\/ops\/web\/-\/jobs\/1001\): continue with release promote \| release abort/);
+    expect(status.stdout).toMatch(
+      /last run v2-\S+ \(from the journal's copy on lvs[12]\): release v2, paused \(canary\) at \S+ by CI job 1001 \(https:\/\/gitlab\.example\/ops\/web\/-\/jobs\/1001\): continue with release promote \| release abort/,
+    );
     const statusJson = await e.cli(['status', '-c', configB, '--json'], GITLAB_B);
-    expect(JSON.parse(statusJson.stdout).lastRun).toMatchObject({ runId: canaryRun?.runId, release: 'v2', outcome: 'paused', from: expect.stringMatching(/^lvs[12]$/), paused: { reason: 'canary', nextBatch: 1, ciJob: '1001' } });
+    expect(JSON.parse(statusJson.stdout).lastRun).toMatchObject({
+      runId: canaryRun?.runId,
+      release: 'v2',
+      outcome: 'paused',
+      from: expect.stringMatching(/^lvs[12]$/),
+      paused: { reason: 'canary', nextBatch: 1, ciJob: '1001' },
+    });
 
     // No artifact on runner B: refused before anything changes, naming --artifact and the build it needs.
     const bare = await e.cli(['promote', '-c', configB], GITLAB_B);
     expect(bare.code, bare.stdout + bare.stderr).toBe(2);
-    expect(bare.stderr).toMatch(/✖ USAGE Pipeline "\S+" uploads \{\{artifact\}\}, and release v2 was started with --artifact \S+runner-a\/app\.tar\.gz, which is not on this machine: pass --artifact FILE with the same build \(sha256 [0-9a-f]{64}, \d+ bytes\)/);
+    expect(bare.stderr).toMatch(
+      /✖ USAGE Pipeline "\S+" uploads \{\{artifact\}\}, and release v2 was started with --artifact \S+runner-a\/app\.tar\.gz, which is not on this machine: pass --artifact FILE with the same build \(sha256 [0-9a-f]{64}, \d+ bytes\)/,
+    );
     // Another build: refused by its sha256, nothing changed.
     const other = await e.artifact('v3');
     const wrong = await e.cli(['promote', '-c', configB, '--artifact', other], GITLAB_B);
     expect(wrong.code, wrong.stdout + wrong.stderr).toBe(2);
-    expect(wrong.stderr).toMatch(/✖ USAGE --artifact \S+v3\.tar\.gz is not the build release v2 started with: it has sha256 [0-9a-f]{64}, \d+ bytes; the first run's had sha256 [0-9a-f]{64}, \d+ bytes\. Nothing was changed\./);
+    expect(wrong.stderr).toMatch(
+      /✖ USAGE --artifact \S+v3\.tar\.gz is not the build release v2 started with: it has sha256 [0-9a-f]{64}, \d+ bytes; the first run's had sha256 [0-9a-f]{64}, \d+ bytes\. Nothing was changed\./,
+    );
     expect(onV2(e)).toEqual(['web1']);
     expect(ofType(journalB(), 'run-started')).toEqual([]);
 
@@ -106,11 +131,17 @@ describe('a canary paused by one CI job, continued by another on another runner'
     await expectCleanTraffic(e);
     // Runner B's journal: the promote continues runner A's run, adopting the directors' copy (said once).
     const b = journalB();
-    expect(ofType(b, 'run-started')).toMatchObject([{ command: 'promote', release: 'v2', continues: canaryRun?.runId, ciJob: '1002', adopted: { from: expect.stringMatching(/^lvs[12]$/) } }]);
+    expect(ofType(b, 'run-started')).toMatchObject([
+      { command: 'promote', release: 'v2', continues: canaryRun?.runId, ciJob: '1002', adopted: { from: expect.stringMatching(/^lvs[12]$/) } },
+    ]);
     expect(ofType(b, 'warning').filter((w) => w.code === 'JOURNAL_FROM_DIRECTOR')).toHaveLength(1);
     expect(ofType(b, 'run-finished')).toMatchObject([{ outcome: 'released', exitCode: 0 }]);
     // The canary was not released again.
-    expect(ofType(b, 'batch-started').flatMap((x) => x.servers).sort()).toEqual(['web2', 'web3', 'web4']);
+    expect(
+      ofType(b, 'batch-started')
+        .flatMap((x) => x.servers)
+        .sort(),
+    ).toEqual(['web2', 'web3', 'web4']);
     // Runner A's journal knows nothing of it; its next promote reads the newer copy and finds nothing to do.
     expect(eventsOf(e, 'run-started').map((r) => r.command)).toEqual(['release']);
     const again = await e.cli(['promote', '-c', e.config], GITLAB_A);
@@ -150,7 +181,10 @@ describe('a canary paused by one CI job, continued by another on another runner'
     const { e, configB, artifactA, artifactB, journalB } = await twoRunners({ servers: 4, timeScale: 0.03 });
     load = e.startLoad({ concurrency: 2 });
     held = await holdConnections({ url: e.lab.vip.url, count: 12, mode: 'request', path: '/slow?ms=20000' });
-    const run = startCli(['-c', e.config, '--artifact', artifactA, '--release-id', 'v2', '--canary', '1', '--batch', '2'], { cwd: e.dir, env: { CI_JOB_ID: '2001' } });
+    const run = startCli(['-c', e.config, '--artifact', artifactA, '--release-id', 'v2', '--canary', '1', '--batch', '2'], {
+      cwd: e.dir,
+      env: { CI_JOB_ID: '2001' },
+    });
     await run.waitForLine(/ web1 waiting: [1-9]\d* connections?/);
     run.kill('SIGTERM');
     const stopped = await run.wait();

@@ -10,7 +10,10 @@ afterEach(async () => {
   env = undefined;
 });
 
-const onV2 = (e: E2eLab) => Object.entries(e.versions()).filter(([, v]) => v === 'v2').map(([name]) => name);
+const onV2 = (e: E2eLab) =>
+  Object.entries(e.versions())
+    .filter(([, v]) => v === 'v2')
+    .map(([name]) => name);
 
 function expectAllInPool(e: E2eLab) {
   for (const weights of Object.values(e.weights())) {
@@ -54,7 +57,10 @@ describe('canary releases on the lab', () => {
     const canaryName = canaries[0] as string;
     expect(appIds(e)[canaryName]).toBe(idsAfterCanary[canaryName]);
     const started = eventsOf(e, 'run-started');
-    expect(started.map((s) => [s.command, s.release])).toEqual([['release', 'r2'], ['promote', 'r2']]);
+    expect(started.map((s) => [s.command, s.release])).toEqual([
+      ['release', 'r2'],
+      ['promote', 'r2'],
+    ]);
     expect(started[1]?.continues).toBe(started[0]?.runId);
     expect(eventsOf(e, 'run-finished').at(-1)?.outcome).toBe('released');
 

@@ -97,7 +97,11 @@ export function startCli(args: readonly string[], options: ChildOptions): CliChi
             resolve(line);
           } else if (ended) {
             finish();
-            reject(new Error(`the CLI ended (exit ${child.exitCode ?? child.signalCode}) before printing a line matching ${pattern}\n--- stdout\n${out}\n--- stderr\n${err}`));
+            reject(
+              new Error(
+                `the CLI ended (exit ${child.exitCode ?? child.signalCode}) before printing a line matching ${pattern}\n--- stdout\n${out}\n--- stderr\n${err}`,
+              ),
+            );
           }
         };
         const finish = () => {

@@ -7,7 +7,17 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from './child.ts';
 import {
-  appIds, currentReleases, eventsOf, failuresOf, isMutatingIpvsadm, lockDirOf, lockHeld, recordDirectors, saveListings, startCheckedLab, type E2eLab,
+  appIds,
+  currentReleases,
+  eventsOf,
+  failuresOf,
+  isMutatingIpvsadm,
+  lockDirOf,
+  lockHeld,
+  recordDirectors,
+  saveListings,
+  startCheckedLab,
+  type E2eLab,
 } from './harness.ts';
 
 const SERVERS = 4;
@@ -80,55 +90,61 @@ describe.concurrent('kill -9 of a release (--batch 2 on 4 servers), then recover
         await e?.close();
       });
 
-      it.each(points)('killed at "%s"', async (_name, line) => {
-        round++;
-        const cwd = e.dir;
-        const before = await theOneRelease(e);
-        const id = `g${Object.keys(GROUPS).indexOf(group)}r${round}`;
-        const artifact = await e.artifact(id);
-        const load = e.startLoad();
+      it.each(points)(
+        'killed at "%s"',
+        async (_name, line) => {
+          round++;
+          const cwd = e.dir;
+          const before = await theOneRelease(e);
+          const id = `g${Object.keys(GROUPS).indexOf(group)}r${round}`;
+          const artifact = await e.artifact(id);
+          const load = e.startLoad();
 
-        const release = startCli(['-c', e.config, '--artifact', artifact, '--release-id', id, '--batch', String(BATCH)], { cwd });
-        await release.waitForLine(line);
-        release.kill('SIGKILL');
-        const killed = await release.wait();
-        // The last point may see the process end on its own first (it only releases the lock).
-        if (killed.signal !== 'SIGKILL') expect(killed.code, killed.stdout).toBe(0);
+          const release = startCli(['-c', e.config, '--artifact', artifact, '--release-id', id, '--batch', String(BATCH)], { cwd });
+          await release.waitForLine(line);
+          release.kill('SIGKILL');
+          const killed = await release.wait();
+          // The last point may see the process end on its own first (it only releases the lock).
+          if (killed.signal !== 'SIGKILL') expect(killed.code, killed.stdout).toBe(0);
 
-        const lockLeft = e.lab.directors.filter((d) => existsSync(lockDirOf(e, d.name))).map((d) => d.name);
-        const takenBefore = eventsOf(e, 'warning').filter((w) => w.code === 'LOCK_TAKEN_OVER').length;
-        const recover = await e.cli(['recover', '-c', e.config]);
-        expect(recover.code, recover.stdout + recover.stderr).toBe(0);
-        // Killed while holding the lock: recover took it over from the dead pid, where it was held, recorded.
-        const taken = eventsOf(e, 'warning').filter((w) => w.code === 'LOCK_TAKEN_OVER').slice(takenBefore);
-        if (lockLeft.length > 0) {
-          expect(taken.map((w) => w.director).sort()).toEqual(lockLeft.sort());
-          for (const w of taken) expect(w.message).toContain(`pid ${release.pid}`);
-        }
-        expectAllInPool(e);
-        const after = await theOneRelease(e);
-        expect([before, id]).toContain(after);
-        expect(await lockHeld(e)).toBe(false);
+          const lockLeft = e.lab.directors.filter((d) => existsSync(lockDirOf(e, d.name))).map((d) => d.name);
+          const takenBefore = eventsOf(e, 'warning').filter((w) => w.code === 'LOCK_TAKEN_OVER').length;
+          const recover = await e.cli(['recover', '-c', e.config]);
+          expect(recover.code, recover.stdout + recover.stderr).toBe(0);
+          // Killed while holding the lock: recover took it over from the dead pid, where it was held, recorded.
+          const taken = eventsOf(e, 'warning')
+            .filter((w) => w.code === 'LOCK_TAKEN_OVER')
+            .slice(takenBefore);
+          if (lockLeft.length > 0) {
+            expect(taken.map((w) => w.director).sort()).toEqual(lockLeft.sort());
+            for (const w of taken) expect(w.message).toContain(`pid ${release.pid}`);
+          }
+          expectAllInPool(e);
+          const after = await theOneRelease(e);
+          expect([before, id]).toContain(after);
+          expect(await lockHeld(e)).toBe(false);
 
-        // A second recover (plain: the first released the lock) finds nothing to do and changes nothing.
-        const tables = saveListings(e);
-        const ids = appIds(e);
-        const recorder = recordDirectors(e);
-        const again = await e.cli(['recover', '-c', e.config]);
-        recorder.stop();
-        expect(again.code, again.stdout + again.stderr).toBe(0);
-        expect(again.stdout).toMatch(/recovered 0 server\(s\); 4 needed nothing/);
-        expect(recorder.commands.filter((c) => isMutatingIpvsadm(c.argv))).toEqual([]);
-        expect(recorder.changes).toEqual([]);
-        expect(saveListings(e)).toEqual(tables);
-        expect(appIds(e)).toEqual(ids);
-        expect(await theOneRelease(e)).toBe(after);
+          // A second recover (plain: the first released the lock) finds nothing to do and changes nothing.
+          const tables = saveListings(e);
+          const ids = appIds(e);
+          const recorder = recordDirectors(e);
+          const again = await e.cli(['recover', '-c', e.config]);
+          recorder.stop();
+          expect(again.code, again.stdout + again.stderr).toBe(0);
+          expect(again.stdout).toMatch(/recovered 0 server\(s\); 4 needed nothing/);
+          expect(recorder.commands.filter((c) => isMutatingIpvsadm(c.argv))).toEqual([]);
+          expect(recorder.changes).toEqual([]);
+          expect(saveListings(e)).toEqual(tables);
+          expect(appIds(e)).toEqual(ids);
+          expect(await theOneRelease(e)).toBe(after);
 
-        const traffic = await load.stop();
-        expect(failuresOf(traffic), `${traffic.errorSamples.join('; ')} VIP ${JSON.stringify(e.lab.vip.counters())}`).toEqual({});
-        expect(traffic.ok).toBeGreaterThan(0);
-        expect(e.maxOut()).toBeLessThanOrEqual(BATCH);
-      }, 240_000);
+          const traffic = await load.stop();
+          expect(failuresOf(traffic), `${traffic.errorSamples.join('; ')} VIP ${JSON.stringify(e.lab.vip.counters())}`).toEqual({});
+          expect(traffic.ok).toBeGreaterThan(0);
+          expect(e.maxOut()).toBeLessThanOrEqual(BATCH);
+        },
+        240_000,
+      );
     });
   }
 });

@@ -60,7 +60,9 @@ describe('release doctor on the lab', () => {
       const broken = await doctor(dr);
       const config = broken.errors.filter((f) => f.id === 'keepalived-config');
       expect(config.map((f) => [f.subject.director, f.file])).toEqual([['lvs2', 'etc/keepalived/keepalived.conf']]);
-      expect(config[0]?.message).toMatch(/^keepalived\.conf \(etc\/keepalived\/keepalived\.conf\) on lvs2: \(Line \d+\) There are 1 missing '}'s or extra '{'s$/);
+      expect(config[0]?.message).toMatch(
+        /^keepalived\.conf \(etc\/keepalived\/keepalived\.conf\) on lvs2: \(Line \d+\) There are 1 missing '}'s or extra '{'s$/,
+      );
       expect(config[0]?.line).toBeGreaterThan(0);
     } finally {
       await control(dr.lab, '/split-brain', { on: false });

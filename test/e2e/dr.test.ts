@@ -33,7 +33,7 @@ function lastRun<T extends ReleaseEvent['type']>(type: T): Extract<ReleaseEvent,
 const allAt100 = () => Object.values(e.weights()).every((w) => Object.values(w).every((x) => x === 100));
 
 describe('DR release on the lab', () => {
-  it('--batch 2 on 6 servers: exit 0, every server\'s VIP on lo and ARP checked at preflight, after verify and on the VIP path; no request lost', async () => {
+  it("--batch 2 on 6 servers: exit 0, every server's VIP on lo and ARP checked at preflight, after verify and on the VIP path; no request lost", async () => {
     const load = e.startLoad({ concurrency: 4 });
     const result = await e.release(['--artifact', good, '--release-id', 'r2', '--batch', '2']);
     const traffic = await load.stop();
@@ -51,7 +51,13 @@ describe('DR release on the lab', () => {
     expect(preflight?.hosts?.find((h) => h.role === 'director')?.checked).toEqual(['VIP 127.0.0.100 held by lvs1']);
     const checks = lastRun('host-check');
     for (const stage of ['verify', 'vip-path'] as const) {
-      expect(checks.filter((c) => c.stage === stage && c.ok).map((c) => c.host).sort(), stage).toEqual(names);
+      expect(
+        checks
+          .filter((c) => c.stage === stage && c.ok)
+          .map((c) => c.host)
+          .sort(),
+        stage,
+      ).toEqual(names);
     }
     expect(checks.find((c) => c.stage === 'vip-path')?.checked[0]).toMatch(/^http:\/\/127\.0\.0\.100:\d+\/ from web\d$/);
   });
@@ -65,7 +71,12 @@ describe('DR release on the lab', () => {
       expect(result.stderr).toContain('PREFLIGHT_FAILED');
       expect(result.stderr).toContain('web4: arp_ignore is 0 on eth0');
       expect(result.stderr).toContain('on web4: sysctl -w net.ipv4.conf.all.arp_ignore=1');
-      expect(e.lab.timeline.points().slice(outs).flatMap((p) => p.outServers)).toEqual([]);
+      expect(
+        e.lab.timeline
+          .points()
+          .slice(outs)
+          .flatMap((p) => p.outServers),
+      ).toEqual([]);
       expect(allAt100()).toBe(true);
     } finally {
       await control(e.lab, '/sysctl', { host: 'web4', key: 'net.ipv4.conf.all.arp_ignore', value: 1 });
@@ -84,7 +95,7 @@ describe('DR release on the lab', () => {
     }
   });
 
-  it('a deploy step that drops web3\'s lo VIP: web3 fails verify and is rolled back (its rollback step restores the VIP); the others release; no request lost', async () => {
+  it("a deploy step that drops web3's lo VIP: web3 fails verify and is rolled back (its rollback step restores the VIP); the others release; no request lost", async () => {
     const pipeline = parse(await readFile(join(e.lab.dir, 'pipeline.yaml'), 'utf8')) as { rollback: string; phases: Record<string, unknown[]> };
     const drop = { name: 'network restart (loses the lo VIP on web3)', run: '[ {{server.name}} != web3 ] || ip addr del 127.0.0.100/32 dev lo' };
     const restore = { name: 'bring the lo VIP back', run: '[ {{server.name}} != web3 ] || ip addr add 127.0.0.100/32 dev lo' };
@@ -106,7 +117,11 @@ describe('DR release on the lab', () => {
     expect(e.versions()).toEqual({ web1: 'v3', web2: 'v3', web3: 'v2', web4: 'v3', web5: 'v2', web6: 'v2' });
     expect(e.lab.net.serverHoldsVip('web3')).toBe(true);
     expect(allAt100()).toBe(true);
-    expect(lastRun('host-check').filter((c) => c.host === 'web3').map((c) => `${c.stage} ${c.ok}`)).toEqual(['verify false', 'rollback true', 'vip-path true']);
+    expect(
+      lastRun('host-check')
+        .filter((c) => c.host === 'web3')
+        .map((c) => `${c.stage} ${c.ok}`),
+    ).toEqual(['verify false', 'rollback true', 'vip-path true']);
     expect(e.maxOut()).toBe(2);
   });
 });

@@ -3,8 +3,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderIpvsList } from '../../src/ipvs/list-render.ts';
 import {
-  failuresOf, hashServerDirs, isMutatingIpvsadm, recordDirectors, ripOf, saveListings, startE2eLab, vipOf,
-  type CliRun, type DirectorRecorder, type E2eLab,
+  failuresOf,
+  hashServerDirs,
+  isMutatingIpvsadm,
+  recordDirectors,
+  ripOf,
+  saveListings,
+  startE2eLab,
+  vipOf,
+  type CliRun,
+  type DirectorRecorder,
+  type E2eLab,
 } from './harness.ts';
 
 let env: E2eLab | undefined;

@@ -6,8 +6,18 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/ui/report.ts';
 import {
-  currentReleases, failuresOf, hashServerDirs, hashTree, isMutatingIpvsadm, recordDirectors, ripOf, saveListings, setWeightOnAllDirectors, startE2eLab,
-  type DirectorRecorder, type E2eLab,
+  currentReleases,
+  failuresOf,
+  hashServerDirs,
+  hashTree,
+  isMutatingIpvsadm,
+  recordDirectors,
+  ripOf,
+  saveListings,
+  setWeightOnAllDirectors,
+  startE2eLab,
+  type DirectorRecorder,
+  type E2eLab,
 } from './harness.ts';
 
 let env: E2eLab | undefined;
@@ -28,8 +38,22 @@ function expectWeights(e: E2eLab, expected: Record<string, number>) {
 }
 
 const REPORT_KEYS = [
-  'version', 'runId', 'cluster', 'release', 'command', 'trigger', 'dryRun', 'outcome', 'exitCode',
-  'startedAt', 'finishedAt', 'durationMs', 'batches', 'servers', 'markedBad', 'warnings',
+  'version',
+  'runId',
+  'cluster',
+  'release',
+  'command',
+  'trigger',
+  'dryRun',
+  'outcome',
+  'exitCode',
+  'startedAt',
+  'finishedAt',
+  'durationMs',
+  'batches',
+  'servers',
+  'markedBad',
+  'warnings',
 ];
 const SERVER_KEYS = ['server', 'outcome', 'releaseBefore', 'releaseAfter', 'outOfPoolMs', 'drainMs', 'batches'];
 
@@ -39,45 +63,53 @@ describe('a failing release on the lab', () => {
   it.each([
     ['start', 'deploy: restart the app'],
     ['health', 'verify: the app answers'],
-  ] as const)('--broken %s: exit 1, every server back on v1 at weight 100 on both directors, the report names the failing servers and step', async (broken, step) => {
-    env = await startE2eLab({ servers: 6 });
-    const bad = await env.artifact('v2', broken);
-    const load = env.startLoad();
-    const result = await env.release(['--artifact', bad, '--release-id', 'r2', '--batch', '2', '--report', 'report.json']);
-    const traffic = await load.stop();
+  ] as const)(
+    '--broken %s: exit 1, every server back on v1 at weight 100 on both directors, the report names the failing servers and step',
+    async (broken, step) => {
+      env = await startE2eLab({ servers: 6 });
+      const bad = await env.artifact('v2', broken);
+      const load = env.startLoad();
+      const result = await env.release(['--artifact', bad, '--release-id', 'r2', '--batch', '2', '--report', 'report.json']);
+      const traffic = await load.stop();
 
-    expect(result.code, result.stdout + result.stderr).toBe(1);
-    expect(env.versions()).toEqual(Object.fromEntries(ALL.map((s) => [s, 'v1'])));
-    expect(await currentReleases(env)).toEqual(Object.fromEntries(ALL.map((s) => [s, 'v1'])));
-    expectWeights(env, everyWeight(100));
-    expect(failuresOf(traffic)).toEqual({});
-    expect(traffic.ok).toBeGreaterThan(20);
-    expect(env.maxOut()).toBeGreaterThan(0);
-    expect(env.maxOut()).toBeLessThanOrEqual(2);
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(env.versions()).toEqual(Object.fromEntries(ALL.map((s) => [s, 'v1'])));
+      expect(await currentReleases(env)).toEqual(Object.fromEntries(ALL.map((s) => [s, 'v1'])));
+      expectWeights(env, everyWeight(100));
+      expect(failuresOf(traffic)).toEqual({});
+      expect(traffic.ok).toBeGreaterThan(20);
+      expect(env.maxOut()).toBeGreaterThan(0);
+      expect(env.maxOut()).toBeLessThanOrEqual(2);
 
-    const report = JSON.parse(await readFile(join(env.dir, 'report.json'), 'utf8')) as RunReport;
-    expect(report).toMatchObject({ version: 1, release: 'r2', command: 'release', dryRun: false, outcome: 'rolled-back', exitCode: 1 });
-    // The shape of src/ui/report.ts (RunReport = version + RunSummary).
-    expect(Object.keys(report)).toEqual(expect.arrayContaining(REPORT_KEYS));
-    for (const s of report.servers) expect(Object.keys(s), s.server).toEqual(expect.arrayContaining(SERVER_KEYS));
-    expect(report.servers.map((s) => s.server).sort()).toEqual(ALL);
-    const failing = report.batches[0]?.servers ?? [];
-    expect(failing).toEqual(['web1', 'web2']);
-    expect(report.batches.filter((b) => b.purpose === 'release')).toHaveLength(1);
-    for (const name of failing) {
-      const s = report.servers.find((x) => x.server === name);
-      expect(s, name).toMatchObject({ outcome: 'rolled-back', releaseBefore: 'v1', releaseAfter: 'v1', failedStep: expect.stringMatching(new RegExp(`^${step} \\(.*pipeline\\.yaml:\\d+\\)$`)) });
-      expect(s?.error, name).toEqual(expect.any(String));
-      expect(s?.outOfPoolMs, name).toBeGreaterThan(0);
-    }
-    expect(report.markedBad).toEqual(expect.arrayContaining([{ server: 'web1', release: 'r2' }]));
-    for (const s of report.servers.filter((x) => !failing.includes(x.server))) {
-      expect(s, s.server).toMatchObject({ outcome: 'not-started', releaseBefore: 'v1', releaseAfter: 'v1' });
-      expect(s.failedStep).toBeUndefined();
-    }
-    // The summary people read names them too.
-    expect(result.stdout).toMatch(/web1\s+rolled[ -]back/);
-  });
+      const report = JSON.parse(await readFile(join(env.dir, 'report.json'), 'utf8')) as RunReport;
+      expect(report).toMatchObject({ version: 1, release: 'r2', command: 'release', dryRun: false, outcome: 'rolled-back', exitCode: 1 });
+      // The shape of src/ui/report.ts (RunReport = version + RunSummary).
+      expect(Object.keys(report)).toEqual(expect.arrayContaining(REPORT_KEYS));
+      for (const s of report.servers) expect(Object.keys(s), s.server).toEqual(expect.arrayContaining(SERVER_KEYS));
+      expect(report.servers.map((s) => s.server).sort()).toEqual(ALL);
+      const failing = report.batches[0]?.servers ?? [];
+      expect(failing).toEqual(['web1', 'web2']);
+      expect(report.batches.filter((b) => b.purpose === 'release')).toHaveLength(1);
+      for (const name of failing) {
+        const s = report.servers.find((x) => x.server === name);
+        expect(s, name).toMatchObject({
+          outcome: 'rolled-back',
+          releaseBefore: 'v1',
+          releaseAfter: 'v1',
+          failedStep: expect.stringMatching(new RegExp(`^${step} \\(.*pipeline\\.yaml:\\d+\\)$`)),
+        });
+        expect(s?.error, name).toEqual(expect.any(String));
+        expect(s?.outOfPoolMs, name).toBeGreaterThan(0);
+      }
+      expect(report.markedBad).toEqual(expect.arrayContaining([{ server: 'web1', release: 'r2' }]));
+      for (const s of report.servers.filter((x) => !failing.includes(x.server))) {
+        expect(s, s.server).toMatchObject({ outcome: 'not-started', releaseBefore: 'v1', releaseAfter: 'v1' });
+        expect(s.failedStep).toBeUndefined();
+      }
+      // The summary people read names them too.
+      expect(result.stdout).toMatch(/web1\s+rolled[ -]back/);
+    },
+  );
 });
 
 describe('servers already out of the pool', () => {

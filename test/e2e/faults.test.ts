@@ -11,8 +11,19 @@ import { parse } from 'yaml';
 import type { RunReport } from '../../src/ui/report.ts';
 import { startCli, type ChildResult, type CliChild } from './child.ts';
 import {
-  appIds, currentReleases, destChange, eventsOf, everOut, failIpvsadm, failuresOf, hangIpvsadm, isMutatingIpvsadm,
-  recordDirectors, saveListings, startCheckedLab, type E2eLab,
+  appIds,
+  currentReleases,
+  destChange,
+  eventsOf,
+  everOut,
+  failIpvsadm,
+  failuresOf,
+  hangIpvsadm,
+  isMutatingIpvsadm,
+  recordDirectors,
+  saveListings,
+  startCheckedLab,
+  type E2eLab,
 } from './harness.ts';
 
 const SERVERS = 4;
@@ -75,7 +86,10 @@ const serverResult = (o: Outcome, name: string) => o.report?.servers.find((s) =>
 const CELLS: Cell[] = [
   // ---- a command fails ----
   {
-    fault: 'fails', step: 'preflight', code: 3, release: 'v1',
+    fault: 'fails',
+    step: 'preflight',
+    code: 3,
+    release: 'v1',
     why: 'ipvsadm on lvs2 fails (no IPVS in the kernel) before the run: preflight cannot read its table, so the run is refused and nothing changes',
     before: (e) => {
       const lvs2 = e.lab.directors.find((d) => d.name === 'lvs2');
@@ -91,7 +105,11 @@ const CELLS: Cell[] = [
     },
   },
   {
-    fault: 'fails', step: 'prepare', code: 1, release: 'v1', markers: [{ phase: 'prepare', server: 'web3' }],
+    fault: 'fails',
+    step: 'prepare',
+    code: 1,
+    release: 'v1',
+    markers: [{ phase: 'prepare', server: 'web3' }],
     why: 'prepare of batch 2 (run ahead, web3 still in the pool) fails: no batch 2 drain; batch 1 is rolled back (rollback: all)',
     check: (e, o) => {
       expect(serverResult(o, 'web3')).toMatchObject({ outcome: 'unchanged', failedStep: expect.stringMatching(/^prepare: fault marker/) });
@@ -99,7 +117,10 @@ const CELLS: Cell[] = [
     },
   },
   {
-    fault: 'fails', step: 'drain', code: 1, release: 'v1',
+    fault: 'fails',
+    step: 'drain',
+    code: 1,
+    release: 'v1',
     why: 'the quiesce of web1 fails on lvs2: web1 is put back untouched (never restarted), web2 of the same batch finishes and is rolled back',
     during: async (e, run) => {
       const fault = failIpvsadm(e, 'lvs2', destChange(e, 0, '-e', 0));
@@ -116,7 +137,11 @@ const CELLS: Cell[] = [
     },
   },
   {
-    fault: 'fails', step: 'wait', code: 1, release: 'v1', batch: 1,
+    fault: 'fails',
+    step: 'wait',
+    code: 1,
+    release: 'v1',
+    batch: 1,
     why: 'reading the connection count fails during the wait: web1 is put back untouched and the release stops',
     during: async (e, run) => {
       await run.waitForLine(/ web1 waiting: /);
@@ -134,7 +159,11 @@ const CELLS: Cell[] = [
     },
   },
   {
-    fault: 'fails', step: 'deploy', code: 1, release: 'v1', markers: [{ phase: 'deploy', server: 'web1' }],
+    fault: 'fails',
+    step: 'deploy',
+    code: 1,
+    release: 'v1',
+    markers: [{ phase: 'deploy', server: 'web1' }],
     why: 'the last deploy step fails on web1 (after the switch and restart): web1 is switched back, verified and restored; web2 is rolled back too',
     check: (_e, o) => {
       expect(serverResult(o, 'web1')).toMatchObject({ outcome: 'rolled-back', releaseAfter: 'v1', failedStep: expect.stringMatching(/^deploy: fault marker/) });
@@ -142,15 +171,28 @@ const CELLS: Cell[] = [
     },
   },
   {
-    fault: 'fails', step: 'verify', code: 1, release: 'v1', markers: [{ phase: 'verify', server: 'web3' }],
+    fault: 'fails',
+    step: 'verify',
+    code: 1,
+    release: 'v1',
+    markers: [{ phase: 'verify', server: 'web3' }],
     why: 'web3 fails verify in batch 2: it is rolled back, and every server released so far (web1, web2, web4) is rolled back in batches',
     check: (_e, o) => {
       expect(serverResult(o, 'web3')).toMatchObject({ outcome: 'rolled-back', failedStep: expect.stringMatching(/^verify: fault marker/) });
-      expect(o.report?.batches.filter((b) => b.purpose === 'rollback').flatMap((b) => b.servers).sort()).toEqual(['web1', 'web2', 'web4']);
+      expect(
+        o.report?.batches
+          .filter((b) => b.purpose === 'rollback')
+          .flatMap((b) => b.servers)
+          .sort(),
+      ).toEqual(['web1', 'web2', 'web4']);
     },
   },
   {
-    fault: 'fails', step: 'restore', code: 4, release: 'v1', stuck: ['web1'],
+    fault: 'fails',
+    step: 'restore',
+    code: 4,
+    release: 'v1',
+    stuck: ['web1'],
     why: 'every re-add of web1 fails on lvs2 after a good deploy: the tool cannot put it back, so it must be OUT on every director (never half in: lvs1 would route to it while lvs2, after a failover, would not) and named, exit 4',
     during: async (e, run) => {
       const fault = failIpvsadm(e, 'lvs2', destChange(e, 0, '-a'), Number.POSITIVE_INFINITY);
@@ -166,7 +208,11 @@ const CELLS: Cell[] = [
     },
   },
   {
-    fault: 'fails', step: 'cleanup', code: 0, release: 'v2', markers: [{ phase: 'cleanup', server: 'web1' }],
+    fault: 'fails',
+    step: 'cleanup',
+    code: 0,
+    release: 'v2',
+    markers: [{ phase: 'cleanup', server: 'web1' }],
     why: 'cleanup runs with web1 back in the pool on the new release: its failure is only a warning',
     check: (_e, o) => {
       expect(o.report?.warnings.filter((w) => w.code === 'CLEANUP_FAILED').map((w) => w.server)).toEqual(['web1']);
@@ -175,7 +221,10 @@ const CELLS: Cell[] = [
   },
   // ---- a command hangs past its timeout (stepTimeout 5s) ----
   {
-    fault: 'hangs', step: 'drain', code: 1, release: 'v1',
+    fault: 'hangs',
+    step: 'drain',
+    code: 1,
+    release: 'v1',
     why: 'the quiesce of web1 hangs on lvs2 until its timeout: the tables show it did not happen, web1 is put back, web2 rolled back',
     during: async (e, run) => {
       const fault = hangIpvsadm(e, 'lvs2', destChange(e, 0, '-e', 0));
@@ -188,11 +237,16 @@ const CELLS: Cell[] = [
     },
     check: (e, o) => {
       expect(serverResult(o, 'web1')).toMatchObject({ outcome: 'restored', failedStep: 'drain' });
-      expect(eventsOf(e, 'director-action').some((a) => a.stage === 'failed' && a.server === 'web1' && a.director === 'lvs2' && a.detail === 'timed out')).toBe(true);
+      expect(eventsOf(e, 'director-action').some((a) => a.stage === 'failed' && a.server === 'web1' && a.director === 'lvs2' && a.detail === 'timed out')).toBe(
+        true,
+      );
     },
   },
   {
-    fault: 'hangs', step: 'deploy', code: 1, release: 'v1',
+    fault: 'hangs',
+    step: 'deploy',
+    code: 1,
+    release: 'v1',
     why: 'web1 stops answering once drained: the switch times out, web1 is rolled back once it answers again (and verified), web2 too',
     during: async (e, run) => {
       await run.waitForLine(/ web1 drained in /);
@@ -204,11 +258,18 @@ const CELLS: Cell[] = [
       }
     },
     check: (_e, o) => {
-      expect(serverResult(o, 'web1')).toMatchObject({ outcome: 'rolled-back', releaseAfter: 'v1', failedStep: expect.stringMatching(/^deploy: switch current/) });
+      expect(serverResult(o, 'web1')).toMatchObject({
+        outcome: 'rolled-back',
+        releaseAfter: 'v1',
+        failedStep: expect.stringMatching(/^deploy: switch current/),
+      });
     },
   },
   {
-    fault: 'hangs', step: 'cleanup', code: 0, release: 'v2',
+    fault: 'hangs',
+    step: 'cleanup',
+    code: 0,
+    release: 'v2',
     why: 'web1 stops answering once restored: cleanup times out, which is only a warning',
     during: async (e, run) => {
       await run.waitForLine(/ web1 restored on /);
@@ -225,23 +286,32 @@ const CELLS: Cell[] = [
   },
   // ---- the SSH connection drops as a step starts ----
   {
-    fault: 'dropped', step: 'drain', code: 0, release: 'v2',
-    why: 'lvs1 drops every SSH connection as web1\'s drain starts: the session reconnects before the next command, reads are asked again, the change is decided from the tables; the release goes on',
+    fault: 'dropped',
+    step: 'drain',
+    code: 0,
+    release: 'v2',
+    why: "lvs1 drops every SSH connection as web1's drain starts: the session reconnects before the next command, reads are asked again, the change is decided from the tables; the release goes on",
     during: async (e, run) => {
       await run.waitForLine(/ web1 draining on /);
       expect(sshHost(e, 'lvs1').dropConnections()).toBeGreaterThan(0);
     },
   },
   {
-    fault: 'dropped', step: 'wait', code: 0, release: 'v2',
-    why: 'lvs1 drops every SSH connection during web1\'s wait: the count is read again after reconnecting; the release goes on',
+    fault: 'dropped',
+    step: 'wait',
+    code: 0,
+    release: 'v2',
+    why: "lvs1 drops every SSH connection during web1's wait: the count is read again after reconnecting; the release goes on",
     during: async (e, run) => {
       await run.waitForLine(/ web1 waiting: /);
       expect(sshHost(e, 'lvs1').dropConnections()).toBeGreaterThan(0);
     },
   },
   {
-    fault: 'dropped', step: 'deploy', code: 1, release: 'v1',
+    fault: 'dropped',
+    step: 'deploy',
+    code: 1,
+    release: 'v1',
     why: 'web1 drops its SSH connection while the restart runs: the outcome is unknown, so web1 fails and is rolled back after reconnecting (never repeating the lost command blindly); web2 too',
     during: async (e, run) => {
       await run.waitForLine(/ web1 deploy #1 started/);
@@ -253,7 +323,10 @@ const CELLS: Cell[] = [
   },
   // ---- a director unreachable before the run ----
   {
-    fault: 'unreachable', step: 'preflight', code: 3, release: 'v1',
+    fault: 'unreachable',
+    step: 'preflight',
+    code: 3,
+    release: 'v1',
     why: 'lvs2 refuses SSH before the run: refused before any server is drained, nothing changed',
     before: (e) => {
       sshHost(e, 'lvs2').faults.refuseNew = true;
@@ -264,8 +337,15 @@ const CELLS: Cell[] = [
   },
   // ---- a rollback that itself fails ----
   {
-    fault: 'rollback fails', step: 'rollback', code: 4, release: 'v1', stuck: ['web1'],
-    markers: [{ phase: 'deploy', server: 'web1' }, { phase: 'rollback', server: 'web1' }],
+    fault: 'rollback fails',
+    step: 'rollback',
+    code: 4,
+    release: 'v1',
+    stuck: ['web1'],
+    markers: [
+      { phase: 'deploy', server: 'web1' },
+      { phase: 'rollback', server: 'web1' },
+    ],
     why: 'web1 fails its deploy, then its rollback fails: it stays out of the pool on every director, named, exit 4; web2 is rolled back, the rest never touched',
     check: (_e, o) => {
       expect(serverResult(o, 'web1')).toMatchObject({ outcome: 'rollback-failed', failedStep: expect.stringMatching(/^rollback: fault marker/) });
@@ -273,7 +353,12 @@ const CELLS: Cell[] = [
     },
   },
   {
-    fault: 'rollback hangs', step: 'rollback', code: 4, release: 'v1', stuck: ['web1'], markers: [{ phase: 'deploy', server: 'web1' }],
+    fault: 'rollback hangs',
+    step: 'rollback',
+    code: 4,
+    release: 'v1',
+    stuck: ['web1'],
+    markers: [{ phase: 'deploy', server: 'web1' }],
     why: 'web1 fails its deploy and then stops answering: its rollback times out, so it stays out of the pool on every director, named, exit 4',
     during: async (e, run) => {
       await run.waitForLine(/ web1 deploy #2 FAILED/);
@@ -330,7 +415,10 @@ async function runCell(cell: Cell): Promise<void> {
     cell.after?.(e);
     const traffic = await within(30_000, 'stopping the load', load.stop());
     recorder.stop();
-    const report = await readFile(join(e.dir, 'report.json'), 'utf8').then((t) => JSON.parse(t) as RunReport, () => undefined);
+    const report = await readFile(join(e.dir, 'report.json'), 'utf8').then(
+      (t) => JSON.parse(t) as RunReport,
+      () => undefined,
+    );
 
     expect(result.code, result.stdout + result.stderr).toBe(cell.code);
     const stuck = cell.stuck ?? [];
@@ -369,7 +457,11 @@ async function runCell(cell: Cell): Promise<void> {
 }
 
 describe.concurrent('faults during a release (--batch 2 on 4 servers unless said), under load', () => {
-  it.each(CELLS.map((c) => [`${c.fault} at ${c.step}`, c.code, c] as const))('%s: exit %i', async (_name, _code, cell) => {
-    await runCell(cell);
-  }, 300_000);
+  it.each(CELLS.map((c) => [`${c.fault} at ${c.step}`, c.code, c] as const))(
+    '%s: exit %i',
+    async (_name, _code, cell) => {
+      await runCell(cell);
+    },
+    300_000,
+  );
 });

@@ -53,8 +53,15 @@ describe('interrupting a release on the lab', () => {
     expect(eventsOf(e, 'paused').map((p) => [p.reason, p.nextBatch])).toEqual([['interrupt', 0]]);
     expect(eventsOf(e, 'run-finished').map((f) => [f.outcome, f.exitCode])).toEqual([['interrupted', 130]]);
     const finished = eventsOf(e, 'server-finished').map((f) => [f.server, f.outcome, f.releaseAfter]);
-    expect(finished.sort()).toEqual([['web1', 'interrupted', 'v1'], ['web2', 'interrupted', 'v1']]);
-    expect(eventsOf(e, 'server-restored').map((r) => r.server).sort()).toEqual(['web1', 'web2']);
+    expect(finished.sort()).toEqual([
+      ['web1', 'interrupted', 'v1'],
+      ['web2', 'interrupted', 'v1'],
+    ]);
+    expect(
+      eventsOf(e, 'server-restored')
+        .map((r) => r.server)
+        .sort(),
+    ).toEqual(['web1', 'web2']);
     expect(eventsOf(e, 'release-switch')).toEqual([]);
     expect(stopped.stdout).toMatch(/release resume/);
     expect(await lockHeld(e)).toBe(false);
@@ -64,7 +71,10 @@ describe('interrupting a release on the lab', () => {
     const resumed = await e.cli(['resume', '-c', e.config]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     await expectAllOn(e, 'v2');
-    expect(eventsOf(e, 'run-started').map((r) => [r.command, r.release])).toEqual([['release', 'v2'], ['resume', 'v2']]);
+    expect(eventsOf(e, 'run-started').map((r) => [r.command, r.release])).toEqual([
+      ['release', 'v2'],
+      ['resume', 'v2'],
+    ]);
     const traffic = await (load as LoadHandle).stop();
     load = undefined;
     expect(failuresOf(traffic), traffic.errorSamples.join('; ')).toEqual({});

@@ -36,7 +36,9 @@ describe('keepalived at release time', () => {
     expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});
     expect(Object.values(e.versions())).toEqual(Array(4).fill('v2'));
     const events = lastRun();
-    expect(events.filter((x) => x.type === 'warning' && (x.code === 'HARD_CUT' || x.code === 'HEALTHFILE_UNCHECKED' || x.code === 'KEEPALIVED_UNREADABLE'))).toEqual([]);
+    expect(
+      events.filter((x) => x.type === 'warning' && (x.code === 'HARD_CUT' || x.code === 'HEALTHFILE_UNCHECKED' || x.code === 'KEEPALIVED_UNREADABLE')),
+    ).toEqual([]);
     expect(events.filter((x) => x.type === 'server-drained').every((x) => x.type === 'server-drained' && x.hardCut === undefined)).toBe(true);
   });
 
@@ -46,10 +48,17 @@ describe('keepalived at release time', () => {
     const v3 = await e.artifact('v3');
     const result = await e.release(['--artifact', v3, '--release-id', 'r3', '--batch', '2']);
     expect(result.code, result.stdout + result.stderr).toBe(3);
-    expect(result.stderr).toMatch(/keepalived\.conf \(etc\/keepalived\/keepalived\.conf\) on lvs2: real servers of TCP 127\.0\.0\.1:\d+ lack inhibit_on_failure \(web1 \(line \d+\), web2 \(line \d+\), web3 \(line \d+\), web4 \(line \d+\)\)/);
+    expect(result.stderr).toMatch(
+      /keepalived\.conf \(etc\/keepalived\/keepalived\.conf\) on lvs2: real servers of TCP 127\.0\.0\.1:\d+ lack inhibit_on_failure \(web1 \(line \d+\), web2 \(line \d+\), web3 \(line \d+\), web4 \(line \d+\)\)/,
+    );
     expect(result.stderr).toMatch(/\[etc\/keepalived\/keepalived\.conf:\d+\]/);
     expect(result.stderr).toContain('drain.allowHardCut: true');
-    expect(e.lab.timeline.points().slice(points).flatMap((p) => p.outServers)).toEqual([]);
+    expect(
+      e.lab.timeline
+        .points()
+        .slice(points)
+        .flatMap((p) => p.outServers),
+    ).toEqual([]);
   });
 
   it('with drain.allowHardCut: keepalived deletes each server, and the connections it cut are counted and reported', async () => {

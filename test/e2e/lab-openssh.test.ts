@@ -25,7 +25,22 @@ afterAll(async () => {
 async function ssh(host: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const entry = lab.info.hosts.find((h) => h.name === host);
   if (!entry) throw new Error(`no host ${host}`);
-  const args = ['-i', lab.info.privateKey, '-p', String(entry.ssh.port), '-o', `UserKnownHostsFile=${lab.info.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', `${entry.ssh.user}@127.0.0.1`, command];
+  const args = [
+    '-i',
+    lab.info.privateKey,
+    '-p',
+    String(entry.ssh.port),
+    '-o',
+    `UserKnownHostsFile=${lab.info.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
+    `${entry.ssh.user}@127.0.0.1`,
+    command,
+  ];
   try {
     const { stdout, stderr } = await run('ssh', args, { timeout: 60_000 });
     return { code: 0, stdout, stderr };

@@ -27,7 +27,13 @@ it('release lab --servers 100: comes up, serves through the VIP, stops with ever
     expect(lab.info.hosts.filter((h) => h.role === 'server')).toHaveLength(100);
     // rr-like spreading through wlc: 300 fresh connections reach most of the 100 servers.
     const result = await runLoad({ url: lab.vip.url, durationMs: 60_000, maxRequests: 300, concurrency: 6, keepAlive: false, requestTimeoutMs: 10_000 });
-    expect(result.ok, `failures ${JSON.stringify(result.failures)} ${result.errorSamples.join('; ')}; VIP ${JSON.stringify(lab.vip.counters())}; apps down: ${lab.servers.filter((s) => !s.app.status().running).map((s) => s.name).join(',')}`).toBe(300);
+    expect(
+      result.ok,
+      `failures ${JSON.stringify(result.failures)} ${result.errorSamples.join('; ')}; VIP ${JSON.stringify(lab.vip.counters())}; apps down: ${lab.servers
+        .filter((s) => !s.app.status().running)
+        .map((s) => s.name)
+        .join(',')}`,
+    ).toBe(300);
     expect(Object.keys(result.byHost).length).toBeGreaterThan(50);
   } finally {
     await lab.stop();

@@ -7,8 +7,7 @@ import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCli } from './child.ts';
-import {
-  eventsOf, failuresOf, lockDirOf, lockHeld, plantLock, saveListings, startCheckedLab, type E2eLab, type LoadHandle, expectAllOn } from './harness.ts';
+import { eventsOf, failuresOf, lockDirOf, lockHeld, plantLock, saveListings, startCheckedLab, type E2eLab, type LoadHandle, expectAllOn } from './harness.ts';
 
 let env: E2eLab | undefined;
 let load: LoadHandle | undefined;
@@ -104,7 +103,7 @@ describe('the cluster lock on the lab', () => {
     expect(await lockHeld(e)).toBe(false);
   }, 120_000);
 
-  it('recover takes over, without --break-lock, a lock whose holder died on this host (recorded); another host\'s stale lock still needs --break-lock', async () => {
+  it("recover takes over, without --break-lock, a lock whose holder died on this host (recorded); another host's stale lock still needs --break-lock", async () => {
     env = await startCheckedLab({ servers: SERVERS, timeScale: 0.002 });
     const e = env;
     const gone = deadPid();

@@ -36,7 +36,16 @@ function expectReleased(e: E2eLab, traffic: Parameters<typeof failuresOf>[0]) {
 /** The --report document of a good release of r2 over v1 in two batches of 3. */
 async function expectReport(e: E2eLab): Promise<RunReport> {
   const report = JSON.parse(await readFile(join(e.dir, 'report.json'), 'utf8')) as RunReport;
-  expect(report).toMatchObject({ version: 1, cluster: 'lab', release: 'r2', command: 'release', trigger: 'ci', dryRun: false, outcome: 'released', exitCode: 0 });
+  expect(report).toMatchObject({
+    version: 1,
+    cluster: 'lab',
+    release: 'r2',
+    command: 'release',
+    trigger: 'ci',
+    dryRun: false,
+    outcome: 'released',
+    exitCode: 0,
+  });
   expect(report.runId).toEqual(expect.any(String));
   expect(report.durationMs).toBeGreaterThan(0);
   expect(report.batches.map((b) => [b.purpose, b.servers, b.ok])).toEqual([

@@ -30,7 +30,11 @@ function hintedCommands(run: CliRun): string[][] {
   const hint = /hint: (.*)/.exec(run.stderr)?.[1] ?? '';
   const fill: Record<string, string> = { N: '1', ID: 'v1' };
   return [...hint.matchAll(/`release([^`]*)`/g)].map((m) =>
-    (m[1] ?? '').trim().split(/\s+/).filter(Boolean).map((a) => fill[a] ?? a),
+    (m[1] ?? '')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((a) => fill[a] ?? a),
   );
 }
 
@@ -128,7 +132,10 @@ describe('every hint that names a command, followed in the state that produced i
     // A run that started and never finished (its process died before changing anything).
     const journal = join(e.lab.dir, 'journal', 'lab.journal.ndjson');
     mkdirSync(dirname(journal), { recursive: true });
-    appendFileSync(journal, `${JSON.stringify({ type: 'run-started', at: new Date().toISOString(), runId: 'v3-dead0000', cluster: 'lab', release: 'v3', command: 'release', trigger: 'ci', dryRun: false, user: 'deploy', host: hostname(), pid: deadPid() })}\n`);
+    appendFileSync(
+      journal,
+      `${JSON.stringify({ type: 'run-started', at: new Date().toISOString(), runId: 'v3-dead0000', cluster: 'lab', release: 'v3', command: 'release', trigger: 'ci', dryRun: false, user: 'deploy', host: hostname(), pid: deadPid() })}\n`,
+    );
     const refused = await e.cli(['promote', '-c', e.config]);
     expect(refused.code, refused.stderr).toBe(2);
     await followHint(refused, [['recover']]);

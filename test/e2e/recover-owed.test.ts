@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from './child.ts';
 import {
-  eventsOf, expectAllOn, failuresOf, isMutatingIpvsadm, lockDirOf, lockHeld, recordDirectors, saveListings, startCheckedLab, waitUntil, type CliRun, type E2eLab,
+  eventsOf,
+  expectAllOn,
+  failuresOf,
+  isMutatingIpvsadm,
+  lockDirOf,
+  lockHeld,
+  recordDirectors,
+  saveListings,
+  startCheckedLab,
+  waitUntil,
+  type CliRun,
+  type E2eLab,
 } from './harness.ts';
 
 const SERVERS = 4;
@@ -27,7 +38,10 @@ function copyOn(e: E2eLab, director: string): { state: { servers: { server: stri
 
 const copyNamesDrained = (e: E2eLab) =>
   e.lab.directors.every((d) => {
-    const drained = copyOn(e, d.name)?.state.servers.filter((s) => s.drained).map((s) => s.server) ?? [];
+    const drained =
+      copyOn(e, d.name)
+        ?.state.servers.filter((s) => s.drained)
+        .map((s) => s.server) ?? [];
     return drained.includes('web1') && drained.includes('web2');
   });
 
@@ -123,7 +137,7 @@ describe('kill -9 while web1 and web2 are quiesced (--batch 2 on 4 servers)', ()
     expect(await lockHeld(e)).toBe(false);
   }, 300_000);
 
-  it('plain `release recover` right after the kill takes the dead holder\'s lock over (recorded) and repairs', async () => {
+  it("plain `release recover` right after the kill takes the dead holder's lock over (recorded) and repairs", async () => {
     const { pid } = await killDuringDrainWait(e, 'v6');
     const recover = await e.cli(['recover', '-c', e.config]);
     expect(recover.code, recover.stdout + recover.stderr).toBe(0);

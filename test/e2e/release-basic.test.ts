@@ -35,7 +35,10 @@ describe('a rolling release on the lab', () => {
     expect(result.stdout).toMatch(/web6\s+released\s+v1\s+r2/);
   });
 
-  it.each([['25%', 1], ['1,2,50%', 3]])('--batch %s keeps at most %i out of the pool', async (batch, most) => {
+  it.each([
+    ['25%', 1],
+    ['1,2,50%', 3],
+  ])('--batch %s keeps at most %i out of the pool', async (batch, most) => {
     env = await startE2eLab({ servers: 6 });
     const { result, traffic } = await releaseUnderLoad(env, ['--batch', batch]);
     expect(result.code, result.stdout + result.stderr).toBe(0);

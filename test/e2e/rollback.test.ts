@@ -68,7 +68,9 @@ describe('release rollback on the lab', () => {
     expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});
     expect(e.maxOut()).toBe(2);
     expect(eventsOf(e, 'run-started').at(-1)).toMatchObject({ command: 'rollback', release: 'rollback-to-r0' });
-    const switches = eventsOf(e, 'release-switch').filter((s) => s.stage === 'done').slice(-4);
+    const switches = eventsOf(e, 'release-switch')
+      .filter((s) => s.stage === 'done')
+      .slice(-4);
     expect(switches.map((s) => [s.from, s.to])).toEqual(Array(4).fill(['r2', 'r0']));
   });
 
@@ -106,7 +108,11 @@ describe('release rollback on the lab', () => {
     expect(e.maxOut()).toBeLessThanOrEqual(2);
     expect(eventsOf(e, 'marked-bad').map((m) => m.release)).toContain('r2');
     // The third batch never starts.
-    expect(eventsOf(e, 'batch-started').filter((b) => b.purpose === 'release').map((b) => b.index)).toEqual([0, 1]);
+    expect(
+      eventsOf(e, 'batch-started')
+        .filter((b) => b.purpose === 'release')
+        .map((b) => b.index),
+    ).toEqual([0, 1]);
     expect(eventsOf(e, 'run-finished').at(-1)).toMatchObject({ outcome: 'rolled-back', exitCode: 1 });
     return e;
   }

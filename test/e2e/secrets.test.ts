@@ -26,7 +26,12 @@ it('a step that prints the private key, a password and a token: none of them is 
   const reportPath = join(env.dir, 'report.json');
   const result = await env.release(['--artifact', good, '--batch', '1', '--json', '--report', reportPath], { DEPLOY_TOKEN: 'tok-3f9a2c1d7e' });
   expect(result.code).toBe(1);
-  const written = [result.stdout, result.stderr, await readFile(reportPath, 'utf8'), await readFile(join(env.lab.dir, 'journal', 'lab.journal.ndjson'), 'utf8')];
+  const written = [
+    result.stdout,
+    result.stderr,
+    await readFile(reportPath, 'utf8'),
+    await readFile(join(env.lab.dir, 'journal', 'lab.journal.ndjson'), 'utf8'),
+  ];
   for (const text of written) {
     expect(text).not.toContain(keyBody);
     expect(text).not.toContain('hunter2-secret');

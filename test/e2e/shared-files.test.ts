@@ -12,7 +12,8 @@ import { eventsOf, expectAllOn, recordDirectors, startE2eLab, type E2eLab } from
 let env: E2eLab;
 
 // NOTE: no `cd`: the lab's app.root is relative (to the login directory), as {{shared}} is.
-const MIGRATE = 'env={{root}}/releases/{{release}}/.env && test -L "$env" && printf "%s %s %s\\n" {{release}} {{server.name}} "$(cat "$env")" >> {{shared}}/migrations.log';
+const MIGRATE =
+  'env={{root}}/releases/{{release}}/.env && test -L "$env" && printf "%s %s %s\\n" {{release}} {{server.name}} "$(cat "$env")" >> {{shared}}/migrations.log';
 
 /** The lab's pipeline with shared files, `link: shared` after the unpack, and a `before` migration. */
 async function usePipeline(e: E2eLab, before: unknown): Promise<void> {

@@ -26,7 +26,9 @@ afterAll(async () => {
 
 describe('templated smoke checks on the lab', () => {
   it('a release with bodyPattern "{{release}}" in verify validates and succeeds', async () => {
-    await addVerifySteps(env, [{ name: 'the app serves this release', http: { path: '/', expect: { status: 200, bodyPattern: '{{release}}' }, retries: 10, interval: '200ms' } }]);
+    await addVerifySteps(env, [
+      { name: 'the app serves this release', http: { path: '/', expect: { status: 200, bodyPattern: '{{release}}' }, retries: 10, interval: '200ms' } },
+    ]);
     const validate = await env.cli(['validate', '-c', env.config]);
     expect(validate.code, validate.stdout + validate.stderr).toBe(0);
     const result = await env.release(['--artifact', await env.artifact('v2'), '--release-id', 'v2', '--batch', '1']);
@@ -40,7 +42,11 @@ describe('templated smoke checks on the lab', () => {
         name: 'this exact release on this server',
         http: {
           path: '/?release={{release}}&server={{server.name}}',
-          expect: { status: 200, bodyPattern: '^version={{release}} host={{server.name}}\\s*$', header: { 'X-Release': '{{release}}', 'X-Host': '{{server.name}}' } },
+          expect: {
+            status: 200,
+            bodyPattern: '^version={{release}} host={{server.name}}\\s*$',
+            header: { 'X-Release': '{{release}}', 'X-Host': '{{server.name}}' },
+          },
           retries: 2,
           interval: '100ms',
         },

@@ -4,7 +4,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, failuresOf, journalEvents, sshHostsOf, startE2eLab, windowAround, withSshRefused, writeClusterVariant, trafficDiagnosis, type E2eLab } from './harness.ts';
+import {
+  eventsOf,
+  failuresOf,
+  journalEvents,
+  sshHostsOf,
+  startE2eLab,
+  windowAround,
+  withSshRefused,
+  writeClusterVariant,
+  trafficDiagnosis,
+  type E2eLab,
+} from './harness.ts';
 
 const NOW = new Date();
 const peak = windowAround(NOW, 'lunch-peak');
@@ -105,7 +116,19 @@ describe('peak windows on the lab', () => {
     const good = await e.artifact('v2');
     const report = join(e.dir, 'forced-report.json');
     const load = e.startLoad({ concurrency: 2 });
-    const result = await e.release(['--artifact', good, '--release-id', 'r2', '--batch', '2', '--force-window', '--reason', 'hotfix INC-1', '--report', report]);
+    const result = await e.release([
+      '--artifact',
+      good,
+      '--release-id',
+      'r2',
+      '--batch',
+      '2',
+      '--force-window',
+      '--reason',
+      'hotfix INC-1',
+      '--report',
+      report,
+    ]);
     const traffic = await load.stop();
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(failuresOf(traffic), trafficDiagnosis(e, traffic)).toEqual({});

@@ -50,7 +50,18 @@ export interface FakeClusterSpec {
 export type FakeOutcome = { stdout?: string; stderr?: string; exitCode?: number } | 'timeout' | 'lost' | 'hang';
 
 type EntryBody =
-  | { kind: 'exec'; host: string; role: 'director' | 'server'; argv?: string[]; sudo: boolean; line: string; mutates: boolean; label?: string; ok?: boolean; counts: Record<string, number> }
+  | {
+      kind: 'exec';
+      host: string;
+      role: 'director' | 'server';
+      argv?: string[];
+      sudo: boolean;
+      line: string;
+      mutates: boolean;
+      label?: string;
+      ok?: boolean;
+      counts: Record<string, number>;
+    }
   | { kind: 'upload'; host: string; remotePath: string }
   | { kind: 'change'; director: string; change: IpvsChange; by: Actor }
   | { kind: 'pool'; out: string[] }
@@ -243,7 +254,17 @@ export function createFakeCluster(spec: FakeClusterSpec) {
       },
       async upload(request: UploadRequest): Promise<UploadResult> {
         record({ kind: 'upload', host, remotePath: request.remotePath });
-        return { host, localPath: request.localPath, remotePath: request.remotePath, ok: true, bytes: 1, durationMs: 0, timedOut: false, aborted: false, connectionLost: false };
+        return {
+          host,
+          localPath: request.localPath,
+          remotePath: request.remotePath,
+          ok: true,
+          bytes: 1,
+          durationMs: 0,
+          timedOut: false,
+          aborted: false,
+          connectionLost: false,
+        };
       },
       async forward() {
         return { ok: false as const, connectionLost: false, error: 'fake cluster: no forwarding' };
@@ -254,45 +275,52 @@ export function createFakeCluster(spec: FakeClusterSpec) {
 
     // One command as the host runs it: recorded on the timeline, answered by a rule or the model.
     async function execOne(command: RemoteCommand, options: ExecOptions): Promise<ExecResult> {
-        const line = buildCommandLine(command);
-        const full = effectiveArgv(command);
-        const sudo = full?.[0] === 'sudo' && full[1] === '-n';
-        const argv = full && sudo ? full.slice(2) : full;
-        const entry = record<Extract<EntryBody, { kind: 'exec' }>>({
-          kind: 'exec', host, role, line, mutates: command.mutates, sudo, counts: counts(),
-          ...(argv ? { argv } : {}), ...(command.label ? { label: command.label } : {}),
-        });
-        const base = { host, command: line, signal: null, timedOut: false, aborted: false, connectionLost: false, stdout: '', stderr: '', durationMs: 0 };
-        const finish = (r: Partial<ExecResult>): ExecResult => {
-          const exitCode = r.exitCode === undefined ? 0 : r.exitCode;
-          const ok = exitCode === 0 && !r.timedOut && !r.connectionLost && !r.aborted;
-          entry.ok = ok;
-          return { ...base, ...r, exitCode, ok };
-        };
-        if (options.signal?.aborted) return finish({ exitCode: null, aborted: true });
-        const run = () => {
-          actor = 'engine';
-          try {
-            return role === 'director' ? directorExec(host, argv, command) : serverExec(host, command, argv);
-          } finally {
-            actor = 'test';
-          }
-        };
-        if (role === 'director') runKeepalived();
-        const rule = takeRule(host, line);
-        if (!rule) return finish(run());
-        if (rule.apply) run();
-        const o = rule.outcome;
-        if (o === 'timeout') return finish({ exitCode: null, timedOut: true, error: 'timed out' });
-        if (o === 'lost') return finish({ exitCode: null, connectionLost: true, error: 'connection lost' });
-        if (o === 'hang') {
-          await new Promise<void>((resolve) => {
-            hung.push(resolve);
-            options.signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
-          return finish({ exitCode: null, aborted: true, error: 'aborted' });
+      const line = buildCommandLine(command);
+      const full = effectiveArgv(command);
+      const sudo = full?.[0] === 'sudo' && full[1] === '-n';
+      const argv = full && sudo ? full.slice(2) : full;
+      const entry = record<Extract<EntryBody, { kind: 'exec' }>>({
+        kind: 'exec',
+        host,
+        role,
+        line,
+        mutates: command.mutates,
+        sudo,
+        counts: counts(),
+        ...(argv ? { argv } : {}),
+        ...(command.label ? { label: command.label } : {}),
+      });
+      const base = { host, command: line, signal: null, timedOut: false, aborted: false, connectionLost: false, stdout: '', stderr: '', durationMs: 0 };
+      const finish = (r: Partial<ExecResult>): ExecResult => {
+        const exitCode = r.exitCode === undefined ? 0 : r.exitCode;
+        const ok = exitCode === 0 && !r.timedOut && !r.connectionLost && !r.aborted;
+        entry.ok = ok;
+        return { ...base, ...r, exitCode, ok };
+      };
+      if (options.signal?.aborted) return finish({ exitCode: null, aborted: true });
+      const run = () => {
+        actor = 'engine';
+        try {
+          return role === 'director' ? directorExec(host, argv, command) : serverExec(host, command, argv);
+        } finally {
+          actor = 'test';
         }
-        return finish({ stdout: o.stdout ?? '', stderr: o.stderr ?? '', exitCode: o.exitCode ?? 0 });
+      };
+      if (role === 'director') runKeepalived();
+      const rule = takeRule(host, line);
+      if (!rule) return finish(run());
+      if (rule.apply) run();
+      const o = rule.outcome;
+      if (o === 'timeout') return finish({ exitCode: null, timedOut: true, error: 'timed out' });
+      if (o === 'lost') return finish({ exitCode: null, connectionLost: true, error: 'connection lost' });
+      if (o === 'hang') {
+        await new Promise<void>((resolve) => {
+          hung.push(resolve);
+          options.signal?.addEventListener('abort', () => resolve(), { once: true });
+        });
+        return finish({ exitCode: null, aborted: true, error: 'aborted' });
+      }
+      return finish({ stdout: o.stdout ?? '', stderr: o.stderr ?? '', exitCode: o.exitCode ?? 0 });
     }
 
     // A director script (src/lb/director-script.ts): one round trip, each of its commands run
@@ -303,9 +331,21 @@ export function createFakeCluster(spec: FakeClusterSpec) {
       let stderr = '';
       const base = { host, command: '(director script)', signal: null, aborted: false, durationMs: 0 };
       for (const step of parseDirectorScriptSteps(command.script)) {
-        const result = await execOne({ argv: step.argv, mutates: MUTATING.has(step.argv[step.argv[0] === 'sudo' ? 3 : 1] ?? ''), label: command.label }, options);
+        const result = await execOne(
+          { argv: step.argv, mutates: MUTATING.has(step.argv[step.argv[0] === 'sudo' ? 3 : 1] ?? ''), label: command.label },
+          options,
+        );
         if (result.connectionLost || result.timedOut || result.aborted) {
-          return { ...base, ok: false, exitCode: null, timedOut: result.timedOut, aborted: result.aborted, connectionLost: result.connectionLost, stdout, stderr };
+          return {
+            ...base,
+            ok: false,
+            exitCode: null,
+            timedOut: result.timedOut,
+            aborted: result.aborted,
+            connectionLost: result.connectionLost,
+            stdout,
+            stderr,
+          };
         }
         let output = result.stdout + result.stderr;
         let status = result.exitCode ?? 1;
@@ -414,8 +454,15 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     };
   });
   const cluster: Cluster = {
-    name: 'test', file: '/cfg/release.yaml', directors, services: services.map((key) => ({ key })), realServers,
-    concurrency: 4, peakWindows: undefined, pipelineFile: '/cfg/pipeline.yaml', journalDir: '/cfg/.release',
+    name: 'test',
+    file: '/cfg/release.yaml',
+    directors,
+    services: services.map((key) => ({ key })),
+    realServers,
+    concurrency: 4,
+    peakWindows: undefined,
+    pipelineFile: '/cfg/pipeline.yaml',
+    journalDir: '/cfg/.release',
     lock: { path: lockPath, staleAfterMs: 120_000, heartbeatMs: 15_000 },
   };
 
@@ -437,14 +484,22 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     ipvsadm: (director: string, argv: string[]) => runIpvsadm(stateOf(director), argv),
     /** The weight a director shows for a server in a service (first service by default); null = absent. */
     weight(server: string, director: string, key: ServiceKey = services[0] as ServiceKey): number | null {
-      const svc = stateOf(director).services().find((x) => sameServiceKey(x.key, key));
+      const svc = stateOf(director)
+        .services()
+        .find((x) => sameServiceKey(x.key, key));
       return svc?.dests.find((d) => sameEndpoint(d, destOf(serverOf(server).spec, key)))?.weight ?? null;
     },
     dest: (server: string, key: ServiceKey = services[0] as ServiceKey) => formatEndpoint(destOf(serverOf(server).spec, key)),
     connections: countOf,
     /** Answer commands on `host` whose command line matches with `outcome` (`times` times; `apply`: run it too). */
     on(host: string, match: RegExp | ((line: string) => boolean), outcome: FakeOutcome, options: { times?: number; apply?: boolean } = {}) {
-      rules.push({ host, match: match instanceof RegExp ? (l) => match.test(l) : match, outcome, left: options.times ?? Infinity, apply: options.apply ?? false });
+      rules.push({
+        host,
+        match: match instanceof RegExp ? (l) => match.test(l) : match,
+        outcome,
+        left: options.times ?? Infinity,
+        apply: options.apply ?? false,
+      });
     },
     releaseHung: () => {
       for (const r of hung.splice(0)) r();
@@ -463,7 +518,9 @@ export function createFakeCluster(spec: FakeClusterSpec) {
     },
     changes: () => timeline.filter((e): e is Extract<TimelineEntry, { kind: 'change' }> => e.kind === 'change'),
     events<T extends EventType>(type: T) {
-      return timeline.flatMap((e) => (e.kind === 'event' && e.event.type === type ? [{ seq: e.seq, at: e.at, ...(e.event as Omit<EventOf<T>, 'at' | 'runId'>) }] : []));
+      return timeline.flatMap((e) =>
+        e.kind === 'event' && e.event.type === type ? [{ seq: e.seq, at: e.at, ...(e.event as Omit<EventOf<T>, 'at' | 'runId'>) }] : [],
+      );
     },
     /** The most servers out of the pool at any instant, from the recorded table changes. */
     maxOut: () => Math.max(outAtStart, ...timeline.map((e) => (e.kind === 'pool' ? e.out.length : 0))),

@@ -3,7 +3,17 @@
 import { ReleaseError } from '../../src/core/errors.ts';
 import { buildCommandLine } from '../../src/transport/command.ts';
 import { openSessions } from '../../src/transport/open.ts';
-import type { ExecOptions, ExecResult, ForwardResult, HostSession, HostTarget, RemoteCommand, Transport, UploadRequest, UploadResult } from '../../src/transport/types.ts';
+import type {
+  ExecOptions,
+  ExecResult,
+  ForwardResult,
+  HostSession,
+  HostTarget,
+  RemoteCommand,
+  Transport,
+  UploadRequest,
+  UploadResult,
+} from '../../src/transport/types.ts';
 
 /** What a scripted command answers; unset fields mean a clean exit 0 with no output. */
 export interface FakeResponse {
@@ -57,8 +67,7 @@ export function createFakeSession(options: FakeSessionOptions = {}): FakeHostSes
   let closed = false;
   let reconnects = 0;
 
-  const findRule = (command: RemoteCommand, commandLine: string) =>
-    rules.find((rule) => rule.left > 0 && isMatch(rule.match, command, commandLine));
+  const findRule = (command: RemoteCommand, commandLine: string) => rules.find((rule) => rule.left > 0 && isMatch(rule.match, command, commandLine));
 
   const session: FakeHostSession = {
     target,
@@ -80,7 +89,17 @@ export function createFakeSession(options: FakeSessionOptions = {}): FakeHostSes
     async exec(command: RemoteCommand, execOptions: ExecOptions = {}): Promise<ExecResult> {
       const commandLine = buildCommandLine(command);
       calls.push({ kind: 'exec', command, commandLine });
-      const base = { host: target.name, command: commandLine, durationMs: 0, stdout: '', stderr: '', signal: null, timedOut: false, aborted: false, connectionLost: false };
+      const base = {
+        host: target.name,
+        command: commandLine,
+        durationMs: 0,
+        stdout: '',
+        stderr: '',
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        connectionLost: false,
+      };
       if (execOptions.signal?.aborted) return { ...base, ok: false, exitCode: null, aborted: true, error: 'cancelled before it started' };
       if (lost) return { ...base, ok: false, exitCode: null, connectionLost: true, error: `not connected to ${target.name}` };
       const rule = findRule(command, commandLine);
@@ -94,7 +113,16 @@ export function createFakeSession(options: FakeSessionOptions = {}): FakeHostSes
     },
     async upload(request: UploadRequest): Promise<UploadResult> {
       calls.push({ kind: 'upload', request });
-      const base = { host: target.name, localPath: request.localPath, remotePath: request.remotePath, bytes: 0, durationMs: 0, timedOut: false, aborted: false, connectionLost: false };
+      const base = {
+        host: target.name,
+        localPath: request.localPath,
+        remotePath: request.remotePath,
+        bytes: 0,
+        durationMs: 0,
+        timedOut: false,
+        aborted: false,
+        connectionLost: false,
+      };
       if (request.signal?.aborted) return { ...base, ok: false, aborted: true, error: 'cancelled before it started' };
       if (lost) return { ...base, ok: false, connectionLost: true, error: `not connected to ${target.name}` };
       return { ...base, ok: true, ...options.upload?.(request) };

@@ -35,10 +35,7 @@ export interface StartSshdOptions {
 /** Fails loudly when OpenSSH's server is not installed: these tests must never skip silently. */
 export function requireSshd(path: string = SSHD_PATH): void {
   if (!existsSync(path)) {
-    throw new Error(
-      `${path} is missing: the transport tests need a real OpenSSH server. ` +
-        'Install it: apt-get install -y openssh-server',
-    );
+    throw new Error(`${path} is missing: the transport tests need a real OpenSSH server. ` + 'Install it: apt-get install -y openssh-server');
   }
 }
 

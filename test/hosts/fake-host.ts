@@ -16,7 +16,19 @@ export function fakeHost(name: string, answers: Record<string, Answer | ((line: 
       const entry = answers[line];
       const a: Answer = typeof entry === 'function' ? entry(line) : (entry ?? { stderr: `sh: 1: ${command.argv[0]}: not found\n`, exitCode: 127 });
       const exitCode = a.exitCode ?? 0;
-      return { host: name, command: line, ok: exitCode === 0, exitCode, signal: null, timedOut: false, aborted: false, connectionLost: false, stdout: a.stdout ?? '', stderr: a.stderr ?? '', durationMs: 1 };
+      return {
+        host: name,
+        command: line,
+        ok: exitCode === 0,
+        exitCode,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        connectionLost: false,
+        stdout: a.stdout ?? '',
+        stderr: a.stderr ?? '',
+        durationMs: 1,
+      };
     },
     upload: async () => {
       throw new Error('no upload');
@@ -42,4 +54,5 @@ export function ipAddrText(options: { eth0: string; loVip?: string; eth0Vip?: st
   ].join('\n');
 }
 
-export const ARP_CAT = 'cat /proc/sys/net/ipv4/conf/all/arp_ignore /proc/sys/net/ipv4/conf/all/arp_announce /proc/sys/net/ipv4/conf/eth0/arp_ignore /proc/sys/net/ipv4/conf/eth0/arp_announce';
+export const ARP_CAT =
+  'cat /proc/sys/net/ipv4/conf/all/arp_ignore /proc/sys/net/ipv4/conf/all/arp_announce /proc/sys/net/ipv4/conf/eth0/arp_ignore /proc/sys/net/ipv4/conf/eth0/arp_announce';

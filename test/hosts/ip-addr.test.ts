@@ -48,7 +48,7 @@ describe('parseIpAddr', () => {
     expect(parseIpAddr('garbage\n\nDevice "x" does not exist.\n')).toEqual([]);
   });
 
-  it('a director holds a VIP on a link other than lo, never as lo\'s scope-host 127.0.0.1/8 (the NAT lab\'s VIP is 127.0.0.1)', () => {
+  it("a director holds a VIP on a link other than lo, never as lo's scope-host 127.0.0.1/8 (the NAT lab's VIP is 127.0.0.1)", () => {
     const nat = parseIpAddr(
       [
         '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',

@@ -15,7 +15,12 @@ describe('/proc/sys reads', () => {
   });
 
   it('parses one value per key, in order; anything else is not an answer', () => {
-    expect(parseProcSys(['a', 'b'].map((x) => `net.ipv4.conf.${x}.arp_ignore`), '1\n0\n')).toEqual({ ok: true, value: { 'net.ipv4.conf.a.arp_ignore': 1, 'net.ipv4.conf.b.arp_ignore': 0 } });
+    expect(
+      parseProcSys(
+        ['a', 'b'].map((x) => `net.ipv4.conf.${x}.arp_ignore`),
+        '1\n0\n',
+      ),
+    ).toEqual({ ok: true, value: { 'net.ipv4.conf.a.arp_ignore': 1, 'net.ipv4.conf.b.arp_ignore': 0 } });
     expect(parseProcSys(['net.ipv4.ip_forward'], '')).toMatchObject({ ok: false });
     expect(parseProcSys(['net.ipv4.ip_forward'], 'x\n')).toMatchObject({ ok: false });
   });
@@ -23,11 +28,25 @@ describe('/proc/sys reads', () => {
 
 describe('readHostNet', () => {
   it('reads the addresses, then the ARP settings of all and each network link; argvs only, no sudo, nothing mutating', async () => {
-    const host = fakeHost('web1', { 'ip -o addr show': { stdout: ipAddrText({ eth0: '10.0.1.11', loVip: '10.0.0.100' }) }, [ARP_CAT]: { stdout: '1\n2\n0\n0\n' } });
+    const host = fakeHost('web1', {
+      'ip -o addr show': { stdout: ipAddrText({ eth0: '10.0.1.11', loVip: '10.0.0.100' }) },
+      [ARP_CAT]: { stdout: '1\n2\n0\n0\n' },
+    });
     const facts = await readHostNet(host.session, { arpFor: ['10.0.0.100'] });
     expect(facts.addresses.ok && facts.addresses.value.map((a) => `${a.ifname} ${a.address}`)).toEqual(['lo 127.0.0.1', 'lo 10.0.0.100', 'eth0 10.0.1.11']);
-    expect(facts.sysctls).toEqual({ ok: true, value: { 'net.ipv4.conf.all.arp_ignore': 1, 'net.ipv4.conf.all.arp_announce': 2, 'net.ipv4.conf.eth0.arp_ignore': 0, 'net.ipv4.conf.eth0.arp_announce': 0 } });
-    expect(host.sent.map((s) => [s.line, s.sudo, s.mutates])).toEqual([['ip -o addr show', false, false], [ARP_CAT, false, false]]);
+    expect(facts.sysctls).toEqual({
+      ok: true,
+      value: {
+        'net.ipv4.conf.all.arp_ignore': 1,
+        'net.ipv4.conf.all.arp_announce': 2,
+        'net.ipv4.conf.eth0.arp_ignore': 0,
+        'net.ipv4.conf.eth0.arp_announce': 0,
+      },
+    });
+    expect(host.sent.map((s) => [s.line, s.sudo, s.mutates])).toEqual([
+      ['ip -o addr show', false, false],
+      [ARP_CAT, false, false],
+    ]);
   });
 
   it('a host without ip, or an answer without lo, is unreadable (skipped), never a pass', async () => {
@@ -39,7 +58,10 @@ describe('readHostNet', () => {
   });
 
   it('the default route, when asked; `ip route` failing (the lab has none) is a reason, not an error', async () => {
-    expect(parseDefaultRoute('default via 10.0.1.1 dev eth0 proto static metric 100\n10.0.1.0/24 dev eth0 scope link\n')).toEqual({ via: '10.0.1.1', dev: 'eth0' });
+    expect(parseDefaultRoute('default via 10.0.1.1 dev eth0 proto static metric 100\n10.0.1.0/24 dev eth0 scope link\n')).toEqual({
+      via: '10.0.1.1',
+      dev: 'eth0',
+    });
     expect(parseDefaultRoute('')).toBeNull();
     const lab = fakeHost('web1', {
       'ip -o addr show': { stdout: ipAddrText({ eth0: '10.0.1.11' }) },
@@ -58,7 +80,10 @@ describe('readSysctls', () => {
       'cat /proc/sys/net/ipv4/ip_forward': { stdout: '1\n' },
       'cat /proc/sys/net/ipv4/vs/expire_quiescent_template': missing,
     });
-    expect(await readSysctls(host.session, ['net.ipv4.ip_forward', 'net.ipv4.vs.expire_quiescent_template'])).toEqual({ ok: true, value: { 'net.ipv4.ip_forward': 1 } });
+    expect(await readSysctls(host.session, ['net.ipv4.ip_forward', 'net.ipv4.vs.expire_quiescent_template'])).toEqual({
+      ok: true,
+      value: { 'net.ipv4.ip_forward': 1 },
+    });
     expect(await readSysctls(fakeHost('x', {}).session, ['net.ipv4.ip_forward', 'net.ipv4.vs.expire_quiescent_template'])).toMatchObject({ ok: false });
   });
 });

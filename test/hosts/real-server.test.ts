@@ -13,7 +13,12 @@ const LO_VIP = '1: lo    inet 10.0.0.100/32 scope global lo';
 const ETH0 = '2: eth0    inet 10.0.1.11/24 brd 10.0.1.255 scope global eth0';
 
 function facts(lines: string[], arp: Record<string, [number, number]>): HostNetFacts {
-  const values = Object.fromEntries(Object.entries(arp).flatMap(([link, [i, a]]) => [[arpKey(link, 'arp_ignore'), i], [arpKey(link, 'arp_announce'), a]]));
+  const values = Object.fromEntries(
+    Object.entries(arp).flatMap(([link, [i, a]]) => [
+      [arpKey(link, 'arp_ignore'), i],
+      [arpKey(link, 'arp_announce'), a],
+    ]),
+  );
   return { addresses: { ok: true, value: addr(lines) }, sysctls: { ok: true, value: values } };
 }
 
@@ -25,7 +30,10 @@ describe('the ARP rule (max of conf/all and the link facing the network; lo does
   it('all=1/2 suffices whatever eth0 says; lo=1/2 alone does not; arp_ignore 3 (replies for scope-global lo addresses) is not suppression', () => {
     expect(effectiveArp({ [arpKey('all', 'arp_ignore')]: 1, [arpKey('all', 'arp_announce')]: 2 }, ['eth0']).every((e) => e.ok)).toBe(true);
     const loOnly = effectiveArp({ [arpKey('lo', 'arp_ignore')]: 1, [arpKey('lo', 'arp_announce')]: 2 }, ['eth0']);
-    expect(loOnly.map((e) => [e.name, e.effective, e.ok])).toEqual([['arp_ignore', 0, false], ['arp_announce', 0, false]]);
+    expect(loOnly.map((e) => [e.name, e.effective, e.ok])).toEqual([
+      ['arp_ignore', 0, false],
+      ['arp_announce', 0, false],
+    ]);
     const three = effectiveArp({ [arpKey('all', 'arp_ignore')]: 1, [arpKey('eth0', 'arp_ignore')]: 3, [arpKey('all', 'arp_announce')]: 2 }, ['eth0']);
     expect(three.find((e) => e.name === 'arp_ignore')).toMatchObject({ effective: 3, ok: false });
     expect(effectiveArp({ [arpKey('eth0', 'arp_ignore')]: 8, [arpKey('eth0', 'arp_announce')]: 2 }, ['eth0']).every((e) => e.ok)).toBe(true);
@@ -60,7 +68,9 @@ describe('checkRealServer', () => {
 
   it('a TUN server may hold the VIP on tunl0; an IPv6 VIP needs no ARP settings; unreadable facts are skipped, not passed', () => {
     const tun = { ...VIP, forward: 'Tunnel' as const };
-    expect(checkRealServer({ name: 'web1', vips: [tun] }, facts([LO, ETH0, '3: tunl0    inet 10.0.0.100/32 scope global tunl0'], { all: [1, 2] })).problems).toEqual([]);
+    expect(
+      checkRealServer({ name: 'web1', vips: [tun] }, facts([LO, ETH0, '3: tunl0    inet 10.0.0.100/32 scope global tunl0'], { all: [1, 2] })).problems,
+    ).toEqual([]);
     const v6: ServedVip = { ...VIP, address: '2001:db8::100', family: 'inet6' };
     const r6 = checkRealServer({ name: 'web1', vips: [v6] }, { addresses: { ok: true, value: addr([LO, '1: lo    inet6 2001:db8::100/128 scope global']) } });
     expect(r6).toMatchObject({ problems: [], checked: ['VIP 2001:db8::100 on lo'] });

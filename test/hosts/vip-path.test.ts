@@ -5,12 +5,24 @@ import { checkVipPath, vipPathCommand } from '../../src/hosts/vip-path.ts';
 import { fakeHost, ipAddrText } from './fake-host.ts';
 
 const VIP: ServedVip = { address: '10.0.0.100', family: 'inet', service: 'TCP 10.0.0.100:80', port: 80, protocol: 'tcp', forward: 'Route' };
-const CURL = "curl -sS -o /dev/null -w %{http_code} --connect-timeout 3 --max-time 5 http://10.0.0.100:80/";
+const CURL = 'curl -sS -o /dev/null -w %{http_code} --connect-timeout 3 --max-time 5 http://10.0.0.100:80/';
 
 describe('vipPathCommand', () => {
   it('is one curl argv with a Host header and path when given; IPv6 in brackets; never a shell', () => {
     expect(vipPathCommand(VIP, { path: '/health/ready.html', hostHeader: 'www.example.com' }).argv).toEqual([
-      'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--connect-timeout', '3', '--max-time', '5', '-H', 'Host: www.example.com', 'http://10.0.0.100:80/health/ready.html',
+      'curl',
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--connect-timeout',
+      '3',
+      '--max-time',
+      '5',
+      '-H',
+      'Host: www.example.com',
+      'http://10.0.0.100:80/health/ready.html',
     ]);
     expect(vipPathCommand({ ...VIP, address: '2001:db8::100', family: 'inet6' }).argv.at(-1)).toBe('http://[2001:db8::100]:80/');
     expect(() => vipPathCommand(VIP, { path: 'x y' })).toThrow(TypeError);

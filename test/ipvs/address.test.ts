@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  describeServiceKey, familyOf, formatEndpoint, formatFwmarkName, isIpv4, isIpv6, parseEndpoint, sameEndpoint, sameServiceKey,
+  describeServiceKey,
+  familyOf,
+  formatEndpoint,
+  formatFwmarkName,
+  isIpv4,
+  isIpv6,
+  parseEndpoint,
+  sameEndpoint,
+  sameServiceKey,
 } from '../../src/ipvs/address.ts';
 import { addressOrder, formatIpv6, formatIpv6Full, ipv4ToNumber, ipv6ToWords, numberToIpv4 } from '../../src/ipvs/ip-number.ts';
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ReleaseError } from '../../src/core/errors.ts';
 import {
-  addDestCommand, connListCommand, deleteDestCommand, editDestCommand, listCommand, saveCommand, timeoutCommand, versionCommand,
+  addDestCommand,
+  connListCommand,
+  deleteDestCommand,
+  editDestCommand,
+  listCommand,
+  saveCommand,
+  timeoutCommand,
+  versionCommand,
 } from '../../src/ipvs/commands.ts';
 import { parseIpvsList } from '../../src/ipvs/list-parse.ts';
 import type { Destination, ServiceKey } from '../../src/ipvs/model.ts';
@@ -11,8 +18,17 @@ const HTTP: ServiceKey = { kind: 'addr', protocol: 'tcp', family: 'inet', addres
 
 function aDest(over: Partial<Destination> = {}): Destination {
   return {
-    family: 'inet', address: '10.0.1.12', port: 80, forward: 'Route', weight: 100,
-    upperThreshold: 0, lowerThreshold: 0, activeConns: 0, inactiveConns: 0, persistConns: 0, ...over,
+    family: 'inet',
+    address: '10.0.1.12',
+    port: 80,
+    forward: 'Route',
+    weight: 100,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+    activeConns: 0,
+    inactiveConns: 0,
+    persistConns: 0,
+    ...over,
   };
 }
 
@@ -20,13 +36,31 @@ describe('read-only commands', () => {
   it('always list with -n and never mutate', () => {
     expect(listCommand()).toEqual({ argv: ['ipvsadm', '-L', '-n'], mutates: false });
     expect(listCommand({ service: HTTP, mode: 'persistent-conn', exact: true }).argv).toEqual([
-      'ipvsadm', '-L', '-n', '-t', '10.0.0.100:80', '--persistent-conn', '--exact',
+      'ipvsadm',
+      '-L',
+      '-n',
+      '-t',
+      '10.0.0.100:80',
+      '--persistent-conn',
+      '--exact',
     ]);
     expect(listCommand({ service: { kind: 'fwmark', family: 'inet6', mark: 3 }, mode: 'thresholds' }).argv).toEqual([
-      'ipvsadm', '-L', '-n', '-f', '3', '-6', '--thresholds',
+      'ipvsadm',
+      '-L',
+      '-n',
+      '-f',
+      '3',
+      '-6',
+      '--thresholds',
     ]);
-    expect(listCommand({ service: { kind: 'addr', protocol: 'sctp', family: 'inet6', address: '2001:db8::1', port: 3868 }, mode: 'stats' }).argv)
-      .toEqual(['ipvsadm', '-L', '-n', '--sctp-service', '[2001:db8::1]:3868', '--stats']);
+    expect(listCommand({ service: { kind: 'addr', protocol: 'sctp', family: 'inet6', address: '2001:db8::1', port: 3868 }, mode: 'stats' }).argv).toEqual([
+      'ipvsadm',
+      '-L',
+      '-n',
+      '--sctp-service',
+      '[2001:db8::1]:3868',
+      '--stats',
+    ]);
     expect(saveCommand()).toEqual({ argv: ['ipvsadm', '-S', '-n'], mutates: false });
     expect(connListCommand()).toEqual({ argv: ['ipvsadm', '-L', '-n', '-c'], mutates: false });
     expect(connListCommand({ persistentConn: true }).argv).toEqual(['ipvsadm', '-L', '-n', '-c', '--persistent-conn']);
@@ -45,28 +79,85 @@ describe('editDestCommand re-sends everything -e would otherwise reset', () => {
 
   it('DR: -g and zero thresholds sent explicitly', () => {
     expect(editDestCommand(HTTP, aDest(), { weight: 100 }).argv).toEqual([
-      'ipvsadm', '-e', '-t', '10.0.0.100:80', '-r', '10.0.1.12:80', '-g', '-w', '100', '-x', '0', '-y', '0',
+      'ipvsadm',
+      '-e',
+      '-t',
+      '10.0.0.100:80',
+      '-r',
+      '10.0.1.12:80',
+      '-g',
+      '-w',
+      '100',
+      '-x',
+      '0',
+      '-y',
+      '0',
     ]);
   });
 
   it('tunnels: -i, plus --tun-type and its options unless the default ipip', () => {
     expect(editDestCommand(HTTP, aDest({ forward: 'Tunnel', tunnelType: 'ipip' }), { weight: 5 }).argv).toEqual([
-      'ipvsadm', '-e', '-t', '10.0.0.100:80', '-r', '10.0.1.12:80', '-i', '-w', '5', '-x', '0', '-y', '0',
+      'ipvsadm',
+      '-e',
+      '-t',
+      '10.0.0.100:80',
+      '-r',
+      '10.0.1.12:80',
+      '-i',
+      '-w',
+      '5',
+      '-x',
+      '0',
+      '-y',
+      '0',
     ]);
     const gue = aDest({ forward: 'Tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'remcsum', upperThreshold: 9 });
     expect(editDestCommand(HTTP, gue, { weight: 0 }).argv).toEqual([
-      'ipvsadm', '-e', '-t', '10.0.0.100:80', '-r', '10.0.1.12:80', '-i', '--tun-type', 'gue', '--tun-port', '6080', '--tun-remcsum',
-      '-w', '0', '-x', '9', '-y', '0',
+      'ipvsadm',
+      '-e',
+      '-t',
+      '10.0.0.100:80',
+      '-r',
+      '10.0.1.12:80',
+      '-i',
+      '--tun-type',
+      'gue',
+      '--tun-port',
+      '6080',
+      '--tun-remcsum',
+      '-w',
+      '0',
+      '-x',
+      '9',
+      '-y',
+      '0',
     ]);
   });
 
   it('Local dests are re-sent as -g; IPv6 and fwmark services name themselves correctly', () => {
     const v6: ServiceKey = { kind: 'addr', protocol: 'udp', family: 'inet6', address: '2001:db8::100', port: 53 };
     expect(editDestCommand(v6, aDest({ family: 'inet6', address: '2001:db8::12', port: 53, forward: 'Local' }), { weight: 1 }).argv).toEqual([
-      'ipvsadm', '-e', '-u', '[2001:db8::100]:53', '-r', '[2001:db8::12]:53', '-g', '-w', '1', '-x', '0', '-y', '0',
+      'ipvsadm',
+      '-e',
+      '-u',
+      '[2001:db8::100]:53',
+      '-r',
+      '[2001:db8::12]:53',
+      '-g',
+      '-w',
+      '1',
+      '-x',
+      '0',
+      '-y',
+      '0',
     ]);
     expect(editDestCommand({ kind: 'fwmark', family: 'inet', mark: 2 }, aDest({ port: 0 }), { weight: 1 }).argv.slice(0, 6)).toEqual([
-      'ipvsadm', '-e', '-f', '2', '-r', '10.0.1.12:0',
+      'ipvsadm',
+      '-e',
+      '-f',
+      '2',
+      '-r',
+      '10.0.1.12:0',
     ]);
   });
 

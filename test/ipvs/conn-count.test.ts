@@ -15,7 +15,8 @@ describe('countConnections', () => {
     for (const svc of draining.services) {
       for (const dest of svc.dests) {
         const counts = connCountsFor(entries, svc.key, dest);
-        const withPersist = persistent.services.find((s) => s.key.kind === 'addr' && svc.key.kind === 'addr' && s.key.port === svc.key.port)
+        const withPersist = persistent.services
+          .find((s) => s.key.kind === 'addr' && svc.key.kind === 'addr' && s.key.port === svc.key.port)
           ?.dests.find((d) => d.address === dest.address);
         expect(counts).toEqual({ active: dest.activeConns, inactive: dest.inactiveConns, persist: withPersist?.persistConns });
         checked++;
@@ -30,28 +31,43 @@ describe('countConnections', () => {
       protocol: 'TCP',
       virtual: { family: 'inet', address: '10.0.0.100', port: 80 },
       destination: { family: 'inet', address: '10.0.1.13', port: 80 },
-      active: 2, inactive: 2, persist: 0,
+      active: 2,
+      inactive: 2,
+      persist: 0,
     });
     expect(groups.reduce((n, g) => n + g.active + g.inactive + g.persist, 0)).toBe(entries.length);
   });
 
   it('attributes fwmark templates by mark, and fwmark flows only through the VIPs given', () => {
     const e = (over: Partial<ConnectionEntry>): ConnectionEntry => ({
-      protocol: 'TCP', expires: 1, state: 'ESTABLISHED', template: false,
+      protocol: 'TCP',
+      expires: 1,
+      state: 'ESTABLISHED',
+      template: false,
       client: { family: 'inet', address: '192.168.0.6', port: 4000 },
       virtual: { family: 'inet', address: '10.0.0.100', port: 443 },
-      destination: { family: 'inet', address: '10.0.0.17', port: 443 }, ...over,
+      destination: { family: 'inet', address: '10.0.0.17', port: 443 },
+      ...over,
     });
     const table = [
       e({}),
       e({ state: 'FIN_WAIT' }),
-      e({ protocol: 'IP', state: 'NONE', template: true, client: { family: 'inet', address: '192.168.0.6', port: 0 },
-        virtual: { family: 'inet', address: '0.0.0.10', port: 0 }, destination: { family: 'inet', address: '10.0.0.17', port: 0 } }),
+      e({
+        protocol: 'IP',
+        state: 'NONE',
+        template: true,
+        client: { family: 'inet', address: '192.168.0.6', port: 0 },
+        virtual: { family: 'inet', address: '0.0.0.10', port: 0 },
+        destination: { family: 'inet', address: '10.0.0.17', port: 0 },
+      }),
     ];
     const fwm = { kind: 'fwmark', family: 'inet', mark: 10 } as const;
     const dest = { family: 'inet', address: '10.0.0.17', port: 0 } as const;
     expect(connCountsFor(table, fwm, dest)).toEqual({ active: 0, inactive: 0, persist: 1 });
-    expect(connCountsFor(table, fwm, dest, { fwmarkVirtuals: [{ family: 'inet', address: '10.0.0.100', port: 443 }] }))
-      .toEqual({ active: 1, inactive: 1, persist: 1 });
+    expect(connCountsFor(table, fwm, dest, { fwmarkVirtuals: [{ family: 'inet', address: '10.0.0.100', port: 443 }] })).toEqual({
+      active: 1,
+      inactive: 1,
+      persist: 1,
+    });
   });
 });

@@ -12,7 +12,8 @@ const dest = (address: string, port: number) => ({ family: 'inet' as const, addr
 
 describe('live connection states', () => {
   it('in NAT, every state that may carry data is live; TIME_WAIT, CLOSE and templates are not', () => {
-    for (const state of ['ESTABLISHED', 'SYN_RECV', 'SYN_SENT', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'UDP']) expect(isLiveState(state, 'Masq'), state).toBe(true);
+    for (const state of ['ESTABLISHED', 'SYN_RECV', 'SYN_SENT', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'UDP'])
+      expect(isLiveState(state, 'Masq'), state).toBe(true);
     for (const state of ['TIME_WAIT', 'CLOSE', 'NONE']) expect(isLiveState(state, 'Masq'), state).toBe(false);
   });
 
@@ -48,7 +49,7 @@ describe('the connection table reduced on the director', () => {
     expect(liveConnections(parseConnGroups(reduce(text)), HTTP, dest('10.0.1.11', 80), 'Masq')).toEqual({ live: 1, persist: 0 });
   });
 
-  it('exits 3 when its input is not ipvsadm\'s listing (ipvsadm failed), and reads an empty table as nothing', () => {
+  it("exits 3 when its input is not ipvsadm's listing (ipvsadm failed), and reads an empty table as nothing", () => {
     expect(() => reduce('')).toThrow();
     expect(() => reduce("Can't initialize ipvs: Protocol not available\n")).toThrow();
     expect(parseConnGroups(reduce(readFixture('ipvsadm/conn-list-empty.txt')))).toEqual([]);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatExpiry, parseConnList, parseExpiry, parseProcConn, renderConnList, renderProcConn,
-} from '../../src/ipvs/conn.ts';
+import { formatExpiry, parseConnList, parseExpiry, parseProcConn, renderConnList, renderProcConn } from '../../src/ipvs/conn.ts';
 import { IpvsParseError } from '../../src/ipvs/parse-error.ts';
 import { readFixture } from '../helpers/fixtures.ts';
 
@@ -17,7 +15,10 @@ describe('ipvsadm -L -n -c', () => {
     expect(listing.persistentConn).toBe(false);
     expect(listing.entries).toHaveLength(22);
     expect(listing.entries[0]).toEqual({
-      protocol: 'TCP', expires: 12, state: 'ESTABLISHED', template: false,
+      protocol: 'TCP',
+      expires: 12,
+      state: 'ESTABLISHED',
+      template: false,
       client: { family: 'inet', address: '198.51.100.150', port: 58001 },
       virtual: { family: 'inet', address: '10.0.0.100', port: 80 },
       destination: { family: 'inet', address: '10.0.1.13', port: 80 },
@@ -44,8 +45,13 @@ describe('ipvsadm -L -n -c', () => {
   });
 
   it('formats expiry as mm:ss with unbounded minutes', () => {
-    expect([formatExpiry(0), formatExpiry(59), formatExpiry(900), formatExpiry(10800), formatExpiry(60_000)])
-      .toEqual(['00:00', '00:59', '15:00', '180:00', '1000:00']);
+    expect([formatExpiry(0), formatExpiry(59), formatExpiry(900), formatExpiry(10800), formatExpiry(60_000)]).toEqual([
+      '00:00',
+      '00:59',
+      '15:00',
+      '180:00',
+      '1000:00',
+    ]);
     expect([parseExpiry('180:00'), parseExpiry('00:07'), parseExpiry('1:00'), parseExpiry('00:60')]).toEqual([10800, 7, undefined, undefined]);
   });
 
@@ -60,7 +66,8 @@ describe('ipvsadm -L -n -c', () => {
   it('reads IPv6, SCTP and fwmark templates whose width shifts the columns', () => {
     const { entries } = parseConnList(handWritten);
     expect(entries[0]).toMatchObject({
-      expires: 10800, template: true,
+      expires: 10800,
+      template: true,
       client: { family: 'inet6', address: '2001:db8::77', port: 0 },
       destination: { family: 'inet6', address: '2001:db8::12', port: 443 },
     });
@@ -120,23 +127,27 @@ describe('/proc/net/ip_vs_conn', () => {
     const parsed = parseProcConn(text);
     expect(parsed.peColumns).toBe(false);
     expect(parsed.entries[0]).toMatchObject({ client: { family: 'inet6', address: '2001:db8::77', port: 0 }, expires: 10800 });
-    expect(parsed.entries[1]).toMatchObject({ protocol: 'SCTP', client: { address: '198.51.100.9', port: 5000 }, destination: { address: '10.0.1.31', port: 3868 } });
+    expect(parsed.entries[1]).toMatchObject({
+      protocol: 'SCTP',
+      client: { address: '198.51.100.9', port: 5000 },
+      destination: { address: '10.0.1.31', port: 3868 },
+    });
     expect(parsed.entries[2]).toMatchObject({ protocol: 'IP', template: true, virtual: { address: '0.0.0.10' }, destination: { address: '10.0.0.17' } });
     expect(parsed.entries[3]).toMatchObject({ peName: 'sip', peData: '8a0f2c@example' });
     expect(renderProcConn(parsed.entries, { peColumns: false })).toBe(text);
-    expect(renderConnList(parsed.entries.slice(0, 3))).toBe(rows([
-      'IPVS connection entries',
-      HEADER,
-      'TCP 180:00 NONE        [2001:db8::77]:0   [2001:db8::100]:443 [2001:db8::12]:443',
-      'SCTP 00:05  ESTABLISHED 198.51.100.9:5000  10.0.0.200:3868    10.0.1.31:3868',
-      'IP  15:48  NONE        192.168.0.6:0      0.0.0.10:0         10.0.0.17:0',
-    ]));
+    expect(renderConnList(parsed.entries.slice(0, 3))).toBe(
+      rows([
+        'IPVS connection entries',
+        HEADER,
+        'TCP 180:00 NONE        [2001:db8::77]:0   [2001:db8::100]:443 [2001:db8::12]:443',
+        'SCTP 00:05  ESTABLISHED 198.51.100.9:5000  10.0.0.200:3868    10.0.1.31:3868',
+        'IP  15:48  NONE        192.168.0.6:0      0.0.0.10:0         10.0.0.17:0',
+      ]),
+    );
   });
 
   it('throws IpvsParseError on a foreign header or a bad row', () => {
     expect(() => parseProcConn('Proto From To\n')).toThrow(IpvsParseError);
-    expect(() => parseProcConn(`${PROC_HEADER}\nTCP C633 0050 0A000064 0050 0A00010D 0050 ESTABLISHED 12\n`)).toThrow(
-      expect.objectContaining({ line: 2 }),
-    );
+    expect(() => parseProcConn(`${PROC_HEADER}\nTCP C633 0050 0A000064 0050 0A00010D 0050 ESTABLISHED 12\n`)).toThrow(expect.objectContaining({ line: 2 }));
   });
 });

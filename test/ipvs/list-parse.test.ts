@@ -23,8 +23,16 @@ describe('parseIpvsList on the fixtures', () => {
       [{ kind: 'addr', protocol: 'tcp', family: 'inet', address: '10.0.0.100', port: 443 }, 'wlc', 300],
     ]);
     expect(l.services[1]?.dests[1]).toEqual({
-      family: 'inet', address: '10.0.1.12', port: 443, forward: 'Route', weight: 100,
-      upperThreshold: 0, lowerThreshold: 0, activeConns: 198, inactiveConns: 41, persistConns: 0,
+      family: 'inet',
+      address: '10.0.1.12',
+      port: 443,
+      forward: 'Route',
+      weight: 100,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+      activeConns: 198,
+      inactiveConns: 41,
+      persistConns: 0,
     });
   });
 
@@ -142,8 +150,13 @@ describe('parseIpvsList on what the fixtures do not show', () => {
     expect(v6).toMatchObject({ flags: ['flag-1', 'flag-2'], persistent: 300, netmask: '64' });
     expect(v6?.dests[0]).toMatchObject({ family: 'inet6', address: '2001:db8::12', forward: 'Tunnel', weight: 5 });
     expect(v6?.dests[1]).toMatchObject({
-      family: 'inet6', address: '2001:db8:0:1:ffff:ffff:ffff:fff1', port: 443, forward: 'Masq', weight: 100,
-      activeConns: 12, inactiveConns: 4294967295,
+      family: 'inet6',
+      address: '2001:db8:0:1:ffff:ffff:ffff:fff1',
+      port: 443,
+      forward: 'Masq',
+      weight: 100,
+      activeConns: 12,
+      inactiveConns: 4294967295,
     });
   });
 

@@ -9,26 +9,49 @@ const sp = (n: number) => ' '.repeat(n);
 
 function aDest(over: Partial<Destination> = {}): Destination {
   return {
-    family: 'inet', address: '10.0.1.11', port: 80, forward: 'Route', weight: 1,
-    upperThreshold: 0, lowerThreshold: 0, activeConns: 0, inactiveConns: 0, persistConns: 0, ...over,
+    family: 'inet',
+    address: '10.0.1.11',
+    port: 80,
+    forward: 'Route',
+    weight: 1,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+    activeConns: 0,
+    inactiveConns: 0,
+    persistConns: 0,
+    ...over,
   };
 }
 
 function aService(over: Partial<VirtualService> = {}): VirtualService {
   return {
     key: { kind: 'addr', protocol: 'tcp', family: 'inet', address: '10.0.0.100', port: 80 },
-    scheduler: 'wlc', flags: [], ops: false, dests: [], ...over,
+    scheduler: 'wlc',
+    flags: [],
+    ops: false,
+    dests: [],
+    ...over,
   };
 }
 
 const counters = (conns: bigint, inPkts: bigint, outPkts: bigint, inBytes: bigint, outBytes: bigint): Counters => ({
-  conns, inPkts, outPkts, inBytes, outBytes,
+  conns,
+  inPkts,
+  outPkts,
+  inBytes,
+  outBytes,
 });
 
 describe('renderIpvsList reproduces every listing fixture byte for byte', () => {
   it.each([
-    'list-empty.txt', 'list-dr-two-services.txt', 'list-draining.txt', 'list-nat-masq.txt',
-    'list-stats.txt', 'list-rate.txt', 'list-thresholds.txt', 'list-persistent-conn.txt',
+    'list-empty.txt',
+    'list-dr-two-services.txt',
+    'list-draining.txt',
+    'list-nat-masq.txt',
+    'list-stats.txt',
+    'list-rate.txt',
+    'list-thresholds.txt',
+    'list-persistent-conn.txt',
   ])('%s', (name) => {
     const text = readFixture(`ipvsadm/${name}`);
     const l = parseIpvsList(text);
@@ -78,7 +101,10 @@ describe('renderIpvsList formats', () => {
     const tcpHigh = aService({ key: { kind: 'addr', protocol: 'tcp', family: 'inet', address: '192.168.0.1', port: 80 } });
     // 10.x and 192.x differ by more than 2^31: ipvsadm's int comparator may swap them; we use unsigned order.
     const out = renderIpvsList({ connTableSize: 4096, services: [fwm, v6, fwm6, sctp, udp, tcpHigh, tcp443] });
-    const names = out.split('\n').slice(3).filter((l) => l !== '');
+    const names = out
+      .split('\n')
+      .slice(3)
+      .filter((l) => l !== '');
     expect(names).toEqual([
       'TCP  10.0.0.100:443 wlc',
       `  -> 10.0.1.2:443${sp(16)} Route   1      0          0${sp(9)}`,
@@ -99,17 +125,17 @@ describe('renderIpvsList formats', () => {
       key: { kind: 'addr', protocol: 'tcp', family: 'inet', address: 'vip-www.prod.example.com.x', port: 80 },
       dests: [aDest({ address: 'web-canary-01.prod.example.com' })],
     });
-    expect(renderServiceEntry(svc)).toBe(rows([
-      'TCP  vip-www.prod.example.com.x:8 wlc',
-      '  -> web-canary-01.prod.example.c Route   1      0          0         ',
-    ]));
+    expect(renderServiceEntry(svc)).toBe(
+      rows(['TCP  vip-www.prod.example.com.x:8 wlc', '  -> web-canary-01.prod.example.c Route   1      0          0         ']),
+    );
   });
 
   it('leaves out the default masks, and pe when not persistent', () => {
     const line = (s: Partial<VirtualService>) => renderServiceEntry(aService(s)).trimEnd();
     expect(line({ persistent: 300, netmask: '255.255.255.255' })).toBe('TCP  10.0.0.100:80 wlc persistent 300');
-    expect(line({ key: { kind: 'addr', protocol: 'tcp', family: 'inet6', address: '::1', port: 80 }, persistent: 3, netmask: '128' }))
-      .toBe('TCP  [::1]:80 wlc persistent 3');
+    expect(line({ key: { kind: 'addr', protocol: 'tcp', family: 'inet6', address: '::1', port: 80 }, persistent: 3, netmask: '128' })).toBe(
+      'TCP  [::1]:80 wlc persistent 3',
+    );
     expect(line({ pe: 'sip' })).toBe('TCP  10.0.0.100:80 wlc');
     expect(line({ ops: true, flags: ['flag-3'] })).toBe('TCP  10.0.0.100:80 wlc (flag-3) ops');
   });
@@ -119,14 +145,18 @@ describe('renderIpvsList formats', () => {
       stats: counters(12345n, 123456789n, 0n, 98765432101n, 0n),
       dests: [aDest({ stats: counters(12345n, 123456789n, 0n, 98765432101n, 0n) })],
     });
-    expect(renderServiceEntry(svc, { mode: 'stats', exact: true })).toBe(rows([
-      `TCP  10.0.0.100:80${sp(15)}    12345 123456789        0 98765432101        0`,
-      `  -> 10.0.1.11:80${sp(16)}    12345 123456789        0 98765432101        0`,
-    ]));
-    expect(renderServiceEntry(svc, { mode: 'stats' })).toBe(rows([
-      `TCP  10.0.0.100:80${sp(15)}    12345  123456K        0   98765M        0`,
-      `  -> 10.0.1.11:80${sp(16)}    12345  123456K        0   98765M        0`,
-    ]));
+    expect(renderServiceEntry(svc, { mode: 'stats', exact: true })).toBe(
+      rows([
+        `TCP  10.0.0.100:80${sp(15)}    12345 123456789        0 98765432101        0`,
+        `  -> 10.0.1.11:80${sp(16)}    12345 123456789        0 98765432101        0`,
+      ]),
+    );
+    expect(renderServiceEntry(svc, { mode: 'stats' })).toBe(
+      rows([
+        `TCP  10.0.0.100:80${sp(15)}    12345  123456K        0   98765M        0`,
+        `  -> 10.0.1.11:80${sp(16)}    12345  123456K        0   98765M        0`,
+      ]),
+    );
   });
 
   it('prints a 9-character T field touching its left neighbour, as %8lluT does', () => {
@@ -134,13 +164,15 @@ describe('renderIpvsList formats', () => {
     expect(renderServiceEntry(svc, { mode: 'stats' }).split('\n')[1]).toBe(`  -> 10.0.1.11:80${sp(16)}    12345  123456K        018446744T        0`);
   });
 
-  it('prints a dest\'s CPS/InPPS/OutPPS under --rate without suffix, the service\'s with', () => {
+  it("prints a dest's CPS/InPPS/OutPPS under --rate without suffix, the service's with", () => {
     const rate = counters(123456789n, 5n, 0n, 2_000_000_000n, 0n);
     const svc = aService({ rate, dests: [aDest({ rate })] });
-    expect(renderServiceEntry(svc, { mode: 'rate' })).toBe(rows([
-      `TCP  10.0.0.100:80${sp(15)}  123456K        5        0    2000M        0`,
-      `  -> 10.0.1.11:80${sp(16)} 123456789        5        0    2000M        0`,
-    ]));
+    expect(renderServiceEntry(svc, { mode: 'rate' })).toBe(
+      rows([
+        `TCP  10.0.0.100:80${sp(15)}  123456K        5        0    2000M        0`,
+        `  -> 10.0.1.11:80${sp(16)} 123456789        5        0    2000M        0`,
+      ]),
+    );
     const back = parseIpvsList(renderListTitle('rate') + renderServiceEntry(svc, { mode: 'rate' }));
     expect(back.services[0]?.rate?.conns).toBe(123456000n);
     expect(back.services[0]?.dests[0]?.rate?.conns).toBe(123456789n);
@@ -151,14 +183,12 @@ describe('renderIpvsList formats', () => {
       key: { kind: 'addr', protocol: 'tcp', family: 'inet6', address: '2001:db8:aaaa:bbbb:cccc:dddd:eeee:100', port: 443 },
       dests: [aDest({ family: 'inet6', address: '2001:db8::11', port: 443, upperThreshold: 10, lowerThreshold: 5 })],
     });
-    expect(renderServiceEntry(svc, { mode: 'stats' })).toBe(rows([
-      `TCP  [2001:db8:aaaa:bbbb:cccc:dddd:eeee:100]:443${'        0'.repeat(5)}`,
-      `  -> [2001:db8::11]:443${sp(10)}${'        0'.repeat(5)}`,
-    ]));
-    expect(renderServiceEntry(svc, { mode: 'thresholds' })).toBe(rows([
-      'TCP  [2001:db8:aaaa:bbbb:cccc:dddd:eeee:100]:443 wlc',
-      `  -> [2001:db8::11]:443${sp(10)} 10         5          0          0${sp(9)}`,
-    ]));
+    expect(renderServiceEntry(svc, { mode: 'stats' })).toBe(
+      rows([`TCP  [2001:db8:aaaa:bbbb:cccc:dddd:eeee:100]:443${'        0'.repeat(5)}`, `  -> [2001:db8::11]:443${sp(10)}${'        0'.repeat(5)}`]),
+    );
+    expect(renderServiceEntry(svc, { mode: 'thresholds' })).toBe(
+      rows(['TCP  [2001:db8:aaaa:bbbb:cccc:dddd:eeee:100]:443 wlc', `  -> [2001:db8::11]:443${sp(10)} 10         5          0          0${sp(9)}`]),
+    );
   });
 
   it.each<[ListMode, string]>([
@@ -169,8 +199,6 @@ describe('renderIpvsList formats', () => {
   });
 
   it('refuses to render a single service that is not in the table', () => {
-    expect(() =>
-      renderIpvsList({ connTableSize: 4096, services: [] }, { service: { kind: 'fwmark', family: 'inet', mark: 9 } }),
-    ).toThrow(/no such service/);
+    expect(() => renderIpvsList({ connTableSize: 4096, services: [] }, { service: { kind: 'fwmark', family: 'inet', mark: 9 } })).toThrow(/no such service/);
   });
 });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_TIMEOUTS, hasLegacyErrorWording, IPVSADM_1_31, parseTimeouts, parseVersion, renderTimeouts, renderVersion,
-} from '../../src/ipvs/misc.ts';
+import { DEFAULT_TIMEOUTS, hasLegacyErrorWording, IPVSADM_1_31, parseTimeouts, parseVersion, renderTimeouts, renderVersion } from '../../src/ipvs/misc.ts';
 import { IpvsParseError } from '../../src/ipvs/parse-error.ts';
 import { readFixture } from '../helpers/fixtures.ts';
 

@@ -33,16 +33,22 @@ describe('overlayListing', () => {
 
 describe('overlaySave', () => {
   it('adds tunnel settings that only -S shows', () => {
-    const listing = parseIpvsList([
-      'Prot LocalAddress:Port Scheduler Flags',
-      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
-      'TCP  10.0.0.200:80 rr',
-      '  -> 10.0.1.21:80                 Tunnel  3      0          0         ',
-      '',
-    ].join('\n'));
+    const listing = parseIpvsList(
+      [
+        'Prot LocalAddress:Port Scheduler Flags',
+        '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+        'TCP  10.0.0.200:80 rr',
+        '  -> 10.0.1.21:80                 Tunnel  3      0          0         ',
+        '',
+      ].join('\n'),
+    );
     const saved = parseSave('-A -t 10.0.0.200:80 -s rr\n-a -t 10.0.0.200:80 -r 10.0.1.21:80 -i -w 3 --tun-type gue --tun-port 6080 --tun-csum\n');
     expect(overlaySave(listing.services, saved)[0]?.dests[0]).toMatchObject({
-      forward: 'Tunnel', weight: 3, tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'csum',
+      forward: 'Tunnel',
+      weight: 3,
+      tunnelType: 'gue',
+      tunnelPort: 6080,
+      tunnelChecksum: 'csum',
     });
   });
 });

@@ -16,8 +16,16 @@ describe('ipvsadm -S -n', () => {
       [{ kind: 'addr', protocol: 'udp', family: 'inet', address: '10.0.0.100', port: 53 }, 'rr', undefined, 3],
     ]);
     expect(services[2]?.dests[1]).toEqual({
-      family: 'inet', address: '10.0.1.12', port: 53, forward: 'Route', weight: 0,
-      upperThreshold: 0, lowerThreshold: 0, activeConns: 0, inactiveConns: 0, persistConns: 0,
+      family: 'inet',
+      address: '10.0.1.12',
+      port: 53,
+      forward: 'Route',
+      weight: 0,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+      activeConns: 0,
+      inactiveConns: 0,
+      persistConns: 0,
     });
   });
 

@@ -40,7 +40,9 @@ describe('classifyIpvsExit', () => {
     expect(classifyIpvsExit(sudo).kind).toBe('unexpected');
     expect(classifyIpvsExit({ exitCode: 1, command: { argv: ['ipvsadm', '-L', '-n', '-c'], mutates: false } }).kind).toBe('unexpected');
     expect(classifyIpvsExit({ exitCode: 127, stderr: 'sh: ipvsadm: not found' })).toEqual({
-      kind: 'not-installed', exitCode: 127, message: 'sh: ipvsadm: not found',
+      kind: 'not-installed',
+      exitCode: 127,
+      message: 'sh: ipvsadm: not found',
     });
     expect(classifyIpvsExit({ exitCode: null }).kind).toBe('unexpected');
   });

@@ -9,13 +9,27 @@ import { isIpvsParseError } from '../../src/ipvs/parse-error.ts';
 
 const KEY: ServiceKey = { kind: 'addr', protocol: 'tcp', family: 'inet', address: '10.0.0.100', port: 80 };
 const dest = (n: number, over: Partial<Destination>): Destination => ({
-  family: 'inet', address: `10.0.1.${10 + n}`, port: 80, forward: 'Tunnel', weight: 100, upperThreshold: 0, lowerThreshold: 0, activeConns: n, inactiveConns: 0, persistConns: 0, ...over,
+  family: 'inet',
+  address: `10.0.1.${10 + n}`,
+  port: 80,
+  forward: 'Tunnel',
+  weight: 100,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+  activeConns: n,
+  inactiveConns: 0,
+  persistConns: 0,
+  ...over,
 });
 const TABLE: IpvsTable = {
   connTableSize: 4096,
   services: [
     {
-      key: KEY, scheduler: 'wlc', flags: [], ops: false, persistent: 300,
+      key: KEY,
+      scheduler: 'wlc',
+      flags: [],
+      ops: false,
+      persistent: 300,
       dests: [
         dest(1, { tunnelType: 'ipip' }),
         dest(2, { tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'remcsum' }),
@@ -49,7 +63,9 @@ describe('parseTunInfoList', () => {
     } catch (error) {
       expect(isIpvsParseError(error) && error.reason).toBe('unknown TunnelInfo "vxlan:1"');
     }
-    expect(() => parseTunInfoList('Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port Forward Weight ActiveConn InActConn\n')).toThrow(/not an ipvsadm -L -n --tun-info title/);
+    expect(() => parseTunInfoList('Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port Forward Weight ActiveConn InActConn\n')).toThrow(
+      /not an ipvsadm -L -n --tun-info title/,
+    );
   });
 
   it('overlays the tunnel settings onto a base table that lacks them', () => {

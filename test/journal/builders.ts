@@ -19,7 +19,12 @@ export function fourServers(start?: string): FakeCluster {
 }
 
 /** Runs a release on a fresh fake cluster and returns every event it emitted (also when it throws). */
-export async function releaseEvents(fc: FakeCluster, release: string, batch = '2', journal: readonly ReleaseEvent[] = []): Promise<{ events: ReleaseEvent[]; error?: unknown }> {
+export async function releaseEvents(
+  fc: FakeCluster,
+  release: string,
+  batch = '2',
+  journal: readonly ReleaseEvent[] = [],
+): Promise<{ events: ReleaseEvent[]; error?: unknown }> {
   const events: ReleaseEvent[] = [];
   try {
     await runRelease(

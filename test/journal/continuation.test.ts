@@ -53,7 +53,7 @@ function copyAfter(events: readonly ReleaseEvent[]): JournalCopy {
 
 const CI = { ciJob: '4242', ciJobUrl: 'https://gitlab.example/ops/web/-/jobs/4242' };
 
-describe('a canary paused on one machine, continued from the directors\' copy on another', () => {
+describe("a canary paused on one machine, continued from the directors' copy on another", () => {
   it('the copy carries the paused run, its plan, the releases before, the released servers, the artifact digest and the CI job', async () => {
     const fc = fourServers();
     const artifact = anArtifact();
@@ -74,8 +74,15 @@ describe('a canary paused on one machine, continued from the directors\' copy on
       artifact: { path: artifact, sha256: started?.artifactSha256, size: BUILD.length },
     });
     expect(continuation?.plan?.batches.map((b) => b.servers)).toEqual([['web1'], ['web2', 'web3'], ['web4']]);
-    expect([...(continuation?.releasesBefore ?? [])]).toEqual([['web1', 'r1'], ['web2', 'r1'], ['web3', 'r1'], ['web4', 'r1']]);
-    expect(describePause(continuation?.paused ?? { reason: '?', nextBatch: 0 })).toMatch(/^paused \(canary\) at \S+Z by CI job 4242 \(https:\/\/gitlab\.example\/ops\/web\/-\/jobs\/4242\)$/);
+    expect([...(continuation?.releasesBefore ?? [])]).toEqual([
+      ['web1', 'r1'],
+      ['web2', 'r1'],
+      ['web3', 'r1'],
+      ['web4', 'r1'],
+    ]);
+    expect(describePause(continuation?.paused ?? { reason: '?', nextBatch: 0 })).toMatch(
+      /^paused \(canary\) at \S+Z by CI job 4242 \(https:\/\/gitlab\.example\/ops\/web\/-\/jobs\/4242\)$/,
+    );
     // Nothing else to continue: not for resume, and not once the run is not paused.
     expect(continuationOf(fromCopy(copyAfter(canary)), ['window', 'interrupt'])).toBeUndefined();
   });
@@ -124,7 +131,10 @@ describe('a canary paused on one machine, continued from the directors\' copy on
     const fc = fourServers();
     const canary = await runOn(fc, { canary: 1, artifact: anArtifact() }, CI);
     const copy = copyAfter(canary);
-    const old = JSON.parse(JSON.stringify(copy)) as { version: 1; state: Record<string, unknown> & { firstRun: Record<string, unknown>; paused: Record<string, unknown> } };
+    const old = JSON.parse(JSON.stringify(copy)) as {
+      version: 1;
+      state: Record<string, unknown> & { firstRun: Record<string, unknown>; paused: Record<string, unknown> };
+    };
     for (const key of ['artifactSha256', 'artifactSize', 'ciJob', 'ciJobUrl']) delete old.state.firstRun[key];
     old.state.paused = { reason: 'canary', nextBatch: 1 };
     delete old.state.updatedAt;

@@ -30,7 +30,10 @@ describe('the journal state of a run-once before', () => {
   });
 
   it('does not record a before that failed', () => {
-    const state = replay([started('c1', 'r2'), ev('c1', { type: 'once-finished', phase: 'before', release: 'r2', on: 'controller', ok: false, durationMs: 10 })]);
+    const state = replay([
+      started('c1', 'r2'),
+      ev('c1', { type: 'once-finished', phase: 'before', release: 'r2', on: 'controller', ok: false, durationMs: 10 }),
+    ]);
     expect(state.before ?? null).toBeNull();
   });
 });

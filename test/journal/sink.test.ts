@@ -19,7 +19,11 @@ function aPath(): string {
   return join(dir, 'sub', 'web-prod.journal.ndjson');
 }
 
-const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ReleaseEvent);
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ReleaseEvent);
 
 describe('the journal sink', () => {
   it('writes each event, redacted, before record() returns', () => {
@@ -39,7 +43,7 @@ describe('the journal sink', () => {
     expect(sink.events()).toHaveLength(run.length);
   });
 
-  it('coalesces the directors\' copy: the last write carries the final state, far fewer writes than events', async () => {
+  it("coalesces the directors' copy: the last write carries the final state, far fewer writes than events", async () => {
     const copies: JournalCopy[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => {

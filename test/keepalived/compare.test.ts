@@ -59,7 +59,9 @@ describe('compareKeepalivedPair', () => {
     expect(good.differences.map((d) => d.what)).toContain('interface');
     const c = vrrp(['unicast_src_ip 10.0.0.3', 'unicast_peer {', ' 10.0.0.9', '}']);
     expect(mismatches(compareKeepalivedPair(side('a', a), side('c', c)))).toEqual([
-      expect.stringMatching(/^vrrp_instance VI: unicast_src_ip\/unicast_peer are not mirrored \(a: src 10\.0\.0\.2, peers 10\.0\.0\.3; c: src 10\.0\.0\.3, peers 10\.0\.0\.9\)$/),
+      expect.stringMatching(
+        /^vrrp_instance VI: unicast_src_ip\/unicast_peer are not mirrored \(a: src 10\.0\.0\.2, peers 10\.0\.0\.3; c: src 10\.0\.0\.3, peers 10\.0\.0\.9\)$/,
+      ),
     ]);
   });
 

@@ -28,9 +28,7 @@ describe('lexKeepalived', () => {
 
   it('reports an extra } at its line and missing ones at the last line, as keepalived counts them', () => {
     expect(lexKeepalived('a {\n}\n}\n').diagnostics).toEqual([{ severity: 'error', line: 3, message: "Extra '}' found" }]);
-    expect(lexKeepalived('a {\n b {\n}\n\n').diagnostics).toEqual([
-      { severity: 'error', line: 4, message: "There are 1 missing '}'s or extra '{'s" },
-    ]);
+    expect(lexKeepalived('a {\n b {\n}\n\n').diagnostics).toEqual([{ severity: 'error', line: 4, message: "There are 1 missing '}'s or extra '{'s" }]);
   });
 
   it('does not follow include, and says so', () => {

@@ -28,7 +28,12 @@ describe('keepalived lookups', () => {
 
   it('expands virtual_server_group entries, ranges and fwmarks included', () => {
     const group = config.virtualServers[0];
-    expect(group && serviceKeysOf(group, config)).toEqual([tcp('10.0.0.10', 80), tcp('10.0.0.11', 80), tcp('10.0.0.12', 80), { kind: 'fwmark', family: 'inet', mark: 9 }]);
+    expect(group && serviceKeysOf(group, config)).toEqual([
+      tcp('10.0.0.10', 80),
+      tcp('10.0.0.11', 80),
+      tcp('10.0.0.12', 80),
+      { kind: 'fwmark', family: 'inet', mark: 9 },
+    ]);
     expect(findVirtualServer(config, tcp('10.0.0.11', 80))).toBe(group);
   });
 

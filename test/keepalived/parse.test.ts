@@ -113,7 +113,8 @@ describe('parseKeepalivedConf defaults and forms', () => {
   });
 
   it('lets a virtual_server inhibit_on_failure default its real servers, which may switch it off', () => {
-    const text = 'virtual_server 10.0.0.1 80 {\n inhibit_on_failure\n real_server 10.0.1.1 80 {\n }\n real_server 10.0.1.2 80 {\n  inhibit_on_failure off\n }\n}\n';
+    const text =
+      'virtual_server 10.0.0.1 80 {\n inhibit_on_failure\n real_server 10.0.1.1 80 {\n }\n real_server 10.0.1.2 80 {\n  inhibit_on_failure off\n }\n}\n';
     expect(parseKeepalivedConf(text).config.virtualServers[0]?.realServers.map((rs) => rs.inhibitOnFailure)).toEqual([true, false]);
   });
 
@@ -230,6 +231,10 @@ describe('parseKeepalivedConf defaults and forms', () => {
     });
     const parsed = parseKeepalivedConf(text);
     expect(parsed.diagnostics).toEqual([]);
-    expect(parsed.config.virtualServers[0]?.realServers[0]).toMatchObject({ weight: 10, inhibitOnFailure: true, checkers: [{ type: 'HTTP_GET', urls: [{ path: '/health.html' }] }] });
+    expect(parsed.config.virtualServers[0]?.realServers[0]).toMatchObject({
+      weight: 10,
+      inhibitOnFailure: true,
+      checkers: [{ type: 'HTTP_GET', urls: [{ path: '/health.html' }] }],
+    });
   });
 });

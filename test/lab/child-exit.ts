@@ -60,7 +60,11 @@ export function watchExit(options: ExitWatchOptions): Promise<ExitWatch> {
       clearTimeout(afterMarker);
       const now = performance.now();
       resolve({
-        code, signal, stdout, stderr, killed,
+        code,
+        signal,
+        stdout,
+        stderr,
+        killed,
         durationMs: Math.round(now - started),
         exitAfterMarkerMs: markerAt === undefined ? undefined : Math.round(now - markerAt),
       });

@@ -15,8 +15,20 @@ const SERVICES: CheckedService[] = [
     key: KEY,
     scheduler: 'wlc',
     realServers: ['127.0.1.1', '127.0.1.2'].map((address) => ({
-      address, port: 8080, weight: 100, inhibitOnFailure: true, forward: 'Route' as const,
-      check: { type: 'HTTP_GET' as const, path: '/health/ready.html', statusCode: 200, connectTimeoutMs: 1000, retry: 1, delayBeforeRetryMs: 300, delayLoopMs: 1000 },
+      address,
+      port: 8080,
+      weight: 100,
+      inhibitOnFailure: true,
+      forward: 'Route' as const,
+      check: {
+        type: 'HTTP_GET' as const,
+        path: '/health/ready.html',
+        statusCode: 200,
+        connectTimeoutMs: 1000,
+        retry: 1,
+        delayBeforeRetryMs: 300,
+        delayLoopMs: 1000,
+      },
     })),
   },
 ];
@@ -39,12 +51,23 @@ describe('lab keepalived.conf', () => {
 
   it('the MASTER/BACKUP pair differs only legitimately; drifted differs in what balances load; unbalanced is reported', () => {
     const side = (name: string, text: string) => ({ name, parsed: parsed(text) });
-    const pair = compareKeepalivedPair(side('lvs1', renderLabKeepalived(input('lvs1', 0), 'inhibit')), side('lvs2', renderLabKeepalived(input('lvs2', 1), 'inhibit')));
-    const drifted = compareKeepalivedPair(side('lvs1', renderLabKeepalived(input('lvs1', 0), 'inhibit')), side('lvs2', renderLabKeepalived(input('lvs2', 1), 'drifted')));
+    const pair = compareKeepalivedPair(
+      side('lvs1', renderLabKeepalived(input('lvs1', 0), 'inhibit')),
+      side('lvs2', renderLabKeepalived(input('lvs2', 1), 'inhibit')),
+    );
+    const drifted = compareKeepalivedPair(
+      side('lvs1', renderLabKeepalived(input('lvs1', 0), 'inhibit')),
+      side('lvs2', renderLabKeepalived(input('lvs2', 1), 'drifted')),
+    );
     expect(pair.consistent).toBe(true);
     expect(pair.differences.every((d) => d.kind === 'allowed')).toBe(true);
     expect(drifted.consistent).toBe(false);
-    expect(drifted.differences.filter((d) => d.kind === 'mismatch').map((d) => d.what).sort()).toEqual(['lvs_sched', 'weight']);
+    expect(
+      drifted.differences
+        .filter((d) => d.kind === 'mismatch')
+        .map((d) => d.what)
+        .sort(),
+    ).toEqual(['lvs_sched', 'weight']);
     const unbalanced = parsed(renderLabKeepalived(input('lvs2', 1), 'unbalanced'));
     expect(unbalanced.diagnostics.map((d) => d.message)).toContainEqual(expect.stringMatching(/missing '}'/));
   });
@@ -54,7 +77,10 @@ describe('lab keepalived.conf', () => {
     const checker = startChecker({ services: SERVICES, apply: () => ({ ok: true }), clock, probe: async () => ({ ok: true, detail: 'ok' }) });
     await checker.ready;
     const changed = reloadKeepalived(checker, KEY, renderLabKeepalived(input('lvs2', 1), 'delete'));
-    expect(changed.map((rs) => [rs.address, rs.inhibitOnFailure])).toEqual([['127.0.1.1', false], ['127.0.1.2', false]]);
+    expect(changed.map((rs) => [rs.address, rs.inhibitOnFailure])).toEqual([
+      ['127.0.1.1', false],
+      ['127.0.1.2', false],
+    ]);
     expect(reloadKeepalived(checker, KEY, renderLabKeepalived(input('lvs2', 1), 'delete'))).toEqual([]);
     expect(reloadKeepalived(checker, { ...KEY, port: 9999 }, renderLabKeepalived(input('lvs2', 1), 'inhibit'))).toEqual([]);
     expect(reloadKeepalived(undefined, KEY, '')).toEqual([]);

@@ -70,7 +70,9 @@ describe('DR layout', () => {
 
   it('passes a load through the VIP to all 6 servers with zero failures', async () => {
     const result = await runLoad({ url: lab.vip.url, durationMs: 3000, concurrency: 8, keepAlive: false, requestTimeoutMs: 5000, clients: 16 });
-    console.log(`DR lab, ${SERVERS} servers, 3 s of load (8 clients, a connection per request): ${result.requests} requests, ${Math.round(result.requests / 3)}/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, by host ${JSON.stringify(result.byHost)}`);
+    console.log(
+      `DR lab, ${SERVERS} servers, 3 s of load (8 clients, a connection per request): ${result.requests} requests, ${Math.round(result.requests / 3)}/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, by host ${JSON.stringify(result.byHost)}`,
+    );
     expect(result.failures).toEqual({ connect: 0, reset: 0, timeout: 0, non2xx: 0, other: 0 });
     expect(Object.keys(result.byHost).sort()).toEqual(lab.servers.map((s) => s.name).sort());
     // The director sees only the clients' packets: no Out counters in DR.
@@ -93,28 +95,47 @@ describe('the hosts answer ip, sysctl and /proc like a real DR farm', () => {
       ].join('\n'),
     );
     expect((await sh.run('web3', 'ip -o -4 addr show')).stdout).toMatch(/^2: eth0 {4}inet 127\.0\.1\.3\/24 brd 127\.0\.1\.255 scope global eth0\\/m);
-    expect((await sh.run('web1', 'sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce net.ipv4.conf.lo.arp_ignore net.ipv4.conf.lo.arp_announce net.ipv4.ip_forward')).stdout).toBe('1\n2\n1\n2\n0\n');
+    expect(
+      (
+        await sh.run(
+          'web1',
+          'sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce net.ipv4.conf.lo.arp_ignore net.ipv4.conf.lo.arp_announce net.ipv4.ip_forward',
+        )
+      ).stdout,
+    ).toBe('1\n2\n1\n2\n0\n');
     expect((await sh.run('web1', 'sysctl net.ipv4.conf.all.arp_ignore')).stdout).toBe('net.ipv4.conf.all.arp_ignore = 1\n');
     expect(await sh.run('web1', 'cat /proc/sys/net/ipv4/conf/all/arp_announce')).toMatchObject({ stdout: '2\n', code: 0 });
     expect(await sh.run('web1', 'sudo -n cat /proc/sys/net/ipv4/conf/lo/arp_ignore')).toMatchObject({ stdout: '1\n', code: 0 });
     expect(await sh.run('web1', 'sysctl -n net.ipv4.vs.expire_nodest_conn')).toMatchObject({
-      stdout: '', code: 1, stderr: 'sysctl: cannot stat /proc/sys/net/ipv4/vs/expire_nodest_conn: No such file or directory\n',
+      stdout: '',
+      code: 1,
+      stderr: 'sysctl: cannot stat /proc/sys/net/ipv4/vs/expire_nodest_conn: No such file or directory\n',
     });
     // curl on a server: its own addresses (and the VIP on its lo) reach its own app, another server's address that server.
     const port = lab.vip.port;
     expect(await sh.run('web2', `curl -sS --max-time 5 http://127.0.0.100:${port}/ http://x`)).toMatchObject({ code: 2 });
-    for (const [url, host] of [[`http://127.0.0.100:${port}/`, 'web2'], [`http://127.0.0.1:${port}/`, 'web2'], [`http://127.0.1.2:${port}/`, 'web2'], [`http://127.0.1.3:${port}/`, 'web3']]) {
+    for (const [url, host] of [
+      [`http://127.0.0.100:${port}/`, 'web2'],
+      [`http://127.0.0.1:${port}/`, 'web2'],
+      [`http://127.0.1.2:${port}/`, 'web2'],
+      [`http://127.0.1.3:${port}/`, 'web3'],
+    ]) {
       expect(await sh.run('web2', `curl -sS --max-time 5 ${url}`)).toMatchObject({ stdout: `version=v1 host=${host}\n`, code: 0 });
     }
     expect(await sh.run('web2', `curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.100:${port + 1}/`)).toMatchObject({ stdout: '000', code: 7 });
     // The real cat still does everything else.
     expect(await sh.run('web1', 'cat app/current/VERSION; printf x | cat -')).toMatchObject({ stdout: 'v1\nx', code: 0 });
 
-    const holding = async (director: string) => (await sh.run(director, 'ip -o addr show')).stdout.split('\n').filter((l) => l.includes(' inet 127.0.0.100/32 '));
+    const holding = async (director: string) =>
+      (await sh.run(director, 'ip -o addr show')).stdout.split('\n').filter((l) => l.includes(' inet 127.0.0.100/32 '));
     expect(await holding('lvs1')).toEqual(['2: eth0    inet 127.0.0.100/32 scope global eth0\\       valid_lft forever preferred_lft forever']);
     expect(await holding('lvs2')).toEqual([]);
-    expect((await sh.run('lvs1', 'sysctl -n net.ipv4.ip_forward net.ipv4.vs.expire_quiescent_template net.ipv4.vs.expire_nodest_conn')).stdout).toBe('0\n0\n0\n');
-    expect((await sh.run('lvs1', 'cat /proc/net/ip_vs_conn')).stdout.split('\n')[0]).toBe('Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData');
+    expect((await sh.run('lvs1', 'sysctl -n net.ipv4.ip_forward net.ipv4.vs.expire_quiescent_template net.ipv4.vs.expire_nodest_conn')).stdout).toBe(
+      '0\n0\n0\n',
+    );
+    expect((await sh.run('lvs1', 'cat /proc/net/ip_vs_conn')).stdout.split('\n')[0]).toBe(
+      'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData',
+    );
   });
 
   it('split brain: both directors show the VIP, and the control API and status say so', async () => {
@@ -122,29 +143,38 @@ describe('the hosts answer ip, sysctl and /proc like a real DR farm', () => {
     try {
       for (const d of ['lvs1', 'lvs2']) expect((await sh.run(d, 'ip -o addr show')).stdout).toContain(' inet 127.0.0.100/32 scope global eth0\\');
       const state = (await (await fetch(new URL('state', lab.info.control))).json()) as LabState;
-      expect(state.directors.map((d) => [d.name, d.holdsVip])).toEqual([['lvs1', true], ['lvs2', true]]);
+      expect(state.directors.map((d) => [d.name, d.holdsVip])).toEqual([
+        ['lvs1', true],
+        ['lvs2', true],
+      ]);
     } finally {
       expect((await control(lab, 'split-brain', { on: false })).json).toEqual({ holding: ['lvs1'] });
     }
     expect((await sh.run('lvs2', 'ip -o addr show')).stdout).not.toContain('127.0.0.100');
   });
 
-  it('ARP sysctls and ip_forward: set through the control API, and by the host\'s own sysctl -w', async () => {
+  it("ARP sysctls and ip_forward: set through the control API, and by the host's own sysctl -w", async () => {
     expect((await control(lab, 'sysctl', { host: 'web2', values: { 'net.ipv4.conf.all.arp_ignore': 0, 'net.ipv4.conf.lo.arp_ignore': 0 } })).status).toBe(200);
     expect((await sh.run('web2', 'sysctl -n net.ipv4.conf.all.arp_ignore')).stdout).toBe('0\n');
     let state = (await (await fetch(new URL('state', lab.info.control))).json()) as LabState;
     expect(state.servers.find((s) => s.name === 'web2')).toMatchObject({ arpIgnore: 0, arpAnnounce: 2, vipOnLo: true });
     expect(await sh.run('web2', 'sudo -n sysctl -w net.ipv4.conf.all.arp_ignore=1 && sysctl net.ipv4.conf.lo.arp_ignore=1')).toMatchObject({
-      stdout: 'net.ipv4.conf.all.arp_ignore = 1\nnet.ipv4.conf.lo.arp_ignore = 1\n', code: 0,
+      stdout: 'net.ipv4.conf.all.arp_ignore = 1\nnet.ipv4.conf.lo.arp_ignore = 1\n',
+      code: 0,
     });
     state = (await (await fetch(new URL('state', lab.info.control))).json()) as LabState;
     expect(state.servers.find((s) => s.name === 'web2')).toMatchObject({ arpIgnore: 1 });
-    expect(await sh.run('web2', 'sysctl -w net.ipv4.conf.all.arp_ignore=x')).toMatchObject({ code: 1, stderr: 'sysctl: setting key "net.ipv4.conf.all.arp_ignore": Invalid argument\n' });
+    expect(await sh.run('web2', 'sysctl -w net.ipv4.conf.all.arp_ignore=x')).toMatchObject({
+      code: 1,
+      stderr: 'sysctl: setting key "net.ipv4.conf.all.arp_ignore": Invalid argument\n',
+    });
 
     expect((await control(lab, 'sysctl', { host: 'lvs2', key: 'net.ipv4.ip_forward', value: 1 })).status).toBe(200);
     expect((await sh.run('lvs2', 'cat /proc/sys/net/ipv4/ip_forward')).stdout).toBe('1\n');
     expect((await control(lab, 'sysctl', { host: 'lvs2', key: 'net.ipv4.ip_forward', value: 0 })).status).toBe(200);
-    expect((await control(lab, 'sysctl', { host: 'web2', key: 'net.ipv4.vs.sloppy_tcp', value: 1 })).json).toEqual({ error: 'web2 has no sysctl net.ipv4.vs.sloppy_tcp' });
+    expect((await control(lab, 'sysctl', { host: 'web2', key: 'net.ipv4.vs.sloppy_tcp', value: 1 })).json).toEqual({
+      error: 'web2 has no sysctl net.ipv4.vs.sloppy_tcp',
+    });
   });
 });
 
@@ -156,7 +186,7 @@ describe('the VIP delivers to a DR server only while it holds the VIP on lo', ()
       // The step a pipeline would run ("network restart" loses it too).
       expect(await sh.run('web1', `sudo -n ip addr del ${lab.net.vipAddress}/32 dev lo`)).toMatchObject({ code: 0, stderr: '' });
       expect((await sh.run('web1', 'ip -o addr show dev lo')).stdout).not.toContain('127.0.0.100');
-      expect((await sh.run('web1', `ip addr del ${lab.net.vipAddress}/32 dev lo`))).toMatchObject({ code: 2, stderr: 'Error: ipv4: Address not found.\n' });
+      expect(await sh.run('web1', `ip addr del ${lab.net.vipAddress}/32 dev lo`)).toMatchObject({ code: 2, stderr: 'Error: ipv4: Address not found.\n' });
       const before = lab.vip.counters().serverNoVip;
 
       let clientPort = 0;
@@ -168,7 +198,9 @@ describe('the VIP delivers to a DR server only while it holds the VIP on lo', ()
       expect(weights()[0]).toBe(`127.0.1.1:${lab.vip.port} Route 100`);
       // From the server itself, the VIP is not local now: curl goes out to the director and hangs too.
       expect(await sh.run('web1', `curl -sS -o /dev/null -w '%{http_code}' --max-time 1 http://${vip}/`)).toMatchObject({
-        stdout: '000', code: 28, stderr: expect.stringMatching(/^curl: \(28\) Operation timed out after \d+ milliseconds with 0 bytes received\n$/),
+        stdout: '000',
+        code: 28,
+        stderr: expect.stringMatching(/^curl: \(28\) Operation timed out after \d+ milliseconds with 0 bytes received\n$/),
       });
 
       expect(await sh.run('web1', `sudo -n ip addr add ${lab.net.vipAddress}/32 dev lo`)).toMatchObject({ code: 0 });
@@ -208,10 +240,14 @@ describe('the VIP delivers to a DR server only while it holds the VIP on lo', ()
 describe('ss on a server counts the connections it really has', () => {
   it('each connection held open through the VIP shows once, on the server it reached, as that server sees it', async () => {
     const sockets = await Promise.all(
-      Array.from({ length: 12 }, () => new Promise<Socket>((resolve, reject) => {
-        const socket = connect({ host: lab.net.vipAddress, port: lab.vip.port }, () => resolve(socket));
-        socket.once('error', reject);
-      })),
+      Array.from(
+        { length: 12 },
+        () =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = connect({ host: lab.net.vipAddress, port: lab.vip.port }, () => resolve(socket));
+            socket.once('error', reject);
+          }),
+      ),
     );
     try {
       const ports = sockets.map((s) => s.localPort as number).sort();
@@ -237,7 +273,14 @@ describe('ss on a server counts the connections it really has', () => {
     } finally {
       for (const s of sockets) s.destroy();
     }
-    await waitFor(async () => (await Promise.all(lab.servers.map((s) => sh.run(s.name, `ss -Htn state established '( sport = :${lab.vip.port} )'`)))).every((r) => r.stdout.split('\n').filter(Boolean).length <= 1), 10_000, 'the servers to see them closed');
+    await waitFor(
+      async () =>
+        (await Promise.all(lab.servers.map((s) => sh.run(s.name, `ss -Htn state established '( sport = :${lab.vip.port} )'`)))).every(
+          (r) => r.stdout.split('\n').filter(Boolean).length <= 1,
+        ),
+      10_000,
+      'the servers to see them closed',
+    );
   });
 });
 
@@ -246,7 +289,9 @@ describe('keepalived.conf on the directors', () => {
     const conf = await sh.run('lvs2', 'cat etc/keepalived/keepalived.conf');
     expect(conf.code).toBe(0);
     expect(conf.stdout).toContain(`virtual_server 127.0.0.100 ${lab.vip.port} {\n    delay_loop 1\n    lvs_sched wlc\n    lvs_method DR\n`);
-    expect(conf.stdout).toContain(`    real_server 127.0.1.6 ${lab.vip.port} {\n        weight 100\n        inhibit_on_failure\n        HTTP_GET {\n            url {\n                path /health/ready.html\n`);
+    expect(conf.stdout).toContain(
+      `    real_server 127.0.1.6 ${lab.vip.port} {\n        weight 100\n        inhibit_on_failure\n        HTTP_GET {\n            url {\n                path /health/ready.html\n`,
+    );
     expect(conf.stdout).toContain('    state BACKUP\n    interface eth0\n');
     expect(conf.stdout).toContain('        127.0.0.100/32 dev eth0\n');
 
@@ -286,7 +331,9 @@ describe('release lab on the command line', () => {
       const text = stdout();
       expect(text).toContain(`VIP http://${vip}/ (DR)  master lvs1`);
       expect(text).toContain('SPLIT BRAIN: lvs1 and lvs2 hold the VIP');
-      expect(text).toMatch(/^lvs2 \(BACKUP\) {2}VIP held {2}ip_forward=0 {2}conn_reuse_mode=1 expire_nodest_conn=0 expire_quiescent_template=0 sloppy_tcp=0 {2}keepalived etc\/keepalived\/keepalived\.conf:$/m);
+      expect(text).toMatch(
+        /^lvs2 \(BACKUP\) {2}VIP held {2}ip_forward=0 {2}conn_reuse_mode=1 expire_nodest_conn=0 expire_quiescent_template=0 sloppy_tcp=0 {2}keepalived etc\/keepalived\/keepalived\.conf:$/m,
+      );
       expect(text).toContain(`web4     127.0.1.4:${lab.vip.port}  running v1`);
       expect(text).toMatch(/^web4 .* VIP on lo: NO {2}arp_ignore=1 arp_announce=2$/m);
       expect(text).toMatch(/^web5 .* VIP on lo: yes {2}arp_ignore=0 arp_announce=2$/m);

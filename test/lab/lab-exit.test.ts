@@ -15,12 +15,16 @@ afterEach(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-it.each(['off', 'inhibit'])('a process that starts a lab (checker %s), releases under load and stops the lab exits by itself', async (checker) => {
-  work = await mkdtemp(join(tmpdir(), 'lvs-lab-exit-'));
-  // Generous deadlines for a loaded 2-core machine; a process that does not exit is killed.
-  const result = await watchExit({ args: [CHILD, work, checker], cwd: ROOT, marker: /^lab stopped in /m, totalMs: 200_000, afterMarkerMs: 30_000 });
-  expect(result.stdout, tailOf(result)).toMatch(/^release exit 0;/m);
-  expect(result.exitAfterMarkerMs, tailOf(result)).toBeDefined();
-  expect(result.killed, tailOf(result)).toBeUndefined();
-  expect(result.code, tailOf(result)).toBe(0);
-}, 240_000);
+it.each(['off', 'inhibit'])(
+  'a process that starts a lab (checker %s), releases under load and stops the lab exits by itself',
+  async (checker) => {
+    work = await mkdtemp(join(tmpdir(), 'lvs-lab-exit-'));
+    // Generous deadlines for a loaded 2-core machine; a process that does not exit is killed.
+    const result = await watchExit({ args: [CHILD, work, checker], cwd: ROOT, marker: /^lab stopped in /m, totalMs: 200_000, afterMarkerMs: 30_000 });
+    expect(result.stdout, tailOf(result)).toMatch(/^release exit 0;/m);
+    expect(result.exitAfterMarkerMs, tailOf(result)).toBeDefined();
+    expect(result.killed, tailOf(result)).toBeUndefined();
+    expect(result.code, tailOf(result)).toBe(0);
+  },
+  240_000,
+);

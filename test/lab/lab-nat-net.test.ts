@@ -29,7 +29,7 @@ afterAll(async () => {
 const state = async () => (await (await fetch(new URL('state', lab.info.control))).json()) as LabState;
 
 describe('NAT lab hosts', () => {
-  it('keeps NAT: the VIP on 127.0.0.1, Masq dests, forwarding on, no VIP on the servers\' lo', async () => {
+  it("keeps NAT: the VIP on 127.0.0.1, Masq dests, forwarding on, no VIP on the servers' lo", async () => {
     expect(lab.forward).toBe('nat');
     expect(lab.info.forward).toBe('nat');
     expect(lab.directors[0]!.ipvsadm(['-L', '-n']).stdout).toContain(`  -> 127.0.0.1:${lab.servers[0]!.app.port}`);
@@ -39,7 +39,7 @@ describe('NAT lab hosts', () => {
     expect((await sh.run('lvs1', 'ip -o -4 addr show dev eth0')).stdout).toContain(' inet 127.0.0.1/32 scope global eth0\\');
   });
 
-  it('a NAT director with ip_forward=0 forwards nothing: the VIP\'s connections hang until it is back on', async () => {
+  it("a NAT director with ip_forward=0 forwards nothing: the VIP's connections hang until it is back on", async () => {
     const before = lab.vip.counters().noForwarding;
     expect(await sh.run('lvs1', 'sudo -n sysctl -w net.ipv4.ip_forward=0')).toMatchObject({ stdout: 'net.ipv4.ip_forward = 0\n', code: 0 });
     expect((await state()).directors[0]).toMatchObject({ name: 'lvs1', ipForward: false });
@@ -76,18 +76,27 @@ describe('NAT lab hosts', () => {
     // From web1, through the VIP (its lo has no VIP) and straight to web2's address.
     expect(await sh.run('web1', `curl -sS -o /dev/null -w '%{http_code}' --max-time 5 ${lab.vip.url}`)).toMatchObject({ stdout: '200', code: 0 });
     expect(await sh.run('web1', `curl -sS --max-time 5 http://127.0.0.1:${port}/`)).toMatchObject({ stdout: 'version=v1 host=web2\n', code: 0 });
-    expect(await sh.run('web1', `curl -sSf http://127.0.0.1:${lab.servers[0]!.app.port}/nope`)).toMatchObject({ code: 22, stderr: 'curl: (22) The requested URL returned error: 404\n' });
+    expect(await sh.run('web1', `curl -sSf http://127.0.0.1:${lab.servers[0]!.app.port}/nope`)).toMatchObject({
+      code: 22,
+      stderr: 'curl: (22) The requested URL returned error: 404\n',
+    });
     expect((await sh.run('web2', `ss -Htln '( sport = :${port} )'`)).stdout).toBe(`LISTEN 0      511    127.0.0.1:${port} 0.0.0.0:*\n`);
   });
 
   it('keepalived.conf placed on a lab without a checker: the cluster file and lab.json name it from then on', async () => {
-    expect((await parse(await readFile(lab.configPath, 'utf8')) as { directors: { keepalived?: string }[] }).directors.map((d) => d.keepalived)).toEqual([undefined, undefined]);
+    expect(((await parse(await readFile(lab.configPath, 'utf8'))) as { directors: { keepalived?: string }[] }).directors.map((d) => d.keepalived)).toEqual([
+      undefined,
+      undefined,
+    ]);
     const placed = await control(lab, 'keepalived', { host: 'lvs1', variant: 'inhibit' });
     expect(placed.json).toEqual({ path: join(lab.dir, 'lvs1', 'etc/keepalived/keepalived.conf'), reloaded: [] });
     const conf = (await sh.run('lvs1', 'cat etc/keepalived/keepalived.conf')).stdout;
     expect(conf).toContain('    lvs_method NAT\n');
     expect(conf).toContain(`    real_server 127.0.0.1 ${lab.servers[0]!.app.port} {\n        weight 100\n        inhibit_on_failure\n`);
-    expect((parse(await readFile(lab.configPath, 'utf8')) as { directors: { keepalived?: string }[] }).directors.map((d) => d.keepalived)).toEqual(['etc/keepalived/keepalived.conf', undefined]);
+    expect((parse(await readFile(lab.configPath, 'utf8')) as { directors: { keepalived?: string }[] }).directors.map((d) => d.keepalived)).toEqual([
+      'etc/keepalived/keepalived.conf',
+      undefined,
+    ]);
     const info = JSON.parse(await readFile(lab.labJsonPath, 'utf8')) as LabInfo;
     expect(info.hosts.find((h) => h.name === 'lvs1')?.keepalived).toBe('etc/keepalived/keepalived.conf');
     expect((await state()).directors.map((d) => d.keepalived)).toEqual(['etc/keepalived/keepalived.conf', undefined]);

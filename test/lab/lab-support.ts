@@ -34,7 +34,11 @@ export type LabShell = ReturnType<typeof labShell>;
 
 /** POST to the lab's control API; the JSON answer and status. */
 export async function control(lab: Lab, path: string, body: unknown = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(new URL(path, lab.info.control), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(new URL(path, lab.info.control), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 

@@ -67,7 +67,9 @@ describe('connection states with real TCP timeouts', () => {
     const l = await aLab('nat');
     // Every TCP state at the kernel's value (and the table's clock unscaled).
     const conns = l.routing().conns;
-    expect(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK'].map((st) => conns.timeoutSeconds(st as never))).toEqual([900, 60, 120, 120, 10, 60, 30]);
+    expect(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK'].map((st) => conns.timeoutSeconds(st as never))).toEqual([
+      900, 60, 120, 120, 10, 60, 30,
+    ]);
     expect(conns.timeScale).toBe(1);
     let port = 0;
     expect(await get(l.vip.url, { localPort: (p) => (port = p) })).toEqual({ status: 200, body: 'version=v1 host=web1\n' });
@@ -80,7 +82,9 @@ describe('connection states with real TCP timeouts', () => {
     expect(row.expires).toBeLessThanOrEqual(120);
     expect(rows.filter((r) => r.state === 'ESTABLISHED')).toEqual([]);
     expect({ active, inactive }).toEqual({ active: 0, inactive: 1 });
-    expect(l.routing().ipvsadm(['-L', '-n', '-c']).stdout).toMatch(new RegExp(`^TCP (01:5\\d|02:00)  TIME_WAIT   127\\.0\\.0\\.1:${port} +127\\.0\\.0\\.1:${l.vip.port} +127\\.0\\.0\\.1:${l.servers[0]!.app.port}\\n`, 'm'));
+    expect(l.routing().ipvsadm(['-L', '-n', '-c']).stdout).toMatch(
+      new RegExp(`^TCP (01:5\\d|02:00)  TIME_WAIT   127\\.0\\.0\\.1:${port} +127\\.0\\.0\\.1:${l.vip.port} +127\\.0\\.0\\.1:${l.servers[0]!.app.port}\\n`, 'm'),
+    );
   });
 
   it('NAT: the server closing an idle keep-alive connection is seen (FIN_WAIT, inactive)', async () => {
@@ -94,7 +98,7 @@ describe('connection states with real TCP timeouts', () => {
     expect(director(l)).toMatchObject({ active: 0, inactive: 1 });
   }, 60_000);
 
-  it('DR: a closed connection ends in FIN_WAIT (the client FIN; the server\'s is never seen), never TIME_WAIT', async () => {
+  it("DR: a closed connection ends in FIN_WAIT (the client FIN; the server's is never seen), never TIME_WAIT", async () => {
     const l = await aLab('dr');
     let port = 0;
     expect(await get(l.vip.url, { localPort: (p) => (port = p) })).toEqual({ status: 200, body: 'version=v1 host=web1\n' });

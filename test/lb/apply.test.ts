@@ -19,14 +19,28 @@ async function setup(options: { sudo?: boolean } = {}) {
 describe('applyTargets', () => {
   it('quiesces with -e re-sending the forwarding method and the thresholds read with --thresholds', async () => {
     const { fc, ctx, server, saved } = await setup();
-    expect(saved.map((s) => [s.dest.upperThreshold, s.dest.lowerThreshold])).toEqual([[50, 10], [50, 10]]);
+    expect(saved.map((s) => [s.dest.upperThreshold, s.dest.lowerThreshold])).toEqual([
+      [50, 10],
+      [50, 10],
+    ]);
     await applyTargets(server, to(saved, 0), ctx);
     const quiesce = ['ipvsadm', '-e', '-t', '10.0.0.100:80', '-r', '10.0.1.11:8080', '-m', '-w', '0', '-x', '50', '-y', '10'];
-    expect(fc.ipvsWrites().map((w) => [w.host, w.argv])).toEqual([['lvs1', quiesce], ['lvs2', quiesce]]);
+    expect(fc.ipvsWrites().map((w) => [w.host, w.argv])).toEqual([
+      ['lvs1', quiesce],
+      ['lvs2', quiesce],
+    ]);
     // The emulator applies -e as the kernel does: without -m/-x/-y the dest would turn Route with 0/0.
     for (const d of ['lvs1', 'lvs2']) {
-      expect(fc.state(d).services()[0]?.dests.find((x) => x.port === 8080 && x.address === '10.0.1.11')).toMatchObject({
-        forward: 'Masq', weight: 0, upperThreshold: 50, lowerThreshold: 10,
+      expect(
+        fc
+          .state(d)
+          .services()[0]
+          ?.dests.find((x) => x.port === 8080 && x.address === '10.0.1.11'),
+      ).toMatchObject({
+        forward: 'Masq',
+        weight: 0,
+        upperThreshold: 50,
+        lowerThreshold: 10,
       });
     }
   });
@@ -60,7 +74,12 @@ describe('applyTargets', () => {
     ]);
     expect(fc.weight('web1', 'lvs1')).toBeNull();
     await applyTargets(server, to(saved, 100), ctx);
-    expect(fc.ipvsWrites().slice(2).map((w) => w.argv)).toEqual([
+    expect(
+      fc
+        .ipvsWrites()
+        .slice(2)
+        .map((w) => w.argv),
+    ).toEqual([
       ['ipvsadm', '-a', '-t', '10.0.0.100:80', '-r', '10.0.1.11:8080', '-m', '-w', '100', '-x', '50', '-y', '10'],
       ['ipvsadm', '-a', '-t', '10.0.0.100:80', '-r', '10.0.1.11:8080', '-m', '-w', '100', '-x', '50', '-y', '10'],
     ]);
@@ -88,7 +107,12 @@ describe('applyTargets', () => {
     fc.on('lvs2', / -e /, 'lost', { apply: true, times: 1 });
     await expect(applyTargets(server, to(saved, 0), ctx)).resolves.toEqual({ ok: true });
     expect(fc.weight('web1', 'lvs2')).toBe(0);
-    expect(fc.events('director-action').filter((a) => a.stage === 'failed').map((a) => [a.director, a.detail])).toEqual([['lvs2', 'SSH connection lost']]);
+    expect(
+      fc
+        .events('director-action')
+        .filter((a) => a.stage === 'failed')
+        .map((a) => [a.director, a.detail]),
+    ).toEqual([['lvs2', 'SSH connection lost']]);
   });
 
   it('fails, naming the director and the error, when a failed command left the table unchanged', async () => {
@@ -132,7 +156,10 @@ describe('confirmTargets', () => {
     fc.on('lvs2', / -e /, { exitCode: 0 });
     const started = fc.clock.now().getTime();
     const step = await setAndConfirm(server, to(saved, 0), ctx, 'weight 0');
-    expect(step).toEqual({ ok: false, error: 'web1: the directors did not show weight 0 within 30s (lvs2 TCP 10.0.0.100:80 10.0.1.11:8080: weight 100, wanted weight 0)' });
+    expect(step).toEqual({
+      ok: false,
+      error: 'web1: the directors did not show weight 0 within 30s (lvs2 TCP 10.0.0.100:80 10.0.1.11:8080: weight 100, wanted weight 0)',
+    });
     expect(fc.clock.now().getTime() - started).toBeGreaterThanOrEqual(30_000);
   });
 });

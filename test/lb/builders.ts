@@ -25,7 +25,15 @@ export interface LbContextOptions {
 export function anLbContext(fc: FakeCluster, options: LbContextOptions = {}): LbContext {
   const sudo = options.sudo ?? fc.cluster.directors.some((d) => d.ssh.sudo);
   const clock = options.clock ?? fc.clock;
-  const tables = createDirectorTables({ directors: fc.directorHandles, sudo, commandTimeoutMs: 10_000, persistentConn: () => false, minReadIntervalMs: options.minReadIntervalMs ?? 0, confirmPollMs: options.pollMs ?? 1000, clock });
+  const tables = createDirectorTables({
+    directors: fc.directorHandles,
+    sudo,
+    commandTimeoutMs: 10_000,
+    persistentConn: () => false,
+    minReadIntervalMs: options.minReadIntervalMs ?? 0,
+    confirmPollMs: options.pollMs ?? 1000,
+    clock,
+  });
   return {
     tables,
     connections: createConnectionCounter({ source: options.connectionSource ?? 'director', tables, commandTimeoutMs: 10_000 }),

@@ -39,7 +39,7 @@ describe('the director script', () => {
     expect(steps.get('c')?.output).toMatch(/^\d+ TCP ESTABLISHED 10\.0\.0\.100:80 10\.0\.1\.1\d:80 F$/m);
   });
 
-  it('says a failed read through the reducer (exit 3; ipvsadm\'s error on stderr)', () => {
+  it("says a failed read through the reducer (exit 3; ipvsadm's error on stderr)", () => {
     const result = run(buildDirectorScript([{ id: 'c', argv: ['ipvsadm', '-L', '-n', '-c', '--bogus'], reduceConnections: true }], NONCE).text);
     expect(parseDirectorScript(result.stdout, NONCE).get('c')?.exitCode).toBe(3);
     expect(result.stderr).toContain('Protocol not available');

@@ -14,11 +14,20 @@ async function setup() {
   return { fc, ctx, batch };
 }
 
-describe('the directors\' reader and writer', () => {
-  it('sends a whole batch\'s quiesce to a director in one exec, with the reads that confirm it', async () => {
+describe("the directors' reader and writer", () => {
+  it("sends a whole batch's quiesce to a director in one exec, with the reads that confirm it", async () => {
     const { fc, ctx, batch } = await setup();
     const before = { lvs1: fc.roundTrips('lvs1'), lvs2: fc.roundTrips('lvs2') };
-    const results = await Promise.all(batch.map(({ server, saved }) => setAndConfirm(server, saved.map((slot): SlotTarget => ({ slot, weight: 0 })), ctx, 'weight 0')));
+    const results = await Promise.all(
+      batch.map(({ server, saved }) =>
+        setAndConfirm(
+          server,
+          saved.map((slot): SlotTarget => ({ slot, weight: 0 })),
+          ctx,
+          'weight 0',
+        ),
+      ),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     for (const d of ['lvs1', 'lvs2'] as const) {
       // One shared read (each server computes its commands from it), then one exec with all 20 changes.
@@ -28,12 +37,23 @@ describe('the directors\' reader and writer', () => {
     }
   });
 
-  it('reports each command\'s failure separately, and the others still apply', async () => {
+  it("reports each command's failure separately, and the others still apply", async () => {
     const { fc, ctx, batch } = await setup();
     fc.on('lvs2', / -r 10\.0\.1\.13:80 /, { exitCode: 255, stderr: 'Memory allocation problem\n' });
-    const results = await Promise.all(batch.map(({ server, saved }) => setAndConfirm(server, saved.map((slot): SlotTarget => ({ slot, weight: 0 })), ctx, 'weight 0')));
+    const results = await Promise.all(
+      batch.map(({ server, saved }) =>
+        setAndConfirm(
+          server,
+          saved.map((slot): SlotTarget => ({ slot, weight: 0 })),
+          ctx,
+          'weight 0',
+        ),
+      ),
+    );
     const failed = results.flatMap((r, i) => (r.ok ? [] : [[SERVERS[i]?.name, r.error]]));
-    expect(failed).toEqual([['web3', expect.stringContaining('lvs2: sudo -n ipvsadm -e -t 10.0.0.100:80 -r 10.0.1.13:80 -m -w 0 -x 0 -y 0 (exit 255: Memory allocation problem)')]]);
+    expect(failed).toEqual([
+      ['web3', expect.stringContaining('lvs2: sudo -n ipvsadm -e -t 10.0.0.100:80 -r 10.0.1.13:80 -m -w 0 -x 0 -y 0 (exit 255: Memory allocation problem)')],
+    ]);
     expect(fc.weight('web4', 'lvs2')).toBe(0);
     const failures = fc.events('director-action').filter((a) => a.stage === 'failed');
     expect(failures.map((a) => [a.server, a.director])).toEqual([['web3', 'lvs2']]);
@@ -54,9 +74,11 @@ describe('the directors\' reader and writer', () => {
     const start = fc.clock.now().getTime();
     const before = fc.roundTrips('lvs1');
     // Each server polls ten times, as fast as it can.
-    await Promise.all(batch.map(async ({ server, saved }) => {
-      for (let i = 0; i < 10; i++) await ctx.connections.count(server, saved, ctx.signal);
-    }));
+    await Promise.all(
+      batch.map(async ({ server, saved }) => {
+        for (let i = 0; i < 10; i++) await ctx.connections.count(server, saved, ctx.signal);
+      }),
+    );
     const reads = fc.roundTrips('lvs1') - before;
     const elapsed = fc.clock.now().getTime() - start;
     expect(reads).toBeLessThanOrEqual(elapsed / 100 + 1);

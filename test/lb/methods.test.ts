@@ -6,7 +6,14 @@ import { fakeClock } from '../helpers/fake-clock.ts';
 import { anLbContext, anLbServer, savedSlots } from './builders.ts';
 
 const HEALTH = '/srv/app/shared/health/ready.html';
-const WEB1: FakeServerSpec = { name: 'web1', address: '10.0.1.11', port: 8080, thresholds: { upper: 50, lower: 10 }, connections: [3, 2, 0, 0], healthFile: HEALTH };
+const WEB1: FakeServerSpec = {
+  name: 'web1',
+  address: '10.0.1.11',
+  port: 8080,
+  thresholds: { upper: 50, lower: 10 },
+  connections: [3, 2, 0, 0],
+  healthFile: HEALTH,
+};
 const WEB2: FakeServerSpec = { name: 'web2', address: '10.0.1.12', port: 8080, connections: [1] };
 
 async function setup(extra: Partial<FakeClusterSpec> = {}) {
@@ -25,14 +32,17 @@ describe('the ipvsadm driver', () => {
     await driver.drain(server, saved, ctx);
     const wait = await waitForDrain({
       count: (signal) => ctx.connections.count(server, saved, signal),
-      threshold: 0, settleMs: 1000, timeoutMs: 60_000, pollMs: 1000, clock: fc.clock, signal: ctx.signal,
+      threshold: 0,
+      settleMs: 1000,
+      timeoutMs: 60_000,
+      pollMs: 1000,
+      clock: fc.clock,
+      signal: ctx.signal,
     });
     expect(wait).toMatchObject({ kind: 'drained', first: { count: 3 }, last: { count: 0 } });
     await driver.finishDrain(server, saved, ctx);
     const writes = fc.ipvsWrites();
-    expect(writes.map((w) => `${w.host} ${w.argv[1]} ${weightArg(w.argv)}`)).toEqual([
-      'lvs1 -e 0', 'lvs2 -e 0', 'lvs1 -d ', 'lvs2 -d ',
-    ]);
+    expect(writes.map((w) => `${w.host} ${w.argv[1]} ${weightArg(w.argv)}`)).toEqual(['lvs1 -e 0', 'lvs2 -e 0', 'lvs1 -d ', 'lvs2 -d ']);
     // NOTE the invariant: no -d while the server still had connections.
     for (const w of writes.filter((x) => x.argv[1] === '-d')) expect(w.counts['web1']).toBe(0);
     expect(fc.weight('web1', 'lvs1')).toBeNull();
@@ -45,7 +55,12 @@ describe('the ipvsadm driver', () => {
     const before = fc.execs('lvs1').length;
     expect(await ctx.connections.count(server, saved, ctx.signal)).toEqual({ ok: true, count: 3, persist: 0 });
     // Counted from the connection table (reduced on the director), one read per director.
-    expect(fc.execs('lvs1').slice(before).map((e) => e.line)).toEqual(['ipvsadm -L -n -c']);
+    expect(
+      fc
+        .execs('lvs1')
+        .slice(before)
+        .map((e) => e.line),
+    ).toEqual(['ipvsadm -L -n -c']);
   });
 
   it('counts with ss on the server when told to', async () => {
@@ -62,9 +77,22 @@ describe('the ipvsadm driver', () => {
     const before = fc.ipvsWrites().length;
     await DRIVERS.ipvsadm.restore(server, saved, ctx);
     const add = ['ipvsadm', '-a', '-t', '10.0.0.100:80', '-r', '10.0.1.11:8080', '-m', '-w', '100', '-x', '50', '-y', '10'];
-    expect(fc.ipvsWrites().slice(before).map((w) => [w.host, w.argv])).toEqual([['lvs1', add], ['lvs2', add]]);
+    expect(
+      fc
+        .ipvsWrites()
+        .slice(before)
+        .map((w) => [w.host, w.argv]),
+    ).toEqual([
+      ['lvs1', add],
+      ['lvs2', add],
+    ]);
     for (const d of ['lvs1', 'lvs2']) {
-      expect(fc.state(d).services()[0]?.dests.find((x) => x.address === '10.0.1.11')).toMatchObject({ forward: 'Masq', weight: 100, upperThreshold: 50, lowerThreshold: 10 });
+      expect(
+        fc
+          .state(d)
+          .services()[0]
+          ?.dests.find((x) => x.address === '10.0.1.11'),
+      ).toMatchObject({ forward: 'Masq', weight: 100, upperThreshold: 50, lowerThreshold: 10 });
     }
   });
 
@@ -72,7 +100,15 @@ describe('the ipvsadm driver', () => {
     const { fc, ctx, server, saved } = await setup();
     await DRIVERS.ipvsadm.drain(server, saved, ctx);
     await DRIVERS.ipvsadm.restore(server, saved, ctx);
-    expect(fc.ipvsWrites().slice(2).map((w) => flags(w.argv))).toEqual([['-e', '-m', '-w', '-x', '-y'], ['-e', '-m', '-w', '-x', '-y']]);
+    expect(
+      fc
+        .ipvsWrites()
+        .slice(2)
+        .map((w) => flags(w.argv)),
+    ).toEqual([
+      ['-e', '-m', '-w', '-x', '-y'],
+      ['-e', '-m', '-w', '-x', '-y'],
+    ]);
     expect(fc.weight('web1', 'lvs2')).toBe(100);
   });
 
@@ -86,7 +122,12 @@ describe('the ipvsadm driver', () => {
     await DRIVERS.ipvsadm.restore(server, saved, ctx);
     const writes = fc.ipvsWrites().slice(before);
     expect(writes.map((w) => `${w.host} ${w.argv[1]} -w ${w.argv[w.argv.indexOf('-w') + 1]}`)).toEqual([
-      'lvs1 -a -w 10', 'lvs2 -a -w 10', 'lvs1 -e -w 50', 'lvs2 -e -w 50', 'lvs1 -e -w 100', 'lvs2 -e -w 100',
+      'lvs1 -a -w 10',
+      'lvs2 -a -w 10',
+      'lvs1 -e -w 50',
+      'lvs2 -e -w 50',
+      'lvs1 -e -w 100',
+      'lvs2 -e -w 100',
     ]);
     // The 50% step is sent only after both tables showed 10%, and one interval later.
     const lvs2At10 = fc.changes().find((c) => c.director === 'lvs2' && c.change.type === 'dest-added');
@@ -109,7 +150,12 @@ describe('the quiesce driver', () => {
     await driver.restore(server, saved, ctx);
     const writes = fc.ipvsWrites();
     expect(writes.some((w) => w.argv.includes('-d'))).toBe(false);
-    expect(writes.map((w) => `${w.host} ${w.argv[1]} -w ${w.argv[w.argv.indexOf('-w') + 1]}`)).toEqual(['lvs1 -e -w 0', 'lvs2 -e -w 0', 'lvs1 -e -w 100', 'lvs2 -e -w 100']);
+    expect(writes.map((w) => `${w.host} ${w.argv[1]} -w ${w.argv[w.argv.indexOf('-w') + 1]}`)).toEqual([
+      'lvs1 -e -w 0',
+      'lvs2 -e -w 0',
+      'lvs1 -e -w 100',
+      'lvs2 -e -w 100',
+    ]);
     expect(fc.weight('web1', 'lvs2')).toBe(100);
   });
 });
@@ -146,7 +192,10 @@ describe('the healthfile driver', () => {
     expect(fc.weight('web1', 'lvs1')).toBe(100);
     expect(fc.weight('web1', 'lvs2')).toBe(100);
     expect(fc.clock.now().getTime() - start).toBeGreaterThanOrEqual(5000);
-    const moves = fc.execs('web1').filter((e) => e.mutates).map((e) => e.label);
+    const moves = fc
+      .execs('web1')
+      .filter((e) => e.mutates)
+      .map((e) => e.label);
     expect(moves).toEqual(['healthfile-down', 'healthfile-up']);
   });
 

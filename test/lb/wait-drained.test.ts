@@ -57,7 +57,7 @@ describe('waitForDrain', () => {
     expect(result.kind).toBe('interrupted');
   });
 
-  it('ends with the counter\'s failure as a value', async () => {
+  it("ends with the counter's failure as a value", async () => {
     const result = await waitForDrain({ ...base, clock: fakeClock(), count: async () => ({ ok: false, error: 'web1: ss not found' }) });
     expect(result).toMatchObject({ kind: 'failed', error: 'web1: ss not found' });
   });

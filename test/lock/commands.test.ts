@@ -4,8 +4,18 @@ import { existsSync, mkdirSync, readFileSync, statSync, utimesSync } from 'node:
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  isOwnedBy, LOCK_FREE_EXIT, LOCK_HELD_EXIT, lockPaths, parseHeld, parseOwner, readLockCommand, readOwnerCommand, removeLockCommand, takeLockCommand,
-  touchHeartbeatCommand, type LockOwner,
+  isOwnedBy,
+  LOCK_FREE_EXIT,
+  LOCK_HELD_EXIT,
+  lockPaths,
+  parseHeld,
+  parseOwner,
+  readLockCommand,
+  readOwnerCommand,
+  removeLockCommand,
+  takeLockCommand,
+  touchHeartbeatCommand,
+  type LockOwner,
 } from '../../src/lock/commands.ts';
 import { buildCommandLine } from '../../src/transport/command.ts';
 import type { RemoteCommand } from '../../src/transport/types.ts';
@@ -13,7 +23,14 @@ import { openSandbox, type Sandbox } from '../security/sandbox.ts';
 import { thrown } from '../shell/errors.ts';
 
 const owner = (over: Partial<LockOwner> = {}): LockOwner => ({
-  token: '0123456789abcdef', cluster: 'web-prod', command: 'release', user: 'deploy', host: 'ci-1', pid: 42, startedAt: '2026-11-25T02:00:00Z', ...over,
+  token: '0123456789abcdef',
+  cluster: 'web-prod',
+  command: 'release',
+  user: 'deploy',
+  host: 'ci-1',
+  pid: 42,
+  startedAt: '2026-11-25T02:00:00Z',
+  ...over,
 });
 
 let box: Sandbox;
@@ -87,7 +104,11 @@ describe('the lock on a director (real sh)', () => {
   });
 
   it('read-only commands say so; taking, touching and removing mutate (dry run reports them)', () => {
-    expect([takeLockCommand(PATH, owner()), readLockCommand(PATH), readOwnerCommand(PATH), touchHeartbeatCommand(PATH), removeLockCommand(PATH)].map((c) => c.mutates)).toEqual([true, false, false, true, true]);
+    expect(
+      [takeLockCommand(PATH, owner()), readLockCommand(PATH), readOwnerCommand(PATH), touchHeartbeatCommand(PATH), removeLockCommand(PATH)].map(
+        (c) => c.mutates,
+      ),
+    ).toEqual([true, false, false, true, true]);
     expect(takeLockCommand(PATH, owner()).sudo).toBeUndefined();
   });
 });

@@ -27,7 +27,11 @@ async function take(fc: FakeCluster, options: { command?: string; breakStale?: b
   });
 }
 
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => (isReleaseError(e) ? e : Promise.reject(e))) as Promise<ReleaseError | undefined>;
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => (isReleaseError(e) ? e : Promise.reject(e)),
+  ) as Promise<ReleaseError | undefined>;
 
 describe('acquireLock', () => {
   it('takeOverGone (recover): a lock whose holder died on this host is taken over on every director, recorded as such', async () => {
@@ -101,7 +105,7 @@ describe('ownership (issue 9 item 6): decided by parsing the owner file in Node,
   // Another run's lock whose owner file quotes our token in another field: a grep would call it ours.
   const impostor = (token: string) => ({ ...FAR, token: 'aaaaaaaaaaaaaaaa', cluster: 'test', note: `"token":"${token}"` });
 
-  it('release removes our lock and leaves another run\'s lock alone, even one that quotes our token', async () => {
+  it("release removes our lock and leaves another run's lock alone, even one that quotes our token", async () => {
     const fc = cluster();
     const lock = await take(fc, { command: 'release' });
     fc.holdLock('lvs1', impostor(lock.owner.token), 0);

@@ -58,7 +58,11 @@ describe('the Node version check of bin/release.js', () => {
 
   it.runIf(oldNode)(`refuses on this machine's old Node (${oldNode?.path ?? 'none found'}) with exit 2 and one line`, async () => {
     const result = await release(oldNode!.path, [], ['--version']);
-    expect(result).toEqual({ code: 2, stdout: '', stderr: `release: lvs-release needs Node.js ${NEEDED} or newer; this is Node.js ${oldNode!.version} (${oldNode!.path}).\n` });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `release: lvs-release needs Node.js ${NEEDED} or newer; this is Node.js ${oldNode!.version} (${oldNode!.path}).\n`,
+    });
   });
 
   it.each(['22.12.0', '20.19.2', '18.20.8', '10.24.1'])('refuses Node %s with exit 2 and one line naming the version it needs', async (version) => {

@@ -89,12 +89,26 @@ describe('the tarball', () => {
 
   it('holds the CLI, the compiled code with its types, the schemas, the pipelines, the examples and the licence', () => {
     expect(paths()).toEqual(
-      expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/release.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/lab/tools/client.mjs', 'pipelines/symlink.yaml', 'pipelines/healthfile.yaml', 'examples/two-directors-dr/release.yaml', ...SCHEMA_KINDS.map(schemaPath)]),
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'bin/release.js',
+        'dist/cli.js',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/lab/tools/client.mjs',
+        'pipelines/symlink.yaml',
+        'pipelines/healthfile.yaml',
+        'examples/two-directors-dr/release.yaml',
+        ...SCHEMA_KINDS.map(schemaPath),
+      ]),
     );
   });
 
   it('holds no sources, tests, test doubles, lab or journal directories, or keys', () => {
-    const unwanted = /^(src|test|bench|scripts|docs|node_modules)\/|(^|\/)\.(lab|release|git|ci)\/|fake|(^|\/)(id_[a-z0-9_]+(\.pub)?|known_hosts|[^/]*\.(pem|key|tgz))$/;
+    const unwanted =
+      /^(src|test|bench|scripts|docs|node_modules)\/|(^|\/)\.(lab|release|git|ci)\/|fake|(^|\/)(id_[a-z0-9_]+(\.pub)?|known_hosts|[^/]*\.(pem|key|tgz))$/;
     expect(paths().filter((path) => unwanted.test(path))).toEqual([]);
   });
 
@@ -173,7 +187,16 @@ describe("the API, import('lvs-release') from the prefix", () => {
       ].join('\n'),
     );
     await writeFile(join(project, 'package.json'), '{ "type": "module" }\n');
-    const compilerOptions = { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] };
+    const compilerOptions = {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2023',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [join(repo, 'node_modules', '@types')],
+    };
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
     const tsc = await sh(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project);
     expect(tsc.stdout + tsc.stderr).toBe('');

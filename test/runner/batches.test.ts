@@ -45,7 +45,13 @@ describe('runBatches', () => {
     expect(fc.maxOut()).toBe(2);
     expect(fc.outOfPool()).toEqual([]);
     // Batch 2 drains only after both batch-1 servers are back on every director.
-    const lastRestoreOfBatch1 = Math.max(...['web1', 'web2'].flatMap((s) => writesFor(fc, s).filter((w) => w.argv[1] === '-a').map((w) => w.seq)));
+    const lastRestoreOfBatch1 = Math.max(
+      ...['web1', 'web2'].flatMap((s) =>
+        writesFor(fc, s)
+          .filter((w) => w.argv[1] === '-a')
+          .map((w) => w.seq),
+      ),
+    );
     const firstDrainOfBatch2 = Math.min(...['web3', 'web4'].map((s) => writesFor(fc, s)[0]?.seq ?? -1));
     expect(lastRestoreOfBatch1).toBeLessThan(firstDrainOfBatch2);
   });
@@ -122,7 +128,10 @@ describe('runBatches', () => {
     for (const s of ['web1', 'web2', 'web3', 'web4']) expect(fc.server(s).current, s).toBe('r1');
     expect(fc.outOfPool()).toEqual([]);
     expect(fc.maxOut()).toBe(2);
-    const rollbackBatches = fc.events('batch-started').filter((b) => b.purpose === 'rollback').map((b) => b.servers);
+    const rollbackBatches = fc
+      .events('batch-started')
+      .filter((b) => b.purpose === 'rollback')
+      .map((b) => b.servers);
     expect(rollbackBatches).toEqual([['web1', 'web2'], ['web4']]);
     // Same discipline: quiesce, wait for zero, delete, then the rollback phase.
     const web1 = writesFor(fc, 'web1').map((w) => w.argv[1]);
@@ -140,7 +149,10 @@ describe('runBatches', () => {
     const { results } = await runBatches(options(h, { batch: '3' }), h.flow);
     expect(outcomes(results)).toEqual({ web1: 'rolled-back', web2: 'rolled-back', web3: 'rolled-back' });
     expect(fc.maxOut()).toBe(3);
-    const rollbackBatches = fc.events('batch-started').filter((b) => b.purpose === 'rollback').map((b) => b.servers);
+    const rollbackBatches = fc
+      .events('batch-started')
+      .filter((b) => b.purpose === 'rollback')
+      .map((b) => b.servers);
     expect(rollbackBatches).toEqual([['web1', 'web2']]);
   });
 
@@ -161,10 +173,15 @@ describe('runBatches', () => {
     const fc = fourServers();
     const h = await aHarness(fc);
     let checks = 0;
-    const { outcome, results } = await runBatches(options(h, { windowBlocks: () => {
-        checks++;
-        return 'inside window "evening" until 23:30';
-      } }), h.flow);
+    const { outcome, results } = await runBatches(
+      options(h, {
+        windowBlocks: () => {
+          checks++;
+          return 'inside window "evening" until 23:30';
+        },
+      }),
+      h.flow,
+    );
     expect(outcome).toEqual({ kind: 'paused', reason: 'window', nextBatch: 1 });
     expect(checks).toBe(1);
     expect(outcomes(results)).toEqual({ web1: 'released', web2: 'released' });
@@ -176,10 +193,13 @@ describe('runBatches', () => {
     const fc = fourServers();
     const h = await aHarness(fc);
     let asked = 0;
-    const run = options(h, { canary: 1, confirmCanary: async () => {
+    const run = options(h, {
+      canary: 1,
+      confirmCanary: async () => {
         asked++;
         return false;
-      } });
+      },
+    });
     expect(run.plan.batches[0]).toMatchObject({ canary: true, servers: ['web1'], pauseAfter: true });
     const { outcome, results } = await runBatches(run, h.flow);
     expect(outcome).toEqual({ kind: 'paused', reason: 'canary', nextBatch: 1 });

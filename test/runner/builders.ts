@@ -24,7 +24,9 @@ export const DEFAULT_PHASES: Record<PhaseName, Step[]> = {
   cleanup: [aRunStep('cleanup --keep {{keep}}', 'cleanup')],
 };
 
-export function aPipeline(overrides: { drain?: Partial<DrainSettings>; rollback?: 'all' | 'failed'; phases?: Partial<Record<PhaseName, Step[]>> } = {}): Pipeline {
+export function aPipeline(
+  overrides: { drain?: Partial<DrainSettings>; rollback?: 'all' | 'failed'; phases?: Partial<Record<PhaseName, Step[]>> } = {},
+): Pipeline {
   return {
     name: 'test',
     file: '/cfg/pipeline.yaml',

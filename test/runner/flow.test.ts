@@ -14,7 +14,10 @@ function cluster(web1: Partial<FakeServerSpec> = {}): FakeCluster {
 
 /** Timeline entries of web1's pipeline steps: `phase` from the step events around them. */
 function stepRuns(fc: FakeCluster) {
-  return fc.events('step-finished').filter((e) => e.server === 'web1').map((e) => ({ seq: e.seq, phase: e.phase, label: e.label, ok: e.ok }));
+  return fc
+    .events('step-finished')
+    .filter((e) => e.server === 'web1')
+    .map((e) => ({ seq: e.seq, phase: e.phase, label: e.label, ok: e.ok }));
 }
 
 /** Every restore write (weight > 0) sent for web1. */
@@ -47,7 +50,15 @@ describe('releaseServer', () => {
     expect(verified && restores(fc).every((r) => r.seq > verified.seq)).toBe(true);
     expect(cleanup && restores(fc).every((r) => r.seq < cleanup.seq)).toBe(true);
     expect(fc.events('server-drained')).toMatchObject([{ server: 'web1', connections: 0, timedOut: false }]);
-    expect(fc.events('server-restored')).toMatchObject([{ server: 'web1', weights: [{ director: 'lvs1', weight: 100 }, { director: 'lvs2', weight: 100 }] }]);
+    expect(fc.events('server-restored')).toMatchObject([
+      {
+        server: 'web1',
+        weights: [
+          { director: 'lvs1', weight: 100 },
+          { director: 'lvs2', weight: 100 },
+        ],
+      },
+    ]);
   });
 
   it('puts the server back untouched when the drain times out and onTimeout is fail', async () => {
@@ -58,7 +69,12 @@ describe('releaseServer', () => {
     expect(result.error).toContain('still 5 connection(s) after the 10s drain deadline');
     expect(fc.server('web1').current).toBe('r1');
     expect(stepRuns(fc)).toEqual([]);
-    expect(fc.ipvsWrites().map((w) => `${w.host} ${w.argv[1]} ${w.argv[w.argv.indexOf('-w') + 1]}`)).toEqual(['lvs1 -e 0', 'lvs2 -e 0', 'lvs1 -e 100', 'lvs2 -e 100']);
+    expect(fc.ipvsWrites().map((w) => `${w.host} ${w.argv[1]} ${w.argv[w.argv.indexOf('-w') + 1]}`)).toEqual([
+      'lvs1 -e 0',
+      'lvs2 -e 0',
+      'lvs1 -e 100',
+      'lvs2 -e 100',
+    ]);
     expectBackInPool(fc);
     expect(fc.events('server-drained')).toMatchObject([{ server: 'web1', connections: 5, timedOut: true }]);
   });
@@ -79,11 +95,12 @@ describe('releaseServer', () => {
     expect(result.error).toBe('exit 1: app failed to start');
     expect(fc.events('marked-bad')).toMatchObject([{ server: 'web1', release: 'r2' }]);
     expect(fc.server('web1').current).toBe('r1');
-    expect(fc.execs('web1').map((e) => e.line).filter((l) => l.startsWith('ln') || l.startsWith('verify'))).toEqual([
-      'ln -sfn releases/r2 /srv/app/current',
-      'ln -sfn releases/r1 /srv/app/current',
-      'verify r1',
-    ]);
+    expect(
+      fc
+        .execs('web1')
+        .map((e) => e.line)
+        .filter((l) => l.startsWith('ln') || l.startsWith('verify')),
+    ).toEqual(['ln -sfn releases/r2 /srv/app/current', 'ln -sfn releases/r1 /srv/app/current', 'verify r1']);
     const verified = stepRuns(fc).find((s) => s.phase === 'verify' && s.ok);
     expect(verified).toBeDefined();
     expect(restores(fc).length).toBe(2);
@@ -146,7 +163,12 @@ describe('releaseServer', () => {
     const result = await releaseServer(h.server('web1'), h.flow);
     expect(result.outcome).toBe('rollback-failed');
     expect(fc.server('web1').current).toBe('r1');
-    expect(fc.events('release-switch').filter((e) => e.stage === 'done').map((e) => e.to)).toEqual(['r2', 'r1']);
+    expect(
+      fc
+        .events('release-switch')
+        .filter((e) => e.stage === 'done')
+        .map((e) => e.to),
+    ).toEqual(['r2', 'r1']);
     expect(result.releaseAfter).toBe('r1');
   });
 
@@ -237,7 +259,14 @@ describe('releaseServer', () => {
 
   it('drains and restores a server in an address service and a fwmark service (DR)', async () => {
     const fwm = { kind: 'fwmark', family: 'inet', mark: 10 } as const;
-    const fc = createFakeCluster({ clock: fakeClock(), services: [VIP, fwm], servers: [{ ...WEB1, forward: 'Route' }, { ...WEB2, forward: 'Route' }] });
+    const fc = createFakeCluster({
+      clock: fakeClock(),
+      services: [VIP, fwm],
+      servers: [
+        { ...WEB1, forward: 'Route' },
+        { ...WEB2, forward: 'Route' },
+      ],
+    });
     const h = await aHarness(fc);
     const result = await releaseServer(h.server('web1'), h.flow);
     expect(result.outcome).toBe('released');
@@ -252,7 +281,14 @@ describe('releaseServer', () => {
     for (const d of ['lvs1', 'lvs2']) {
       expect(fc.weight('web1', d, VIP)).toBe(100);
       expect(fc.weight('web1', d, fwm)).toBe(100);
-      expect(fc.state(d).services().flatMap((svc) => svc.dests).filter((x) => x.address === '10.0.1.11').map((x) => x.forward)).toEqual(['Route', 'Route']);
+      expect(
+        fc
+          .state(d)
+          .services()
+          .flatMap((svc) => svc.dests)
+          .filter((x) => x.address === '10.0.1.11')
+          .map((x) => x.forward),
+      ).toEqual(['Route', 'Route']);
     }
   });
 });

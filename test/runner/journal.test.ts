@@ -29,13 +29,21 @@ async function eventsOf(fc: FakeCluster, batch = '1'): Promise<ReleaseEvent[]> {
   const events: ReleaseEvent[] = [];
   await runRelease(
     { cluster: fc.cluster, pipeline: aPipeline(), batch: parseBatchSpec(batch), release: 'r2', trigger: 'ci' },
-    { openSessions: async () => fc.sessions, emit: (e) => void events.push(e), clock: fc.clock, stop: new AbortController().signal, confirmCanary: async () => true },
+    {
+      openSessions: async () => fc.sessions,
+      emit: (e) => void events.push(e),
+      clock: fc.clock,
+      stop: new AbortController().signal,
+      confirmCanary: async () => true,
+    },
   );
   return events;
 }
 
 const view = (state: ReturnType<typeof replay>) =>
-  Object.fromEntries([...state.servers.values()].map((s) => [s.server, { current: s.current, drained: s.drained !== null, outcome: s.outcome, released: s.released }]));
+  Object.fromEntries(
+    [...state.servers.values()].map((s) => [s.server, { current: s.current, drained: s.drained !== null, outcome: s.outcome, released: s.released }]),
+  );
 
 describe('replay', () => {
   it('gives every server its release and pool state after a complete run', async () => {

@@ -30,18 +30,40 @@ interface NetState {
 }
 
 /** A DR farm's network on the fake cluster, answered by rules from a mutable state. */
-function drCluster(options: { servers?: FakeServerSpec[]; keepalived?: { delayMs?: number; inhibit?: boolean }; conf?: Record<string, string>; sudo?: boolean } = {}) {
+function drCluster(
+  options: { servers?: FakeServerSpec[]; keepalived?: { delayMs?: number; inhibit?: boolean }; conf?: Record<string, string>; sudo?: boolean } = {},
+) {
   const servers = options.servers ?? SERVERS;
-  const fc = createFakeCluster({ clock: fakeClock(), servers, ...(options.keepalived ? { keepalived: options.keepalived } : {}), ...(options.sudo ? { sudo: true } : {}) });
+  const fc = createFakeCluster({
+    clock: fakeClock(),
+    servers,
+    ...(options.keepalived ? { keepalived: options.keepalived } : {}),
+    ...(options.sudo ? { sudo: true } : {}),
+  });
   const net: NetState = { vipOnLo: new Set(servers.map((s) => s.name)), arp: {}, holders: new Set(['lvs1']), curl: {} };
   for (const s of servers) {
     fc.on(s.name, (l) => l === 'ip -o addr show' && net.vipOnLo.has(s.name), { stdout: ipAddrText({ eth0: s.address, loVip: '10.0.0.100' }) });
     fc.on(s.name, (l) => l === 'ip -o addr show' && !net.vipOnLo.has(s.name), { stdout: ipAddrText({ eth0: s.address }) });
-    for (const [i, a] of [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [2, 2], [3, 2]] as const) {
-      fc.on(s.name, (l) => l.startsWith('cat /proc/sys/net/ipv4/conf/all/arp_ignore') && (net.arp[s.name] ?? [1, 2]).join() === `${i},${a}`, { stdout: `${i}\n${a}\n0\n0\n` });
+    for (const [i, a] of [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [2, 2],
+      [3, 2],
+    ] as const) {
+      fc.on(s.name, (l) => l.startsWith('cat /proc/sys/net/ipv4/conf/all/arp_ignore') && (net.arp[s.name] ?? [1, 2]).join() === `${i},${a}`, {
+        stdout: `${i}\n${a}\n0\n0\n`,
+      });
     }
     fc.on(s.name, (l) => l.startsWith('curl ') && net.curl[s.name] === undefined, { stdout: '200' });
-    fc.on(s.name, (l) => l.startsWith('curl ') && net.curl[s.name] !== undefined, { stdout: '000', stderr: "curl: (7) Failed to connect to 10.0.0.100 port 80 after 0 ms: Couldn't connect to server\n", exitCode: 7 });
+    fc.on(s.name, (l) => l.startsWith('curl ') && net.curl[s.name] !== undefined, {
+      stdout: '000',
+      stderr: "curl: (7) Failed to connect to 10.0.0.100 port 80 after 0 ms: Couldn't connect to server\n",
+      exitCode: 7,
+    });
   }
   for (const d of ['lvs1', 'lvs2']) {
     const eth0 = d === 'lvs1' ? '10.0.0.11' : '10.0.0.12';
@@ -67,7 +89,7 @@ async function refusal(fc: FakeCluster, pipeline = aPipeline()): Promise<Release
 const serverDrains = (fc: FakeCluster) => fc.events('server-draining').map((e) => `${e.server} ${e.purpose}`);
 
 describe('preflight: DR real servers and directors', () => {
-  it('a healthy DR farm passes, every server\'s VIP on lo and ARP checked (in the preflight event)', async () => {
+  it("a healthy DR farm passes, every server's VIP on lo and ARP checked (in the preflight event)", async () => {
     const { fc } = drCluster();
     const h = await aHarness(fc);
     const event = preflightEvent(h.preflight);
@@ -79,7 +101,12 @@ describe('preflight: DR real servers and directors', () => {
     ]);
     expect(h.preflight.refusals).toEqual([]);
     // Reads only, as the SSH user: no sudo for ip, cat /proc, curl.
-    expect(fc.execs().filter((e) => e.argv?.[0] === 'ip' || e.line.startsWith('cat /proc')).every((e) => !e.sudo && !e.mutates)).toBe(true);
+    expect(
+      fc
+        .execs()
+        .filter((e) => e.argv?.[0] === 'ip' || e.line.startsWith('cat /proc'))
+        .every((e) => !e.sudo && !e.mutates),
+    ).toBe(true);
   });
 
   it('arp_ignore=0 on web2 refuses the run (exit 3) naming it, the values and the sysctl fix; nothing drained', async () => {
@@ -115,7 +142,13 @@ describe('preflight: DR real servers and directors', () => {
     const plain = createFakeCluster({ clock: fakeClock(), servers: SERVERS });
     const h = await aHarness(plain);
     expect(h.preflight.refusals).toEqual([]);
-    expect(h.preflight.warnings.filter((w) => w.code === 'HOST_CHECK_SKIPPED').map((w) => w.server ?? w.director)).toEqual(['web1', 'web2', 'web3', 'lvs1', 'lvs2']);
+    expect(h.preflight.warnings.filter((w) => w.code === 'HOST_CHECK_SKIPPED').map((w) => w.server ?? w.director)).toEqual([
+      'web1',
+      'web2',
+      'web3',
+      'lvs1',
+      'lvs2',
+    ]);
   });
 });
 
@@ -137,7 +170,9 @@ describe('preflight: keepalived.conf', () => {
   it('missing on one director: refused naming the director, the file and the line; with sudo the probe is `sudo -n cat`', async () => {
     const { fc } = drCluster({ servers: withHealth, sudo: true, conf: { lvs1: confText(), lvs2: confText({ routerId: 'lvs2', inhibit: false }) } });
     const error = await refusal(fc, healthfile);
-    expect(error.message).toMatch(/keepalived\.conf \(\/etc\/keepalived\/keepalived\.conf\) on lvs2: real servers of TCP 10\.0\.0\.100:80 lack inhibit_on_failure \(web1 \(line 8\).*\[\/etc\/keepalived\/keepalived\.conf:8\]/);
+    expect(error.message).toMatch(
+      /keepalived\.conf \(\/etc\/keepalived\/keepalived\.conf\) on lvs2: real servers of TCP 10\.0\.0\.100:80 lack inhibit_on_failure \(web1 \(line 8\).*\[\/etc\/keepalived\/keepalived\.conf:8\]/,
+    );
     expect(error.hint).toContain('drain.allowHardCut: true');
     expect(fc.execs('lvs2').find((e) => e.line.endsWith('keepalived.conf'))?.line).toBe('sudo -n cat /etc/keepalived/keepalived.conf');
   });
@@ -151,8 +186,16 @@ describe('in the flow', () => {
       if (line.startsWith(prefix)) effect();
       return false;
     };
-    fc.on('web1', sideEffect('ln -sfn releases/r2', () => net.vipOnLo.delete('web1')), {});
-    fc.on('web1', sideEffect('ln -sfn releases/r1', () => net.vipOnLo.add('web1')), {});
+    fc.on(
+      'web1',
+      sideEffect('ln -sfn releases/r2', () => net.vipOnLo.delete('web1')),
+      {},
+    );
+    fc.on(
+      'web1',
+      sideEffect('ln -sfn releases/r1', () => net.vipOnLo.add('web1')),
+      {},
+    );
     const h = await aHarness(fc);
     const result = await releaseServer(h.server('web1'), h.flow);
     expect(result).toMatchObject({ outcome: 'rolled-back', failedStep: 'verify: real-server network', releaseAfter: 'r1' });
@@ -189,14 +232,18 @@ describe('in the flow', () => {
     const h2 = await aHarness(stuck.fc);
     const r2 = await releaseServer(h2.server('web1'), h2.flow);
     expect(r2).toMatchObject({ outcome: 'rollback-failed', failedStep: 'VIP path after rollback' });
-    expect(r2.error).toContain("curl exit 7: curl: (7) Failed to connect");
+    expect(r2.error).toContain('curl exit 7: curl: (7) Failed to connect');
     for (const d of ['lvs1', 'lvs2']) expect(stuck.fc.weight('web1', d)).toBe(0);
   });
 
   it('healthfile with drain.allowHardCut: keepalived deletes the dest, the live connections at that moment are counted and reported', async () => {
     const HEALTH = '/srv/app/health.html';
     const servers = SERVERS.map((s) => ({ ...s, healthFile: HEALTH, ...(s.name === 'web1' ? { connections: [3, 3, 3, 0] } : {}) }));
-    const { fc } = drCluster({ servers, keepalived: { inhibit: false }, conf: { lvs1: confText({ inhibit: false, path: HEALTH }), lvs2: confText({ inhibit: false, path: HEALTH, routerId: 'lvs2' }) } });
+    const { fc } = drCluster({
+      servers,
+      keepalived: { inhibit: false },
+      conf: { lvs1: confText({ inhibit: false, path: HEALTH }), lvs2: confText({ inhibit: false, path: HEALTH, routerId: 'lvs2' }) },
+    });
     const pipeline = aPipeline({ drain: { method: 'healthfile', allowHardCut: true } });
     const h = await aHarness(fc, { pipeline });
     expect(h.preflight.warnings.filter((w) => w.code === 'HARD_CUT').map((w) => w.director)).toEqual(['lvs1', 'lvs2']);
@@ -214,7 +261,10 @@ describe('Tunnel destinations and persistence', () => {
   it('an edit of a GUE Tunnel dest re-sends its type, port and checksum, read with --tun-info', async () => {
     const { fc } = drCluster();
     for (const d of ['lvs1', 'lvs2']) {
-      expect(fc.ipvsadm(d, ['-e', '-t', '10.0.0.100:80', '-r', '10.0.1.11:80', '-i', '--tun-type', 'gue', '--tun-port', '6080', '--tun-remcsum', '-w', '100']).exitCode).toBe(0);
+      expect(
+        fc.ipvsadm(d, ['-e', '-t', '10.0.0.100:80', '-r', '10.0.1.11:80', '-i', '--tun-type', 'gue', '--tun-port', '6080', '--tun-remcsum', '-w', '100'])
+          .exitCode,
+      ).toBe(0);
     }
     const h = await aHarness(fc);
     expect(h.preflight.network.needs.servers.find((s) => s.name === 'web1')?.vips[0]?.forward).toBe('Tunnel');
@@ -227,7 +277,12 @@ describe('Tunnel destinations and persistence', () => {
       '-a -t 10.0.0.100:80 -r 10.0.1.11:80 -i --tun-type gue --tun-port 6080 --tun-remcsum -w 100 -x 0 -y 0',
     ]);
     expect(fc.execs('lvs1').some((e) => e.line === 'ipvsadm -L -n --tun-info')).toBe(true);
-    expect(fc.state('lvs1').services()[0]?.dests.find((d) => d.address === '10.0.1.11')).toMatchObject({ forward: 'Tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'remcsum' });
+    expect(
+      fc
+        .state('lvs1')
+        .services()[0]
+        ?.dests.find((d) => d.address === '10.0.1.11'),
+    ).toMatchObject({ forward: 'Tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'remcsum' });
   });
 
   it('a persistent service: expire_quiescent_template is read and named; waitForPersistence also waits for the templates', async () => {
@@ -245,7 +300,12 @@ describe('Tunnel destinations and persistence', () => {
     const result = await releaseServer(h.server('web1'), h.flow);
     expect(result.outcome).toBe('released');
     const progress = fc.events('connections').filter((e) => e.server === 'web1');
-    expect(progress.slice(0, 4).map((e) => [e.count, e.persist])).toEqual([[0, 2], [0, 2], [0, 1], [0, 0]]);
+    expect(progress.slice(0, 4).map((e) => [e.count, e.persist])).toEqual([
+      [0, 2],
+      [0, 2],
+      [0, 1],
+      [0, 0],
+    ]);
     // Quiet (settling) only once the templates are gone: the wait counted them.
     expect(progress.filter((e) => e.settledMs > 0).every((e) => e.persist === 0)).toBe(true);
     expect(fc.events('server-drained')[0]).toMatchObject({ connections: 0, timedOut: false });
@@ -258,6 +318,9 @@ describe('the default fake (nothing answers the network reads)', () => {
     const h = await aHarness(fc);
     const result = await releaseServer(h.server('web1'), h.flow);
     expect(result.outcome).toBe('released');
-    expect(fc.events('host-check').map((e) => [e.stage, e.ok, e.skipped?.length ?? 0])).toEqual([['verify', true, 1], ['vip-path', true, 1]]);
+    expect(fc.events('host-check').map((e) => [e.stage, e.ok, e.skipped?.length ?? 0])).toEqual([
+      ['verify', true, 1],
+      ['vip-path', true, 1],
+    ]);
   });
 });

@@ -42,7 +42,12 @@ describe('runRecover', () => {
       ['web2', 'rolled-back', 'r1'],
     ]);
     expect(result.extra?.untouched).toEqual(['web3', 'web4']);
-    expect(weights(fc)).toEqual([[100, 100], [100, 100], [100, 100], [100, 100]]);
+    expect(weights(fc)).toEqual([
+      [100, 100],
+      [100, 100],
+      [100, 100],
+      [100, 100],
+    ]);
   });
 
   it('reads the journal itself when not given one, and records the restore so a second recover needs nothing', async () => {
@@ -71,7 +76,10 @@ describe('runRecover', () => {
 
     const other = fourServers();
     for (const d2 of ['lvs1', 'lvs2']) other.holdLock(d2, { token: 'cafebabe', user: 'ci', host: 'ci-runner-9', pid: 77, command: 'release' }, 3_600_000);
-    const error = await runRecover({ cluster: other.cluster, pipeline: aPipeline() }, deps(other, [], { isLockHolderGone: gone }).deps).then(() => undefined, (e: unknown) => e);
+    const error = await runRecover({ cluster: other.cluster, pipeline: aPipeline() }, deps(other, [], { isLockHolderGone: gone }).deps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isReleaseError(error) && error.code).toBe('LOCK_STALE');
     expect(isReleaseError(error) && error.hint).toContain('`release recover --break-lock`');
   });

@@ -79,7 +79,7 @@ describe('before', () => {
     expect(['web1', 'web2', 'web3', 'web4'].map((s) => fc.server(s).current)).toEqual(['r2', 'r2', 'r2', 'r2']);
   });
 
-  it('runs on a named server, with that server\'s variables', async () => {
+  it("runs on a named server, with that server's variables", async () => {
     const fc = cluster();
     const step = aRunStep('migrate {{server.name}} {{shared}}', 'migrate');
     await runRelease(request(fc, withOnce({ before: { on: { kind: 'server', name: 'web3' }, steps: [step] } })), deps(fc, []));
@@ -97,17 +97,23 @@ describe('before', () => {
     expect(fc.ipvsWrites()).toEqual([]);
     expect(events.some((e) => e.type === 'batch-started')).toBe(false);
     expect(linesOn(fc, 'web1')).not.toContain('never runs');
-    expect(onceEvents(events)).toMatchObject([{ phase: 'before', on: 'web1', ok: false, failedStep: expect.stringMatching(/^migrate/), detail: 'exit 2: SQLSTATE[42S01]: table exists' }]);
+    expect(onceEvents(events)).toMatchObject([
+      { phase: 'before', on: 'web1', ok: false, failedStep: expect.stringMatching(/^migrate/), detail: 'exit 2: SQLSTATE[42S01]: table exists' },
+    ]);
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'rolled-back', exitCode: 1, message: result.message });
     for (const s of ['web1', 'web2', 'web3', 'web4']) expect(fc.server(s).current).toBe('r1');
   });
 
-  it('runs on the controller as a child process: argv without a shell, in the cluster file\'s directory; a dry run only reports it', async () => {
+  it("runs on the controller as a child process: argv without a shell, in the cluster file's directory; a dry run only reports it", async () => {
     const fc = cluster();
     const dir = mkdtempSync(join(tmpdir(), 'lvs-once-'));
     temps.push(dir);
     const onController = { ...fc.cluster, file: join(dir, 'release.yaml') };
-    const step: RunStep = { ...aRunStep('unused', 'record'), cmd: undefined, argv: [process.execPath, '-e', "require('fs').appendFileSync('marker', process.argv[1] + '\\n')", '{{release}} $(id) `x`'] };
+    const step: RunStep = {
+      ...aRunStep('unused', 'record'),
+      cmd: undefined,
+      argv: [process.execPath, '-e', "require('fs').appendFileSync('marker', process.argv[1] + '\\n')", '{{release}} $(id) `x`'],
+    };
     const pipeline = withOnce({ before: { on: { kind: 'controller' }, steps: [step] } });
     const events: ReleaseEvent[] = [];
     const result = await runRelease(request(fc, pipeline, { cluster: onController }), deps(fc, events));
@@ -119,11 +125,15 @@ describe('before', () => {
     const dryEvents: ReleaseEvent[] = [];
     const dryResult = await runRelease(
       request(dry, pipeline, { cluster: { ...dry.cluster, file: join(dir, 'release.yaml') }, release: 'r3' }),
-      dryRunDeps(deps(dry, dryEvents, { openSessions: async () => new Map([...dry.sessions].map(([n, s]) => [n, dryRunSession(s, { report: () => undefined })])) })),
+      dryRunDeps(
+        deps(dry, dryEvents, { openSessions: async () => new Map([...dry.sessions].map(([n, s]) => [n, dryRunSession(s, { report: () => undefined })])) }),
+      ),
     );
     expect(dryResult).toMatchObject({ exitCode: EXIT.ok });
     expect(readFileSync(join(dir, 'marker'), 'utf8')).toBe('r2 $(id) `x`\n');
-    expect(dryEvents.filter((e) => e.type === 'command' && e.host === 'controller')).toMatchObject([{ mutates: true, dryRun: true, command: expect.stringContaining("'r3 $(id) `x`'") }]);
+    expect(dryEvents.filter((e) => e.type === 'command' && e.host === 'controller')).toMatchObject([
+      { mutates: true, dryRun: true, command: expect.stringContaining("'r3 $(id) `x`'") },
+    ]);
   });
 });
 
@@ -137,7 +147,14 @@ describe('before, continued runs', () => {
     expect(result).toMatchObject({ outcome: 'paused' });
     const plan = events.find((e): e is EventOf<'plan'> => e.type === 'plan')?.plan;
     if (!plan) throw new Error('no plan');
-    const resume: ResumeState = { command: 'promote', continues: result.runId, plan, fromBatch: 1, releasesBefore: new Map(SERVERS.map((s) => [s.name, 'r1'])), released: ['web1'] };
+    const resume: ResumeState = {
+      command: 'promote',
+      continues: result.runId,
+      plan,
+      fromBatch: 1,
+      releasesBefore: new Map(SERVERS.map((s) => [s.name, 'r1'])),
+      released: ['web1'],
+    };
     return { events, resume };
   }
 
@@ -148,7 +165,9 @@ describe('before, continued runs', () => {
     const result = await runRelease(request(fc, pipeline(), { resume }), deps(fc, promoteEvents, { journalEvents: () => events }));
     expect(result).toMatchObject({ exitCode: EXIT.ok, outcome: 'released' });
     expect(migrations(fc)).toHaveLength(1);
-    expect(onceEvents(promoteEvents)).toMatchObject([{ phase: 'before', ok: true, skipped: expect.stringContaining(`it ran for r2 in run ${events[0]?.runId}`) }]);
+    expect(onceEvents(promoteEvents)).toMatchObject([
+      { phase: 'before', ok: true, skipped: expect.stringContaining(`it ran for r2 in run ${events[0]?.runId}`) },
+    ]);
     expect(['web1', 'web2', 'web3', 'web4'].map((s) => fc.server(s).current)).toEqual(['r2', 'r2', 'r2', 'r2']);
   });
 
@@ -179,18 +198,36 @@ describe('before, continued runs', () => {
     expect(first.find((e) => e.type === 'paused')).toMatchObject({ reason: 'interrupt', nextBatch: 0, resumeWith: 'release resume' });
     const plan = first.find((e): e is EventOf<'plan'> => e.type === 'plan')?.plan;
     if (!plan) throw new Error('no plan');
-    const resume: ResumeState = { command: 'resume', continues: interrupted.runId, plan, fromBatch: 0, releasesBefore: new Map(SERVERS.map((s) => [s.name, 'r1'])), released: [] };
+    const resume: ResumeState = {
+      command: 'resume',
+      continues: interrupted.runId,
+      plan,
+      fromBatch: 0,
+      releasesBefore: new Map(SERVERS.map((s) => [s.name, 'r1'])),
+      released: [],
+    };
 
     const second: ReleaseEvent[] = [];
-    const resumed = await runRelease(request(fc, withOnce({ before: { on: { kind: 'first' }, steps: two } }), { resume }), deps(fc, second, { journalEvents: () => first }));
+    const resumed = await runRelease(
+      request(fc, withOnce({ before: { on: { kind: 'first' }, steps: two } }), { resume }),
+      deps(fc, second, { journalEvents: () => first }),
+    );
     expect(resumed).toMatchObject({ exitCode: EXIT.ok, outcome: 'released' });
-    expect(fc.execs('web1').filter((e) => e.line.startsWith('migrate')).map((e) => e.line)).toEqual(['migrate --release r2 --root /srv/app', 'migrate --release r2 --root /srv/app', 'migrate-seed r2']);
+    expect(
+      fc
+        .execs('web1')
+        .filter((e) => e.line.startsWith('migrate'))
+        .map((e) => e.line),
+    ).toEqual(['migrate --release r2 --root /srv/app', 'migrate --release r2 --root /srv/app', 'migrate-seed r2']);
 
     // Interrupted after `before` finished, before the first batch: a resume skips it.
     const finishedFirst: ReleaseEvent[] = [...first, ...second.filter((e) => e.type !== 'run-finished' && e.type !== 'batch-started')];
     expect(beforeRanIn(finishedFirst, 'r2')).toMatchObject({ ok: true, on: 'web1' });
     const third: ReleaseEvent[] = [];
-    await runRelease(request(fc, withOnce({ before: { on: { kind: 'first' }, steps: two } }), { resume }), deps(fc, third, { journalEvents: () => finishedFirst }));
+    await runRelease(
+      request(fc, withOnce({ before: { on: { kind: 'first' }, steps: two } }), { resume }),
+      deps(fc, third, { journalEvents: () => finishedFirst }),
+    );
     expect(fc.execs('web1').filter((e) => e.line.startsWith('migrate'))).toHaveLength(3);
     expect(onceEvents(third)).toMatchObject([{ phase: 'before', skipped: expect.stringContaining('it ran for r2') }]);
   });

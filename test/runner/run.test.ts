@@ -73,7 +73,10 @@ describe('runRelease', () => {
   it('refuses when a configured service is missing on a director, before changing anything', async () => {
     const fc = threeServers();
     fc.ipvsadm('lvs2', ['-D', '-t', '10.0.0.100:80']);
-    const error = await runRelease(request(fc), deps(fc, [])).then(() => undefined, (e: unknown) => e);
+    const error = await runRelease(request(fc), deps(fc, [])).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isReleaseError(error) && error.code).toBe('PREFLIGHT_FAILED');
     expect((error as Error).message).toContain('service TCP 10.0.0.100:80 is not defined on director lvs2');
     expect(fc.ipvsWrites()).toEqual([]);
@@ -97,7 +100,10 @@ describe('runRelease', () => {
   it('refuses while another run holds the lock, naming it, and changes nothing', async () => {
     const fc = threeServers();
     fc.holdLock('lvs2', { token: 'feedface', user: 'alice', host: 'ci-7', pid: 4242, command: 'release', startedAt: '2026-11-25T01:59:00Z' }, 5_000);
-    const error = await runRelease(request(fc), deps(fc, [])).then(() => undefined, (e: unknown) => e);
+    const error = await runRelease(request(fc), deps(fc, [])).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isReleaseError(error) && error.code).toBe('LOCK_HELD');
     expect((error as Error).message).toContain('alice@ci-7 pid 4242');
     expect(fc.ipvsWrites()).toEqual([]);

@@ -8,11 +8,29 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReleaseError } from '../../src/core/errors.ts';
 import { directorReads, healthFileRead, keepalivedRead } from '../../src/doctor/reads.ts';
-import { addDestCommand, connListCommand, deleteDestCommand, editDestCommand, listCommand, saveCommand, timeoutCommand, versionCommand } from '../../src/ipvs/commands.ts';
+import {
+  addDestCommand,
+  connListCommand,
+  deleteDestCommand,
+  editDestCommand,
+  listCommand,
+  saveCommand,
+  timeoutCommand,
+  versionCommand,
+} from '../../src/ipvs/commands.ts';
 import type { Destination, ServiceKey } from '../../src/ipvs/model.ts';
 import { readCopyCommand, writeCopyCommand, type JournalCopy } from '../../src/journal/director-copy.ts';
 import { ssCommand } from '../../src/lb/connections.ts';
-import { parseHeld, parseOwner, readLockCommand, readOwnerCommand, removeLockCommand, takeLockCommand, touchHeartbeatCommand, type LockOwner } from '../../src/lock/commands.ts';
+import {
+  parseHeld,
+  parseOwner,
+  readLockCommand,
+  readOwnerCommand,
+  removeLockCommand,
+  takeLockCommand,
+  touchHeartbeatCommand,
+  type LockOwner,
+} from '../../src/lock/commands.ts';
 import { idempotentMoveScript } from '../../src/shell/idempotent-move.ts';
 import { sh } from '../../src/shell/script.ts';
 import { renderArgv, renderArgvList, renderShellTemplate } from '../../src/shell/template.ts';
@@ -71,7 +89,12 @@ describe('the lock (src/lock/commands.ts)', () => {
   });
 
   it('a lock path holding NUL is refused (TEMPLATE_UNSAFE) before anything is sent', () => {
-    for (const build of [() => takeLockCommand(NUL, owner('u')), () => readLockCommand(NUL), () => buildCommandLine(readOwnerCommand(NUL)), () => buildCommandLine(removeLockCommand(NUL))]) {
+    for (const build of [
+      () => takeLockCommand(NUL, owner('u')),
+      () => readLockCommand(NUL),
+      () => buildCommandLine(readOwnerCommand(NUL)),
+      () => buildCommandLine(removeLockCommand(NUL)),
+    ]) {
       expect(refusal(build)?.code).toBe('TEMPLATE_UNSAFE');
     }
   });
@@ -151,14 +174,31 @@ describe('pipeline templates (src/shell/template.ts)', () => {
 describe('ipvsadm command builders (src/ipvs/commands.ts)', () => {
   const service: ServiceKey = { kind: 'addr', protocol: 'tcp', family: 'inet', address: '192.168.1.181', port: 80 };
   const dest = (over: Partial<Destination> = {}): Destination => ({
-    family: 'inet', address: '192.168.1.179', port: 80, forward: 'Route', weight: 100, upperThreshold: 0, lowerThreshold: 0, activeConns: 0, inactiveConns: 0, persistConns: 0, ...over,
+    family: 'inet',
+    address: '192.168.1.179',
+    port: 80,
+    forward: 'Route',
+    weight: 100,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+    activeConns: 0,
+    inactiveConns: 0,
+    persistConns: 0,
+    ...over,
   });
 
   it('every builder, with and without sudo: the argv arrives exactly', () => {
     const commands = [
-      listCommand(), listCommand({ service, mode: 'thresholds', exact: true }), listCommand({ mode: 'persistent-conn' }), saveCommand(), connListCommand(),
-      connListCommand({ persistentConn: true }), timeoutCommand(), versionCommand(),
-      editDestCommand(service, dest(), { weight: 0 }), addDestCommand(service, dest({ forward: 'Tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'csum' }), { weight: 7 }),
+      listCommand(),
+      listCommand({ service, mode: 'thresholds', exact: true }),
+      listCommand({ mode: 'persistent-conn' }),
+      saveCommand(),
+      connListCommand(),
+      connListCommand({ persistentConn: true }),
+      timeoutCommand(),
+      versionCommand(),
+      editDestCommand(service, dest(), { weight: 0 }),
+      addDestCommand(service, dest({ forward: 'Tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'csum' }), { weight: 7 }),
       deleteDestCommand({ kind: 'fwmark', family: 'inet6', mark: 10 }, dest({ family: 'inet6', address: '2001:db8::1' })),
     ];
     for (const c of commands) for (const sudo of [false, true]) expectExactArgv({ argv: c.argv, mutates: c.mutates, sudo });

@@ -94,7 +94,12 @@ export function openSandbox(): Sandbox {
       return { code: done.status, calls, stderr: done.stderr };
     },
     real(script, options = {}) {
-      const done = spawnSync('/bin/sh', ['-c', script], { cwd: dir, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: dir }, encoding: 'utf8', input: options.stdin ?? '' });
+      const done = spawnSync('/bin/sh', ['-c', script], {
+        cwd: dir,
+        env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: dir },
+        encoding: 'utf8',
+        input: options.stdin ?? '',
+      });
       return { code: done.status, stdout: done.stdout, stderr: done.stderr };
     },
     pwned: () => walk(root),

@@ -7,7 +7,17 @@ import type { Client } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/core/errors.ts';
 import { directorReads, keepalivedRead } from '../../src/doctor/reads.ts';
-import { addDestCommand, connListCommand, deleteDestCommand, editDestCommand, listCommand, saveCommand, timeoutCommand, versionCommand, type IpvsCommand } from '../../src/ipvs/commands.ts';
+import {
+  addDestCommand,
+  connListCommand,
+  deleteDestCommand,
+  editDestCommand,
+  listCommand,
+  saveCommand,
+  timeoutCommand,
+  versionCommand,
+  type IpvsCommand,
+} from '../../src/ipvs/commands.ts';
 import type { Destination, ListMode, ServiceKey } from '../../src/ipvs/model.ts';
 import { parseBatchSpec } from '../../src/plan/batch-spec.ts';
 import { runRelease } from '../../src/runner/run.ts';
@@ -46,7 +56,17 @@ const SERVICES: ServiceKey[] = [
   { kind: 'fwmark', family: 'inet6', mark: 11 },
 ];
 const dest = (over: Partial<Destination>): Destination => ({
-  family: 'inet', address: '192.168.1.179', port: 80, forward: 'Route', weight: 100, upperThreshold: 0, lowerThreshold: 0, activeConns: 0, inactiveConns: 0, persistConns: 0, ...over,
+  family: 'inet',
+  address: '192.168.1.179',
+  port: 80,
+  forward: 'Route',
+  weight: 100,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+  activeConns: 0,
+  inactiveConns: 0,
+  persistConns: 0,
+  ...over,
 });
 const DESTS: Destination[] = [
   dest({ forward: 'Route' }),
@@ -59,8 +79,12 @@ const DESTS: Destination[] = [
 /** Every ipvsadm invocation the builders of src/ipvs/commands.ts can produce, over a matrix of inputs. */
 function everyIpvsadmCommand(): IpvsCommand[] {
   const modes: ListMode[] = ['default', 'stats', 'rate', 'thresholds', 'persistent-conn'];
-  const lists = modes.flatMap((mode) => [undefined, ...SERVICES].flatMap((service) => [false, true].map((exact) => listCommand({ mode, exact, ...(service ? { service } : {}) }))));
-  const changes = SERVICES.flatMap((s) => DESTS.flatMap((d) => [editDestCommand(s, d, { weight: 0 }), addDestCommand(s, d, { weight: 65_535 }), deleteDestCommand(s, d)]));
+  const lists = modes.flatMap((mode) =>
+    [undefined, ...SERVICES].flatMap((service) => [false, true].map((exact) => listCommand({ mode, exact, ...(service ? { service } : {}) }))),
+  );
+  const changes = SERVICES.flatMap((s) =>
+    DESTS.flatMap((d) => [editDestCommand(s, d, { weight: 0 }), addDestCommand(s, d, { weight: 65_535 }), deleteDestCommand(s, d)]),
+  );
   return [...lists, saveCommand(), connListCommand(), connListCommand({ persistentConn: true }), timeoutCommand(), versionCommand(), ...changes];
 }
 
@@ -80,16 +104,24 @@ describe('the README sudoers blocks', () => {
 
   it('leave out what the tool never does: clearing or restoring tables, services, the sync daemon, other files', () => {
     for (const argv of [
-      ['ipvsadm', '-C'], ['ipvsadm', '--clear'], ['ipvsadm', '-R'], ['ipvsadm', '-D', '-t', '10.0.0.1:80'], ['ipvsadm', '-A', '-t', '10.0.0.1:80'],
-      ['ipvsadm', '-E', '-t', '10.0.0.1:80', '-s', 'rr'], ['ipvsadm', '--start-daemon', 'master'], ['ipvsadm', '--set', '1', '1', '1'],
-      ['cat', '/etc/shadow'], ['cat', '/etc/keepalived/keepalived.conf', '/etc/shadow'], ['sh', '-c', 'ipvsadm -L -n'],
+      ['ipvsadm', '-C'],
+      ['ipvsadm', '--clear'],
+      ['ipvsadm', '-R'],
+      ['ipvsadm', '-D', '-t', '10.0.0.1:80'],
+      ['ipvsadm', '-A', '-t', '10.0.0.1:80'],
+      ['ipvsadm', '-E', '-t', '10.0.0.1:80', '-s', 'rr'],
+      ['ipvsadm', '--start-daemon', 'master'],
+      ['ipvsadm', '--set', '1', '1', '1'],
+      ['cat', '/etc/shadow'],
+      ['cat', '/etc/keepalived/keepalived.conf', '/etc/shadow'],
+      ['sh', '-c', 'ipvsadm -L -n'],
     ]) {
       expect(isAllowed(DIRECTORS, argv), argv.join(' ')).toBe(false);
     }
   });
 });
 
-describe('every command sent with sudo is in the directors\' allow-list', () => {
+describe("every command sent with sudo is in the directors' allow-list", () => {
   it('every ipvsadm builder, over services of each kind and destinations of each method', () => {
     const commands = everyIpvsadmCommand();
     expect(commands.length).toBeGreaterThan(100);
@@ -112,7 +144,13 @@ describe('every command sent with sudo is in the directors\' allow-list', () => 
   async function release(fc: FakeCluster, pipeline = aPipeline()) {
     return runRelease(
       { cluster: fc.cluster, pipeline, batch: parseBatchSpec('1'), release: 'r2', trigger: 'manual' },
-      { openSessions: async () => fc.sessions, emit: (event) => fc.emit(event), clock: fc.clock, stop: new AbortController().signal, confirmCanary: async () => true },
+      {
+        openSessions: async () => fc.sessions,
+        emit: (event) => fc.emit(event),
+        clock: fc.clock,
+        stop: new AbortController().signal,
+        confirmCanary: async () => true,
+      },
     );
   }
 
@@ -127,14 +165,25 @@ describe('every command sent with sudo is in the directors\' allow-list', () => 
   }
 
   it('the engine: a release whose second server fails and is rolled back, every server rolled back too', async () => {
-    const fc = createFakeCluster({ clock: fakeClock(), servers: [{ name: 'web1', address: '10.0.1.11', connections: [1, 0] }, { name: 'web2', address: '10.0.1.12' }], sudo: true });
+    const fc = createFakeCluster({
+      clock: fakeClock(),
+      servers: [
+        { name: 'web1', address: '10.0.1.11', connections: [1, 0] },
+        { name: 'web2', address: '10.0.1.12' },
+      ],
+      sudo: true,
+    });
     fc.on('web2', /^verify r2/, { exitCode: 1 });
     expect((await release(fc)).exitCode).toBe(EXIT.failedRolledBack);
     expect(expectOnlyAllowed(fc)).toBeGreaterThan(10);
   });
 
   it('the engine: quiesce with a weight ramp, thresholds and NAT ports', async () => {
-    const fc = createFakeCluster({ clock: fakeClock(), servers: [{ name: 'web1', address: '10.0.1.11', port: 8080, forward: 'Masq', thresholds: { upper: 50, lower: 10 } }], sudo: true });
+    const fc = createFakeCluster({
+      clock: fakeClock(),
+      servers: [{ name: 'web1', address: '10.0.1.11', port: 8080, forward: 'Masq', thresholds: { upper: 50, lower: 10 } }],
+      sudo: true,
+    });
     const pipeline = aPipeline({ drain: { method: 'quiesce', ramp: { steps: [0.1, 0.5, 1], intervalMs: 1000 } } });
     expect((await release(fc, pipeline)).exitCode).toBe(EXIT.ok);
     expect(expectOnlyAllowed(fc)).toBeGreaterThan(5);
@@ -147,7 +196,12 @@ describe('every command sent with sudo is in the directors\' allow-list', () => 
   // The reaper of a timed-out command runs as the SSH user, whatever the command (src/transport/remote-kill.ts).
   it('the kill of a timed-out sudo command runs no shell as root', async () => {
     let sent = '';
-    const client = { exec: (command: string, cb: (error: Error) => void) => { sent = command; cb(new Error('not connected')); } } as unknown as Client;
+    const client = {
+      exec: (command: string, cb: (error: Error) => void) => {
+        sent = command;
+        cb(new Error('not connected'));
+      },
+    } as unknown as Client;
     await reapTagged(client, 'abcdef0123456789', { timeoutMs: 1_000 });
     const argv = sent.split(' ');
     expect(argv[0] !== 'sudo' || isAllowed(DIRECTORS, argv.slice(2)), sent).toBe(true);

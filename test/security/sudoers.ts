@@ -32,7 +32,10 @@ export function parseSudoers(text: string): SudoRule[] {
     if (line === '' || line.startsWith('#') || line.startsWith('Defaults')) continue;
     const alias = /^Cmnd_Alias\s+([A-Z][A-Z0-9_]*)\s*=\s*(.+)$/.exec(line);
     if (alias) {
-      aliases.set(alias[1] as string, (alias[2] as string).split(',').map((s) => s.trim()));
+      aliases.set(
+        alias[1] as string,
+        (alias[2] as string).split(',').map((s) => s.trim()),
+      );
       continue;
     }
     const spec = /^(\S+)\s+\S+\s*=\s*\(([^)]*)\)\s*(NOPASSWD:)?\s*(.+)$/.exec(line);

@@ -57,8 +57,26 @@ describe('sh', () => {
 
 describe('joinCommands', () => {
   it('joins argvs with && (stopping at the first failure) or ;', () => {
-    expect(joinCommands([['mkdir', '-p', '--', 'a b'], ['touch', '--', 'a b/c']], '&&').text).toBe("mkdir -p -- 'a b' && touch -- 'a b/c'");
+    expect(
+      joinCommands(
+        [
+          ['mkdir', '-p', '--', 'a b'],
+          ['touch', '--', 'a b/c'],
+        ],
+        '&&',
+      ).text,
+    ).toBe("mkdir -p -- 'a b' && touch -- 'a b/c'");
     expect(run(`${joinCommands([['printf', '<%s>', '1'], ['false'], ['printf', '<%s>', 'never']], '&&').text} || true`)).toBe(args('1'));
-    expect(run(joinCommands([['printf', '<%s>', '1'], ['printf', '<%s>', '$(x)']], ';').text)).toBe(args('1', '$(x)'));
+    expect(
+      run(
+        joinCommands(
+          [
+            ['printf', '<%s>', '1'],
+            ['printf', '<%s>', '$(x)'],
+          ],
+          ';',
+        ).text,
+      ),
+    ).toBe(args('1', '$(x)'));
   });
 });

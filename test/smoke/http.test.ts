@@ -100,8 +100,7 @@ describe('runHttpCheck', () => {
       res.setHeader('x-release', 'r1');
       res.end('<h1>release r1</h1>');
     });
-    const run = (expectation: HttpCheck['expect']) =>
-      runHttpCheck({ check: check({ expect: expectation }), baseUrl, emit: () => {}, server: 'web1' });
+    const run = (expectation: HttpCheck['expect']) => runHttpCheck({ check: check({ expect: expectation }), baseUrl, emit: () => {}, server: 'web1' });
     expect(await run({ status: 200, body: 'r2' })).toMatchObject({
       ok: false,
       status: 200,
@@ -191,7 +190,13 @@ describe('runHttpCheck', () => {
     const passed = await runHttpCheck({ check: check({ path: '/v/{{release}}', expect: expectAll }), baseUrl, emit: rec.emit, server: 'web1', vars });
     expect(passed).toMatchObject({ ok: true, url: `${baseUrl}/v/v2.1%20(rc)` });
     // The value is matched literally: "." is not "any character", "(rc)" is not a group.
-    const literal = await runHttpCheck({ check: check({ expect: { status: 200, bodyPattern: 'version={{release}}' } }), baseUrl, emit: rec.emit, server: 'web1', vars: { release: 'v2x1 (rc)' } });
+    const literal = await runHttpCheck({
+      check: check({ expect: { status: 200, bodyPattern: 'version={{release}}' } }),
+      baseUrl,
+      emit: rec.emit,
+      server: 'web1',
+      vars: { release: 'v2x1 (rc)' },
+    });
     expect(literal).toMatchObject({ ok: false, attempts: 1, detail: expect.stringContaining('body does not match /version=v2x1 \\(rc\\)/') });
     expect(state.hits).toBe(2);
   });

@@ -51,7 +51,11 @@ describe('runHttpCheck through a tunnel', () => {
   it('reports a tunnel that cannot open, or throws, as a failed check', async () => {
     const events: EventInput[] = [];
     const refused = await check(async () => ({ ok: false, connectionLost: true, error: 'connection to web1 lost' }), events);
-    expect(refused).toMatchObject({ ok: false, attempts: 3, detail: "ESSHFORWARD: no channel to 203.0.113.7:8080 through the server's SSH connection: connection to web1 lost" });
+    expect(refused).toMatchObject({
+      ok: false,
+      attempts: 3,
+      detail: "ESSHFORWARD: no channel to 203.0.113.7:8080 through the server's SSH connection: connection to web1 lost",
+    });
     const thrown = await check(async () => {
       throw new Error('boom');
     }, []);

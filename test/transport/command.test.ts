@@ -9,7 +9,14 @@ describe('buildCommandLine', () => {
   });
 
   it('prefixes argv with sudo -n', () => {
-    expect(effectiveArgv({ argv: ['ipvsadm', '-e', '-t', '10.0.0.1:80'], sudo: true, mutates: true })).toEqual(['sudo', '-n', 'ipvsadm', '-e', '-t', '10.0.0.1:80']);
+    expect(effectiveArgv({ argv: ['ipvsadm', '-e', '-t', '10.0.0.1:80'], sudo: true, mutates: true })).toEqual([
+      'sudo',
+      '-n',
+      'ipvsadm',
+      '-e',
+      '-t',
+      '10.0.0.1:80',
+    ]);
     expect(buildCommandLine({ argv: ['ipvsadm', '-L', '-n'], sudo: true, mutates: false })).toBe('sudo -n ipvsadm -L -n');
   });
 
@@ -25,7 +32,9 @@ describe('buildCommandLine', () => {
   });
 
   it('quotes every argv element, sudo prefix included, so sudoers sees exactly the argv', () => {
-    expect(buildCommandLine({ argv: ['cat', '/etc/keepalived/keep alived.conf'], sudo: true, mutates: false })).toBe("sudo -n cat '/etc/keepalived/keep alived.conf'");
+    expect(buildCommandLine({ argv: ['cat', '/etc/keepalived/keep alived.conf'], sudo: true, mutates: false })).toBe(
+      "sudo -n cat '/etc/keepalived/keep alived.conf'",
+    );
   });
 
   it('refuses an empty argv (a bug in the caller)', () => {

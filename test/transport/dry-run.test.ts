@@ -41,7 +41,10 @@ describe('dryRunSession (fake host)', () => {
   it('wraps every session a transport opens', async () => {
     const reports: DryRunReport[] = [];
     const inner = createFakeSession({ fallback: {} });
-    const transport = dryRunTransport(createFakeTransport(() => inner), { report: (report) => reports.push(report) });
+    const transport = dryRunTransport(
+      createFakeTransport(() => inner),
+      { report: (report) => reports.push(report) },
+    );
     const { sessions } = await transport.open([{ name: 'web1', host: 'web1', port: 22, user: 'deploy' }], { concurrency: 1 });
     await sessions.get('web1')?.exec({ argv: ['touch', 'x'], mutates: true });
     expect(inner.calls).toEqual([]);

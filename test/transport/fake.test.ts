@@ -22,7 +22,11 @@ describe('createFakeSession', () => {
 
   it('fails loudly for unscripted commands, unless a fallback is given', async () => {
     const strict = createFakeSession();
-    expect(await strict.exec({ argv: ['rm', '-rf', 'x'], mutates: true })).toMatchObject({ ok: false, exitCode: 127, stderr: expect.stringContaining('rm -rf x') });
+    expect(await strict.exec({ argv: ['rm', '-rf', 'x'], mutates: true })).toMatchObject({
+      ok: false,
+      exitCode: 127,
+      stderr: expect.stringContaining('rm -rf x'),
+    });
     const lenient = createFakeSession({ fallback: { stdout: 'ok' } });
     expect(await lenient.exec({ argv: ['anything'], mutates: false })).toMatchObject({ ok: true, stdout: 'ok' });
   });

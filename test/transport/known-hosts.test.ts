@@ -4,15 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkHostKey,
-  fingerprintSha256,
-  keyTypeOf,
-  knownHostsName,
-  knownKeyTypes,
-  matchesHost,
-  parseKnownHosts,
-} from '../../src/transport/known-hosts.ts';
+import { checkHostKey, fingerprintSha256, keyTypeOf, knownHostsName, knownKeyTypes, matchesHost, parseKnownHosts } from '../../src/transport/known-hosts.ts';
 import { hostKeyAlgorithmsFor } from '../../src/transport/host-verifier.ts';
 import { generateKey } from '../helpers/sshd.ts';
 
@@ -21,7 +13,12 @@ const keys: Record<'ed25519' | 'ecdsa' | 'rsa' | 'other', { line: string; blob: 
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lvs-known-hosts-'));
-  for (const [name, type] of [['ed25519', 'ed25519'], ['ecdsa', 'ecdsa'], ['rsa', 'rsa'], ['other', 'ed25519']] as const) {
+  for (const [name, type] of [
+    ['ed25519', 'ed25519'],
+    ['ecdsa', 'ecdsa'],
+    ['rsa', 'rsa'],
+    ['other', 'ed25519'],
+  ] as const) {
     const path = join(dir, name);
     generateKey(path, type);
     const line = readFileSync(`${path}.pub`, 'utf8').trim();
@@ -125,7 +122,13 @@ describe('matchesHost', () => {
 describe('checkHostKey', () => {
   it('says known, unknown, changed or revoked', () => {
     const knownHosts = parseKnownHosts(
-      [`web1 ${keys.ed25519.line}`, `[web1]:2222 ${keys.other.line}`, `@revoked web3 ${keys.rsa.line}`, `web3 ${keys.rsa.line}`, `@cert-authority web4 ${keys.ed25519.line}`].join('\n'),
+      [
+        `web1 ${keys.ed25519.line}`,
+        `[web1]:2222 ${keys.other.line}`,
+        `@revoked web3 ${keys.rsa.line}`,
+        `web3 ${keys.rsa.line}`,
+        `@cert-authority web4 ${keys.ed25519.line}`,
+      ].join('\n'),
     );
     expect(checkHostKey(knownHosts, 'web1', 22, keys.ed25519.blob)).toEqual({ status: 'known', line: 1 });
     expect(checkHostKey(knownHosts, 'WEB1', 22, keys.ed25519.blob)).toEqual({ status: 'known', line: 1 });

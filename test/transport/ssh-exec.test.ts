@@ -49,14 +49,41 @@ describe('exec on a real sshd', () => {
 
   it('round-trips nasty argv values exactly through shellJoin', async () => {
     const values = [
-      'plain', 'a b', "it's", '"dq"', '$HOME', '`id`', '$(id)', 'back\\slash', '*', '?', '[a]', '; rm -rf /nonexistent',
-      '-n', '--', '', 'new\nline', 'tab\there', 'żółć 🚀', '!', '#comment', '~', '%s%d', 'a && b', 'x|y', '<in >out', "'", "''", '\\\'', '{a,b}',
+      'plain',
+      'a b',
+      "it's",
+      '"dq"',
+      '$HOME',
+      '`id`',
+      '$(id)',
+      'back\\slash',
+      '*',
+      '?',
+      '[a]',
+      '; rm -rf /nonexistent',
+      '-n',
+      '--',
+      '',
+      'new\nline',
+      'tab\there',
+      'żółć 🚀',
+      '!',
+      '#comment',
+      '~',
+      '%s%d',
+      'a && b',
+      'x|y',
+      '<in >out',
+      "'",
+      "''",
+      "\\'",
+      '{a,b}',
     ];
     const result = await session.exec({ argv: ['printf', '%s\\0', ...values], mutates: false });
     expect(result.ok).toBe(true);
     expect(result.stdout.split('\0').slice(0, -1)).toEqual(values);
-    const single = await session.exec({ argv: ['printf', '%s', "it's $HOME `id` \"q\""], mutates: false });
-    expect(single.stdout).toBe("it's $HOME `id` \"q\"");
+    const single = await session.exec({ argv: ['printf', '%s', 'it\'s $HOME `id` "q"'], mutates: false });
+    expect(single.stdout).toBe('it\'s $HOME `id` "q"');
   });
 
   it('sends a script as is', async () => {

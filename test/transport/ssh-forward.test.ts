@@ -100,9 +100,16 @@ describe('forward on a real sshd', () => {
   it('says why, as a value, when the server refuses to forward (AllowTcpForwarding no) or nothing listens', async () => {
     const { session } = await open(noForwarding);
     const refused = await session.forward('127.0.0.1', appPort);
-    expect(refused).toMatchObject({ ok: false, connectionLost: false, error: expect.stringMatching(/^web1 could not open a channel to 127\.0\.0\.1:\d+: .*Channel open failure/) });
+    expect(refused).toMatchObject({
+      ok: false,
+      connectionLost: false,
+      error: expect.stringMatching(/^web1 could not open a channel to 127\.0\.0\.1:\d+: .*Channel open failure/),
+    });
     const failed = await check(session);
-    expect(failed).toMatchObject({ ok: false, detail: expect.stringMatching(/^ESSHFORWARD: no channel to 127\.0\.0\.1:\d+ through the server's SSH connection/) });
+    expect(failed).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^ESSHFORWARD: no channel to 127\.0\.0\.1:\d+ through the server's SSH connection/),
+    });
     // The session is fine: a refused channel is not a lost connection.
     expect(session.connected).toBe(true);
 

@@ -106,7 +106,10 @@ describe('credentials', () => {
     const stranger = join(sshd.dir, 'stranger');
     generateKey(stranger);
     const transport = transportFor(sshd, { identityFile: stranger });
-    await expect(transport.connect(targetOf(sshd))).rejects.toMatchObject({ code: 'SSH_CONNECT_FAILED', message: expect.stringMatching(/authentication as root was refused/) });
+    await expect(transport.connect(targetOf(sshd))).rejects.toMatchObject({
+      code: 'SSH_CONNECT_FAILED',
+      message: expect.stringMatching(/authentication as root was refused/),
+    });
   });
 
   it('reports a closed port as SSH_CONNECT_FAILED', async () => {

@@ -38,5 +38,7 @@ export function pgrep(pattern: string): number[] {
 }
 
 export function uniqueSleep(): string {
-  return `29.${Math.floor(Math.random() * 1e6).toString().padStart(6, '0')}`;
+  return `29.${Math.floor(Math.random() * 1e6)
+    .toString()
+    .padStart(6, '0')}`;
 }

@@ -29,9 +29,7 @@ describe('formatters', () => {
     expect(formatEvent(anEvent(SAMPLES.connections))).toBe('web3 waiting: 4 connections, 41s to deadline');
     expect(formatEvent(anEvent(SAMPLES.smoke))).toBe('web3 smoke ok (200 in 12 ms)');
     expect(formatEvent(anEvent(SAMPLES['server-draining']))).toBe('web3 draining on lvs1,lvs2 (ipvsadm, weight 100→0)');
-    expect(formatEvent(anEvent(SAMPLES['director-action']))).toBe(
-      'web3 quiesce on lvs1 TCP 192.168.1.181:80: weight 100→0 done (12 connections)',
-    );
+    expect(formatEvent(anEvent(SAMPLES['director-action']))).toBe('web3 quiesce on lvs1 TCP 192.168.1.181:80: weight 100→0 done (12 connections)');
     expect(formatEvent(anEvent(SAMPLES['server-finished']))).toBe('web3 released r1 → r2 (34s out of the pool, drain 12s)');
     expect(formatEvent(anEvent(SAMPLES['batch-started']))).toBe('batch 1 started: web1, web2');
     expect(formatEvent(anEvent(SAMPLES.plan))).toBe('plan: 2 batches (1 + 2 servers)');

@@ -36,9 +36,7 @@ describe('plain CI log', () => {
 
   it('keeps multi-line remote output on one line and strips escape sequences from it', () => {
     const event = anEvent({ ...SAMPLES['step-finished'], detail: 'line one\n\u001b[31mline two\u001b[0m\r\n' });
-    expect(formatPlainLine(event, (t) => t)).toBe(
-      '2026-11-25T10:00:01.234Z web3 deploy #2 FAILED after 1.2s: app-ctl restart (line one | line two)',
-    );
+    expect(formatPlainLine(event, (t) => t)).toBe('2026-11-25T10:00:01.234Z web3 deploy #2 FAILED after 1.2s: app-ctl restart (line one | line two)');
   });
 
   it('masks a private key block that arrives in remote output', () => {

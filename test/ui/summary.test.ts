@@ -25,7 +25,10 @@ describe('buildSummary', () => {
     expect(summary.startedAt).toBe('2026-11-25T10:00:00.000Z');
     expect(summary.durationMs).toBe(Date.parse(summary.finishedAt ?? '') - Date.parse(summary.startedAt ?? ''));
     expect(summary.durationMs).toBeGreaterThan(0);
-    expect(summary.batches.map((b) => [b.index, b.ok])).toEqual([[0, true], [1, false]]);
+    expect(summary.batches.map((b) => [b.index, b.ok])).toEqual([
+      [0, true],
+      [1, false],
+    ]);
     expect(summary.batches.every((b) => (b.durationMs ?? 0) > 0)).toBe(true);
     expect(summary.warnings.map((w) => w.code)).toEqual(['PERSISTENCE']);
     expect(summary.markedBad).toEqual([{ server: 'web3', release: 'r2' }]);
@@ -34,8 +37,25 @@ describe('buildSummary', () => {
   it('records a forced window, and a run that never finished', () => {
     const summary = buildSummary(
       stamp([
-        { type: 'run-started', cluster: 'c', release: 'r9', command: 'release', trigger: 'manual', dryRun: false, user: 'u', host: 'h', pid: 1, forcedWindow: { reason: 'hotfix', blockers: ['evening'] } },
-        { type: 'preflight', servers: [{ name: 'web1', inPool: true, release: 'r8' }, { name: 'web2', inPool: true, release: 'r8' }] },
+        {
+          type: 'run-started',
+          cluster: 'c',
+          release: 'r9',
+          command: 'release',
+          trigger: 'manual',
+          dryRun: false,
+          user: 'u',
+          host: 'h',
+          pid: 1,
+          forcedWindow: { reason: 'hotfix', blockers: ['evening'] },
+        },
+        {
+          type: 'preflight',
+          servers: [
+            { name: 'web1', inPool: true, release: 'r8' },
+            { name: 'web2', inPool: true, release: 'r8' },
+          ],
+        },
         { type: 'batch-started', index: 0, servers: ['web1'], purpose: 'release' },
         { type: 'release-switch', stage: 'done', server: 'web1', from: 'r8', to: 'r9' },
       ]),
@@ -59,7 +79,14 @@ describe('buildSummary', () => {
         { type: 'server-finished', server: 'web1', outcome: 'rolled-back', releaseBefore: 'r2', releaseAfter: 'r1', outOfPoolMs: 4000, drainMs: 2000 },
       ]),
     );
-    expect(summary.servers[0]).toMatchObject({ outcome: 'rolled-back', releaseBefore: 'r1', releaseAfter: 'r1', outOfPoolMs: 9000, drainMs: 3000, batches: [0, 2] });
+    expect(summary.servers[0]).toMatchObject({
+      outcome: 'rolled-back',
+      releaseBefore: 'r1',
+      releaseAfter: 'r1',
+      outOfPoolMs: 9000,
+      drainMs: 3000,
+      batches: [0, 2],
+    });
   });
 });
 

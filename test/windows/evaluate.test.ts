@@ -199,8 +199,6 @@ describe('predicates', () => {
   });
 
   it('an unknown zone is a config error', () => {
-    expect(() => decide(aPolicy({ timezone: 'Mars/Olympus' }), '2026-11-25T10:00:00Z')).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID' }),
-    );
+    expect(() => decide(aPolicy({ timezone: 'Mars/Olympus' }), '2026-11-25T10:00:00Z')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 });

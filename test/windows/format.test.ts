@@ -59,9 +59,7 @@ describe('windowRefusalError', () => {
     const error = refusal(aPolicy(), '2026-11-25T10:00:00+08:00');
     expect(error.code).toBe('PEAK_WINDOW');
     expect(error.exitStatus).toBe(3);
-    expect(error.message).toBe(
-      'Inside peak window "weekday-morning" (mon-fri 09:00-12:00 Asia/Shanghai) until 2026-11-25 12:00 Asia/Shanghai (04:00Z).',
-    );
+    expect(error.message).toBe('Inside peak window "weekday-morning" (mon-fri 09:00-12:00 Asia/Shanghai) until 2026-11-25 12:00 Asia/Shanghai (04:00Z).');
     expect(error.hint).toContain('Next allowed start: 2026-11-25 12:00 Asia/Shanghai (2026-11-25T04:00:00Z)');
     expect(error.hint).toContain('--force-window --reason');
     expect(error.details).toMatchObject({ nextAllowed: '2026-11-25T04:00:00Z', trigger: 'ci' });

@@ -72,7 +72,10 @@ export function completionTree(root: Command): CompletionNode[] {
     }
     options.push('--help');
     const subcommands = command.commands.map((c) => c.name());
-    const args = command.name() === 'help' && command.parent ? command.parent.commands.map((c) => c.name()).filter((n) => n !== 'help') : [...(ARGUMENT_WORDS[path] ?? [])];
+    const args =
+      command.name() === 'help' && command.parent
+        ? command.parent.commands.map((c) => c.name()).filter((n) => n !== 'help')
+        : [...(ARGUMENT_WORDS[path] ?? [])];
     for (const argument of command.registeredArguments) args.push(...(argument.argChoices ?? []));
     nodes.push({ path, subcommands, options, values, args });
     for (const sub of command.commands) visit(sub);
@@ -103,7 +106,7 @@ function tables(nodes: readonly CompletionNode[]): string[] {
     ...values,
     '  esac',
     '}',
-    '# Walks the words before the cursor: the command path, and whether the cursor is on an option\'s value.',
+    "# Walks the words before the cursor: the command path, and whether the cursor is on an option's value.",
     '_release_walk() {',
     '  local i w s',
     '  _release_path="" _release_kind=""',

@@ -91,9 +91,13 @@ function nothingTo(command: keyof typeof WHAT_CONTINUES, loaded: LoadedJournal):
 
 /** Another run ran between the first read and the lock: refused, nothing changed. */
 function journalChanged(command: string, now: LoadedJournal): ReleaseError {
-  return new ReleaseError('USAGE', `The last run changed while \`release ${command}\` was starting (now: run ${now.state.runId ?? 'none'}); nothing was changed.`, {
-    hint: `Check with \`release status\`, then run \`release ${command}\` again.`,
-  });
+  return new ReleaseError(
+    'USAGE',
+    `The last run changed while \`release ${command}\` was starting (now: run ${now.state.runId ?? 'none'}); nothing was changed.`,
+    {
+      hint: `Check with \`release status\`, then run \`release ${command}\` again.`,
+    },
+  );
 }
 
 /** Once the lock is held: the paused run must still be the one this command read (another job may have continued it meanwhile). */
@@ -145,7 +149,9 @@ async function artifactFor(io: CliIo, options: ContinueOptions, pipeline: Pipeli
 async function continueRun(io: CliIo, options: ContinueOptions, command: 'promote' | 'resume', reasons: readonly string[]): Promise<number> {
   checkReleaseOptions({ config: options.config, batch: '1', forceWindow: options.forceWindow, reason: options.reason });
   if (options.artifact && !existsSync(resolve(io.cwd, options.artifact))) {
-    throw new ReleaseError('USAGE', `--artifact ${resolve(io.cwd, options.artifact)}: no such file.`, { hint: 'Download or build the artifact first, or fix the path.' });
+    throw new ReleaseError('USAGE', `--artifact ${resolve(io.cwd, options.artifact)}: no such file.`, {
+      hint: 'Download or build the artifact first, or fix the path.',
+    });
   }
   const { cluster, pipeline } = await loadConfigOrThrow(io, options.config);
   return withHarness(io, cluster, { json: options.json, report: options.report, breakLock: options.breakLock }, async ({ deps }) => {

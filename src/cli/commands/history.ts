@@ -10,9 +10,14 @@ const RUNS_SHOWN = 20;
 
 function runLine(run: HistoryRun): string {
   const took = run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
-  const end = run.outcome === null ? 'NOT finished (crashed or running: see `release recover`)' : `${run.outcome}${run.exitCode === null ? '' : ` (exit ${run.exitCode})`}${took}`;
+  const end =
+    run.outcome === null
+      ? 'NOT finished (crashed or running: see `release recover`)'
+      : `${run.outcome}${run.exitCode === null ? '' : ` (exit ${run.exitCode})`}${took}`;
   const who = `${run.user}@${run.host}${run.ciJob ? ` job ${run.ciJob}` : ''}`;
-  const extra = [run.forcedWindow ? `forced window: ${run.forcedWindow}` : '', run.source !== 'local' ? `from the copy on ${run.source}` : ''].filter(Boolean).join('; ');
+  const extra = [run.forcedWindow ? `forced window: ${run.forcedWindow}` : '', run.source !== 'local' ? `from the copy on ${run.source}` : '']
+    .filter(Boolean)
+    .join('; ');
   return `  ${run.startedAt}  ${run.command.padEnd(8)} ${run.release}  ${end}  by ${who} (${run.trigger})  ${run.runId}${extra ? `  [${extra}]` : ''}`;
 }
 
@@ -32,7 +37,8 @@ export function formatHistory(doc: HistoryDocument): string[] {
       lines.push(`  ${r.id}  ${where}${on}${r.bad ? '  BAD: marked by a failed run, `release rollback --to` refuses it' : ''}`);
     }
   }
-  const source = doc.journal.from === 'local' ? `this machine's journal, ${doc.journal.path}` : `the journal's copy on ${doc.journal.from} (newer than this machine's)`;
+  const source =
+    doc.journal.from === 'local' ? `this machine's journal, ${doc.journal.path}` : `the journal's copy on ${doc.journal.from} (newer than this machine's)`;
   lines.push(doc.runs.length === 0 ? `runs: none recorded (${source})` : `runs, newest first (${source}):`);
   for (const run of doc.runs.slice(0, RUNS_SHOWN)) lines.push(runLine(run));
   if (doc.runs.length > RUNS_SHOWN) lines.push(`  … and ${doc.runs.length - RUNS_SHOWN} older runs (\`release history --json\` lists every one)`);

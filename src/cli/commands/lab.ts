@@ -53,7 +53,10 @@ export async function labCommand(io: CliIo, options: LabCliOptions): Promise<num
   const settings = labSettings(options);
   const started = Date.now();
   const lab = await startLab({ dir: resolve(io.cwd, options.dir), ...settings });
-  writeLine(io.stderr, `lab: ${lab.servers.length} servers (${lab.forward.toUpperCase()}), ${lab.directors.length} directors, VIP ${lab.vip.url} (up in ${Date.now() - started} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB)`);
+  writeLine(
+    io.stderr,
+    `lab: ${lab.servers.length} servers (${lab.forward.toUpperCase()}), ${lab.directors.length} directors, VIP ${lab.vip.url} (up in ${Date.now() - started} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB)`,
+  );
   writeLine(io.stdout, `lab ready: ${lab.configPath}`);
   await new Promise<void>((resolveStop) => {
     const onSignal = () => resolveStop();
@@ -96,30 +99,48 @@ export async function readLabInfo(io: CliIo, dir: string): Promise<LabInfo> {
 export async function labStatusCommand(io: CliIo, options: { dir: string }): Promise<number> {
   const info = await readLabInfo(io, options.dir);
   const response = await fetch(new URL('state', info.control)).catch(() => undefined);
-  if (!response?.ok) throw new ReleaseError('USAGE', `the lab at ${options.dir} does not answer on ${info.control}`, { hint: 'Is `release lab` still running?' });
+  if (!response?.ok)
+    throw new ReleaseError('USAGE', `the lab at ${options.dir} does not answer on ${info.control}`, { hint: 'Is `release lab` still running?' });
   const state = (await response.json()) as LabState;
   const holding = state.directors.filter((d) => d.holdsVip).map((d) => d.name);
-  writeLine(io.stdout, `VIP ${state.vip} (${state.forward.toUpperCase()})  master ${state.master}  most servers out at once so far: ${state.maxOut}  held connections: ${state.held}`);
+  writeLine(
+    io.stdout,
+    `VIP ${state.vip} (${state.forward.toUpperCase()})  master ${state.master}  most servers out at once so far: ${state.maxOut}  held connections: ${state.held}`,
+  );
   if (holding.length !== 1) writeLine(io.stdout, holding.length === 0 ? 'no director holds the VIP' : `SPLIT BRAIN: ${holding.join(' and ')} hold the VIP`);
   const c = state.vipCounters;
   if (c.serverNoVip + c.directorNoVip + c.noForwarding > 0) {
-    writeLine(io.stdout, `dropped: ${c.serverNoVip} at servers without the VIP on lo, ${c.directorNoVip} for no director holding the VIP, ${c.noForwarding} at a NAT director not forwarding`);
+    writeLine(
+      io.stdout,
+      `dropped: ${c.serverNoVip} at servers without the VIP on lo, ${c.directorNoVip} for no director holding the VIP, ${c.noForwarding} at a NAT director not forwarding`,
+    );
   }
   for (const d of state.directors) {
-    const vs = Object.entries(d.vs).map(([k, v]) => `${k.replace('net.ipv4.vs.', '')}=${v}`).join(' ');
-    writeLine(io.stdout, `\n${d.name}${d.master ? ' (MASTER)' : ' (BACKUP)'}  VIP ${d.holdsVip ? 'held' : 'not held'}  ip_forward=${d.ipForward ? 1 : 0}  ${vs}${d.keepalived ? `  keepalived ${d.keepalived}` : ''}:`);
+    const vs = Object.entries(d.vs)
+      .map(([k, v]) => `${k.replace('net.ipv4.vs.', '')}=${v}`)
+      .join(' ');
+    writeLine(
+      io.stdout,
+      `\n${d.name}${d.master ? ' (MASTER)' : ' (BACKUP)'}  VIP ${d.holdsVip ? 'held' : 'not held'}  ip_forward=${d.ipForward ? 1 : 0}  ${vs}${d.keepalived ? `  keepalived ${d.keepalived}` : ''}:`,
+    );
     io.stdout.write(d.listing);
   }
   writeLine(io.stdout, '');
   for (const s of state.servers) {
     const faults = [s.faults.refuseNew ? 'refusing SSH' : '', s.faults.hang ? 'commands hang' : ''].filter(Boolean).join(', ');
     const network = state.forward === 'dr' ? `  VIP on lo: ${s.vipOnLo ? 'yes' : 'NO'}  arp_ignore=${s.arpIgnore} arp_announce=${s.arpAnnounce}` : '';
-    writeLine(io.stdout, `${s.name.padEnd(8)} ${s.address}:${s.port}  ${s.running ? `running ${s.version}` : 'DOWN'}  in-flight ${s.inFlight}  ssh ${s.sshConnections}${network}${faults ? `  faults: ${faults}` : ''}`);
+    writeLine(
+      io.stdout,
+      `${s.name.padEnd(8)} ${s.address}:${s.port}  ${s.running ? `running ${s.version}` : 'DOWN'}  in-flight ${s.inFlight}  ssh ${s.sshConnections}${network}${faults ? `  faults: ${faults}` : ''}`,
+    );
   }
   return EXIT.ok;
 }
 
-export async function labLoadCommand(io: CliIo, options: { dir: string; duration: string; rps?: string; concurrency: string; keepalive?: boolean }): Promise<number> {
+export async function labLoadCommand(
+  io: CliIo,
+  options: { dir: string; duration: string; rps?: string; concurrency: string; keepalive?: boolean },
+): Promise<number> {
   const info = await readLabInfo(io, options.dir);
   const durationMs = parseDuration(options.duration);
   const result = await runLoad({

@@ -49,9 +49,16 @@ export interface CheckedReleaseOptions {
 export function checkReleaseOptions(options: ReleaseCliOptions): CheckedReleaseOptions {
   const canary = options.canary !== undefined ? positiveInt(options.canary, '--canary') : undefined;
   if (options.forceWindow && !options.reason?.trim()) {
-    throw new ReleaseError('USAGE', '--force-window needs --reason "…": forcing a peak window is recorded with its reason.', { hint: 'release --force-window --reason "hotfix for INC-1234"' });
+    throw new ReleaseError('USAGE', '--force-window needs --reason "…": forcing a peak window is recorded with its reason.', {
+      hint: 'release --force-window --reason "hotfix for INC-1234"',
+    });
   }
-  return checkReleaseRequest({ batch: options.batch, canary, releaseId: options.releaseId, forceWindowReason: options.forceWindow ? options.reason : undefined });
+  return checkReleaseRequest({
+    batch: options.batch,
+    canary,
+    releaseId: options.releaseId,
+    forceWindowReason: options.forceWindow ? options.reason : undefined,
+  });
 }
 
 /** The plan after a dry run, and what the windows would say to a real run now. */
@@ -62,7 +69,10 @@ function printPlan(io: CliIo, result: ReleaseResult): void {
   const window = result.window;
   if (window && !window.allowed && window.refusal) {
     writeLine(io.stdout, `window: a real run would be refused now (${window.refusal.code}): ${window.refusal.message}`);
-    writeLine(io.stdout, `window: ${window.nextAllowed ? `it may start at ${window.nextAllowed}` : 'no allowed start was found in the search horizon'}; --wait-for-window sleeps until then, --force-window --reason "…" starts anyway.`);
+    writeLine(
+      io.stdout,
+      `window: ${window.nextAllowed ? `it may start at ${window.nextAllowed}` : 'no allowed start was found in the search horizon'}; --wait-for-window sleeps until then, --force-window --reason "…" starts anyway.`,
+    );
   }
   writeLine(io.stdout, '[dry run] nothing was changed; the commands above were reported, not run.');
 }
@@ -106,7 +116,13 @@ async function promptCanary(io: CliIo): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: io.stderr });
   try {
     for (;;) {
-      const answer = (await rl.question('Canary is released and back in the pool. Promote to the rest (p), or pause (s) for `release promote` / `release abort` later? [p/s] ')).trim().toLowerCase();
+      const answer = (
+        await rl.question(
+          'Canary is released and back in the pool. Promote to the rest (p), or pause (s) for `release promote` / `release abort` later? [p/s] ',
+        )
+      )
+        .trim()
+        .toLowerCase();
       if (answer === 'p' || answer === 'promote') return true;
       if (answer === 's' || answer === 'pause' || answer === '') return false;
     }

@@ -1,19 +1,6 @@
 // The SFTP subsystem of a lab host: SFTP v3 requests served from the real file system.
 import type { Stats } from 'node:fs';
-import {
-  lstat,
-  mkdir,
-  open,
-  opendir,
-  readdir,
-  readlink,
-  realpath,
-  rename,
-  rmdir,
-  stat,
-  symlink,
-  unlink,
-} from 'node:fs/promises';
+import { lstat, mkdir, open, opendir, readdir, readlink, realpath, rename, rmdir, stat, symlink, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import ssh2 from 'ssh2';
@@ -23,9 +10,7 @@ import { openFlagsOf, statusOf } from './sftp-codes.ts';
 
 const { STATUS_CODE } = ssh2.utils.sftp;
 
-type OpenHandle =
-  | { kind: 'file'; fh: FileHandle }
-  | { kind: 'dir'; path: string; entries: string[] | undefined };
+type OpenHandle = { kind: 'file'; fh: FileHandle } | { kind: 'dir'; path: string; entries: string[] | undefined };
 
 export interface SftpSessionOptions {
   sftp: SFTPWrapper;
@@ -63,8 +48,7 @@ export function serveSftp({ sftp, dir }: SftpSessionOptions): void {
     buf.writeUInt32BE(id, 0);
     return buf;
   };
-  const lookup = (handle: Buffer): OpenHandle | undefined =>
-    handle.length === 4 ? handles.get(handle.readUInt32BE(0)) : undefined;
+  const lookup = (handle: Buffer): OpenHandle | undefined => (handle.length === 4 ? handles.get(handle.readUInt32BE(0)) : undefined);
   const fileOf = (handle: Buffer): FileHandle | undefined => {
     const h = lookup(handle);
     return h?.kind === 'file' ? h.fh : undefined;
@@ -159,9 +143,7 @@ export function serveSftp({ sftp, dir }: SftpSessionOptions): void {
       const names = await Promise.all(
         batch.map(async (filename) => {
           const st = await lstat(resolve(h.path, filename)).catch(() => undefined);
-          return st
-            ? { filename, longname: longnameOf(filename, st), attrs: attrsOf(st) }
-            : { filename, longname: filename, attrs: {} as Attributes };
+          return st ? { filename, longname: longnameOf(filename, st), attrs: attrsOf(st) } : { filename, longname: filename, attrs: {} as Attributes };
         }),
       );
       sftp.name(reqid, names);

@@ -78,7 +78,8 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 
 // Public-key auth as in ssh2's README: the key must be authorized and, when signed, the signature valid.
 function authenticate(ctx: AuthContext, keys: readonly ParsedKey[], user: string | undefined): void {
-  const key = ctx.method === 'publickey' && (user === undefined || ctx.username === user) ? keys.find((k) => sameBytes(k.getPublicSSH(), ctx.key.data)) : undefined;
+  const key =
+    ctx.method === 'publickey' && (user === undefined || ctx.username === user) ? keys.find((k) => sameBytes(k.getPublicSSH(), ctx.key.data)) : undefined;
   const signed = ctx.method === 'publickey' && ctx.signature !== undefined;
   if (!key || (signed && (!ctx.blob || key.verify(ctx.blob, ctx.signature as Buffer, ctx.hashAlgo) !== true))) ctx.reject(['publickey']);
   else ctx.accept();

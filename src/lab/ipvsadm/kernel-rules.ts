@@ -5,9 +5,7 @@ import { ipv4ToNumber, ipv6ToWords } from '../../ipvs/ip-number.ts';
 import type { Family } from '../../ipvs/model.ts';
 
 /** Schedulers of a current kernel (all IP_VS_* scheduler modules, `twos` since Linux 6.x). */
-export const KNOWN_SCHEDULERS: readonly string[] = [
-  'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos',
-];
+export const KNOWN_SCHEDULERS: readonly string[] = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
 
 /** Persistence engines (`ip_vs_pe_sip` is the only one upstream). */
 export const KNOWN_PES: readonly string[] = ['sip'];

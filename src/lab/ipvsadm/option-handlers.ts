@@ -61,9 +61,12 @@ const HANDLERS: Partial<Record<Tag, { option?: OptName; run: Handler }>> = {
       return undefined;
     },
   },
-  s: { option: 'scheduler', run: (e, arg) => {
+  s: {
+    option: 'scheduler',
+    run: (e, arg) => {
       e.svc.scheduler = (arg ?? '').slice(0, 15);
-    } },
+    },
+  },
   p: {
     option: 'persistent',
     run: (entry, arg, ctx) => {
@@ -112,9 +115,12 @@ const HANDLERS: Partial<Record<Tag, { option?: OptName; run: Handler }>> = {
   y: { option: 'l-threshold', run: numberInto(0, INT_MAX, 'illegal l_threshold specified', (e, n) => (e.dest.lowerThreshold = n)) },
   c: { option: 'connection', run: flag(() => undefined) },
   n: { option: 'numeric', run: flag((e) => (e.format.numeric = true)) },
-  'mcast-interface': { option: 'mcast-interface', run: (e, arg) => {
+  'mcast-interface': {
+    option: 'mcast-interface',
+    run: (e, arg) => {
       e.daemon.mcastInterface = (arg ?? '').slice(0, 15);
-    } },
+    },
+  },
   syncid: { option: 'syncid', run: numberInto(0, 255, 'illegal syncid specified', (e, n) => (e.daemon.syncId = n)) },
   timeout: { option: 'timeout', run: flag(() => undefined) },
   daemon: { option: 'daemon', run: flag(() => undefined) },
@@ -134,9 +140,12 @@ const HANDLERS: Partial<Record<Tag, { option?: OptName; run: Handler }>> = {
     },
   },
   o: { option: 'ops', run: flag((e) => (e.svc.ops = true)) },
-  pe: { option: 'pe', run: (e, arg) => {
+  pe: {
+    option: 'pe',
+    run: (e, arg) => {
       e.svc.pe = (arg ?? '').slice(0, 16);
-    } },
+    },
+  },
   b: { option: 'sched-flags', run: flag(() => undefined) },
   'mcast-group': {
     option: 'mcast-group',
@@ -181,7 +190,9 @@ const HANDLERS: Partial<Record<Tag, { option?: OptName; run: Handler }>> = {
  */
 export function applyOption(entry: CommandEntry, tag: Tag, arg: string | undefined, ctx: Ctx): Halt | undefined {
   const protocol = PROTOCOL_OF[tag];
-  const handler = protocol ? { option: 'service-address' as const, run: (e: CommandEntry, a: string | undefined, c: Ctx) => service(e, a, c, protocol) } : HANDLERS[tag];
+  const handler = protocol
+    ? { option: 'service-address' as const, run: (e: CommandEntry, a: string | undefined, c: Ctx) => service(e, a, c, protocol) }
+    : HANDLERS[tag];
   if (!handler) return fail(ctx.io, 2, `invalid option \`${ctx.lastWord}'`);
   if (handler.option) {
     if (entry.options.has(handler.option)) return fail(ctx.io, 2, `multiple '${handler.option}' options specified`);

@@ -114,4 +114,3 @@ function readTimeoutArgs(entry: CommandEntry, leftovers: string[], io: Io): Halt
   entry.timeouts = { tcp, tcpFin, udp };
   return undefined;
 }
-

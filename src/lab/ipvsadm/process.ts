@@ -112,4 +112,3 @@ export function processOptions(argv: readonly string[], ctx: ProgramContext, res
   io.stderr.push(`${ipvsStrerror(func, result.errno, { legacyWording: state.legacyWording })}\n`);
   return -1;
 }
-

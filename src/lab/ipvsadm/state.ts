@@ -14,7 +14,15 @@ import type { KernelResult } from './errno.ts';
 import { isUnicast, KNOWN_PES, KNOWN_SCHEDULERS } from './kernel-rules.ts';
 import { buildTable } from './snapshot.ts';
 import type {
-  ConfiguredService, ConnectionSource, DestSettings, InitError, IpvsChange, IpvsChangeListener, ServiceSettings, StatsSource, SyncDaemon,
+  ConfiguredService,
+  ConnectionSource,
+  DestSettings,
+  InitError,
+  IpvsChange,
+  IpvsChangeListener,
+  ServiceSettings,
+  StatsSource,
+  SyncDaemon,
 } from './types.ts';
 
 export type * from './types.ts';
@@ -126,8 +134,7 @@ export function createIpvsState(options: IpvsStateOptions = {}): IpvsState {
     version: options.version ?? IPVSADM_1_31,
 
     services: () => slots.map((s) => ({ ...copyService(s.settings), dests: s.dests.map(copyDest) })),
-    table: () =>
-      buildTable({ connTableSize: state.connTableSize, services: state.services(), connections, counts: options.counts, stats: options.stats }),
+    table: () => buildTable({ connTableSize: state.connTableSize, services: state.services(), connections, counts: options.counts, stats: options.stats }),
     connections,
     timeouts: () => ({ ...timeouts }),
     daemons: () => daemons.map((d) => ({ ...d })),

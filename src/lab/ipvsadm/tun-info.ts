@@ -7,8 +7,7 @@ import type { Destination, IpvsTable, ServiceKey, TunnelChecksum } from '../../i
 import { formatServiceLine } from '../../ipvs/service-line.ts';
 import { sortServices } from '../../ipvs/sort.ts';
 
-export const TUN_INFO_TITLE =
-  'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n';
+export const TUN_INFO_TITLE = 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n';
 
 const FLAG: Record<TunnelChecksum, string> = { nocsum: '-c', csum: '+c', remcsum: 'r+c' };
 

@@ -50,7 +50,10 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
   let closed = false;
 
   const bump = (e: ConnRecord, by: 1 | -1) => {
-    for (const [map, key] of [[perService, countKey(e.virtual, e.destination)], [perDest, destKey(e.destination)]] as const) {
+    for (const [map, key] of [
+      [perService, countKey(e.virtual, e.destination)],
+      [perDest, destKey(e.destination)],
+    ] as const) {
       const c = map.get(key) ?? { active: 0, inactive: 0, persist: 0 };
       c[kindOf(e)] += by;
       map.set(key, c);
@@ -111,7 +114,9 @@ export function createConnTable(options: ConnTableOptions = {}): ConnTable {
     return e;
   };
   const ms = (seconds: number) => seconds * 1000 * timeScale;
-  const record = (fields: Omit<MutableRecord, 'id' | 'expiresAt' | 'timer' | 'timerAt' | 'controls' | 'invalid' | 'inputOnly'> & { inputOnly?: boolean }): MutableRecord => ({
+  const record = (
+    fields: Omit<MutableRecord, 'id' | 'expiresAt' | 'timer' | 'timerAt' | 'controls' | 'invalid' | 'inputOnly'> & { inputOnly?: boolean },
+  ): MutableRecord => ({
     inputOnly: false,
     ...fields,
     id: nextId++,

@@ -63,8 +63,12 @@ export async function holdConnections(options: HoldOptions): Promise<HeldConnect
     if ((options.mode ?? 'idle') === 'idle') return track(connect({ host: url.hostname, port, localAddress }));
     return new Promise((resolve) => {
       const req = request({
-        host: url.hostname, port, localAddress, agent: false,
-        path: options.path ?? '/slow?ms=60000', headers: { connection: 'close' },
+        host: url.hostname,
+        port,
+        localAddress,
+        agent: false,
+        path: options.path ?? '/slow?ms=60000',
+        headers: { connection: 'close' },
       });
       req.on('socket', (socket) => void track(socket).then(resolve));
       req.on('response', (res) => {

@@ -79,18 +79,30 @@ export function createHostNet(options: HostNetOptions): HostNet {
   const mac = `52:54:00:${[options.seed >> 16, options.seed >> 8, options.seed].map((n) => (n & 255).toString(16).padStart(2, '0')).join(':')}`;
   const links: HostLink[] = [
     {
-      index: 1, name: 'lo', kind: 'loopback', mac: '00:00:00:00:00:00', mtu: 65536,
+      index: 1,
+      name: 'lo',
+      kind: 'loopback',
+      mac: '00:00:00:00:00:00',
+      mtu: 65536,
       addresses: [
         { family: 'inet', address: '127.0.0.1', prefix: 8, scope: 'host', label: 'lo' },
         { family: 'inet6', address: '::1', prefix: 128, scope: 'host' },
       ],
     },
     {
-      index: 2, name: 'eth0', kind: 'ether', mac, mtu: 1500,
+      index: 2,
+      name: 'eth0',
+      kind: 'ether',
+      mac,
+      mtu: 1500,
       addresses: [
         {
-          family: 'inet', address: options.primary.address, prefix: options.primary.prefix,
-          broadcast: broadcastOf(options.primary.address, options.primary.prefix), scope: 'global', label: 'eth0',
+          family: 'inet',
+          address: options.primary.address,
+          prefix: options.primary.prefix,
+          broadcast: broadcastOf(options.primary.address, options.primary.prefix),
+          scope: 'global',
+          label: 'eth0',
         },
         { family: 'inet6', address: linkLocal(mac), prefix: 64, scope: 'link' },
       ],
@@ -107,8 +119,7 @@ export function createHostNet(options: HostNetOptions): HostNet {
     name: options.name,
     links: () => links.map((l) => ({ ...l, addresses: l.addresses.map((a) => ({ ...a })) })),
     hasLink: (name) => linkOf(name) !== undefined,
-    hasAddress: (address, link) =>
-      links.some((l) => (link === undefined || l.name === link) && l.addresses.some((a) => a.address === address)),
+    hasAddress: (address, link) => links.some((l) => (link === undefined || l.name === link) && l.addresses.some((a) => a.address === address)),
     someAddress: (test) => links.some((l) => l.addresses.some((a) => test(l.name, a))),
     addAddress(link, address) {
       const l = linkOf(link);

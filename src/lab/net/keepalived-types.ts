@@ -61,9 +61,7 @@ export interface CheckerCommand {
 }
 
 /** The kernel's answer; the lead maps ipvsadm's exit/stderr onto it. */
-export type ApplyResult =
-  | { ok: true }
-  | { ok: false; errno: 'EEXIST' | 'ENOENT' | 'ESRCH' | 'EINVAL' | 'OTHER'; message?: string };
+export type ApplyResult = { ok: true } | { ok: false; errno: 'EEXIST' | 'ENOENT' | 'ESRCH' | 'EINVAL' | 'OTHER'; message?: string };
 
 export type Apply = (command: CheckerCommand) => ApplyResult | Promise<ApplyResult>;
 

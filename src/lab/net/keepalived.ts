@@ -8,9 +8,7 @@
 // Not modelled: quorum, sorry_server, warmup, the rest of a reload, several checkers per real server.
 import type { ServiceKey } from '../../ipvs/model.ts';
 import { probe as realProbe } from './keepalived-probe.ts';
-import type {
-  Apply, ApplyResult, CheckedRealServer, CheckedService, CheckerCommand, Probe, ProbeResult,
-} from './keepalived-types.ts';
+import type { Apply, ApplyResult, CheckedRealServer, CheckedService, CheckerCommand, Probe, ProbeResult } from './keepalived-types.ts';
 import { realNetClock, type NetClock, type TimerHandle } from './timers.ts';
 
 export * from './keepalived-types.ts';
@@ -94,8 +92,15 @@ export function startChecker(options: CheckerOptions): Checker {
       starting: config.alpha ?? false,
       timer: undefined,
       status: {
-        service: service.key, address: config.address, port: config.port, weight: config.weight,
-        inhibitOnFailure: config.inhibitOnFailure, alive: !config.alpha, failures: 0, pendingUp: false, checks: 0,
+        service: service.key,
+        address: config.address,
+        port: config.port,
+        weight: config.weight,
+        inhibitOnFailure: config.inhibitOnFailure,
+        alive: !config.alpha,
+        failures: 0,
+        pendingUp: false,
+        checks: 0,
       },
     })),
   );

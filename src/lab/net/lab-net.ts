@@ -34,7 +34,10 @@ function arpSysctls(values: Partial<Record<(typeof CONF_LINKS)[number], [number,
   return Object.fromEntries(
     CONF_LINKS.flatMap((link) => {
       const [ignore, announce] = values[link] ?? [0, 0];
-      return [[`net.ipv4.conf.${link}.arp_ignore`, String(ignore)], [`net.ipv4.conf.${link}.arp_announce`, String(announce)]];
+      return [
+        [`net.ipv4.conf.${link}.arp_ignore`, String(ignore)],
+        [`net.ipv4.conf.${link}.arp_announce`, String(announce)],
+      ];
     }),
   );
 }

@@ -69,9 +69,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /** One GET; every outcome is a value. */
-export function requestOnce(options: {
-  url: URL; path: string; agent: Agent | false; localAddress?: string; timeoutMs: number;
-}): Promise<RequestOutcome> {
+export function requestOnce(options: { url: URL; path: string; agent: Agent | false; localAddress?: string; timeoutMs: number }): Promise<RequestOutcome> {
   const started = performance.now();
   return new Promise((resolve) => {
     let settled = false;
@@ -138,15 +136,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const deadline = started + options.durationMs;
   const result: LoadResult = {
-    requests: 0, ok: 0,
+    requests: 0,
+    ok: 0,
     failures: { connect: 0, reset: 0, timeout: 0, non2xx: 0, other: 0 },
     latency: { p50: 0, p99: 0, max: 0 },
-    byVersion: {}, byHost: {}, clients, durationMs: 0, errorSamples: [],
+    byVersion: {},
+    byHost: {},
+    clients,
+    durationMs: 0,
+    errorSamples: [],
   };
   const latencies: number[] = [];
   let issued = 0;
-  const more = () =>
-    !options.signal?.aborted && performance.now() < deadline && (options.maxRequests === undefined || issued < options.maxRequests);
+  const more = () => !options.signal?.aborted && performance.now() < deadline && (options.maxRequests === undefined || issued < options.maxRequests);
 
   const worker = async (w: number) => {
     const agent = options.keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;

@@ -38,8 +38,7 @@ export const endpointOf = (d: Destination): Endpoint => ({ family: d.family, add
 /** Choose the dest for a new connection; creates, refreshes or invalidates templates. */
 export function pickDestination(input: PickInput): Pick {
   const { service, virtual, client, conns } = input;
-  const schedule = () =>
-    scheduleDest({ service, client, state: input.state, load: (d) => conns.countsFor(endpointOf(d), virtual) });
+  const schedule = () => scheduleDest({ service, client, state: input.state, load: (d) => conns.countsFor(endpointOf(d), virtual) });
   if (service.persistent === undefined) {
     const r = schedule();
     return { dest: r.dest, template: undefined, followedTemplate: false, state: r.state };

@@ -51,15 +51,39 @@ export function scheduleDest(input: ScheduleInput): ScheduleResult {
     case 'wrr':
       return weightedRoundRobin(input.service.dests, input.load, state);
     case 'lc':
-      return { dest: leastBy(input.service.dests, input.load, (l) => l.active * 256 + l.inactive, () => 1), state };
+      return {
+        dest: leastBy(
+          input.service.dests,
+          input.load,
+          (l) => l.active * 256 + l.inactive,
+          () => 1,
+        ),
+        state,
+      };
     case 'sed':
-      return { dest: leastBy(input.service.dests, input.load, (l) => l.active + 1, (d) => d.weight), state };
+      return {
+        dest: leastBy(
+          input.service.dests,
+          input.load,
+          (l) => l.active + 1,
+          (d) => d.weight,
+        ),
+        state,
+      };
     case 'nq':
       return { dest: neverQueue(input.service.dests, input.load), state };
     case 'sh':
       return { dest: sourceHash(input.service, input.client), state };
     default:
-      return { dest: leastBy(input.service.dests, input.load, (l) => l.active * 256 + l.inactive, (d) => d.weight), state };
+      return {
+        dest: leastBy(
+          input.service.dests,
+          input.load,
+          (l) => l.active * 256 + l.inactive,
+          (d) => d.weight,
+        ),
+        state,
+      };
   }
 }
 
@@ -122,7 +146,15 @@ function leastBy(
 // nq: an idle dest (no active connections) first, else sed.
 function neverQueue(dests: readonly Destination[], load: (d: Destination) => DestLoad): Destination | undefined {
   const idle = dests.find((d) => usable(d, load) && load(d).active === 0);
-  return idle ?? leastBy(dests, load, (l) => l.active + 1, (d) => d.weight);
+  return (
+    idle ??
+    leastBy(
+      dests,
+      load,
+      (l) => l.active + 1,
+      (d) => d.weight,
+    )
+  );
 }
 
 const SH_TAB_BITS = 8;
@@ -171,11 +203,7 @@ function sourceHash(service: VirtualService, client: { address: string; port: nu
  * `ip_vs_check_template`: a template still routes only while its dest is in the service
  * (not deleted) and, with `expire_quiescent_template=1`, has a weight above 0.
  */
-export function isTemplateUsable(
-  service: VirtualService,
-  dest: { address: string; port: number },
-  options: { expireQuiescentTemplate: boolean },
-): boolean {
+export function isTemplateUsable(service: VirtualService, dest: { address: string; port: number }, options: { expireQuiescentTemplate: boolean }): boolean {
   const current = service.dests.find((d) => d.address === dest.address && d.port === dest.port);
   if (!current) return false;
   return !(options.expireQuiescentTemplate && current.weight === 0);

@@ -4,8 +4,17 @@
 // timeouts (`tcp_timeouts`, LVS.md §4.5).
 
 export const TCP_STATES = [
-  'NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT',
-  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'SYNACK',
+  'NONE',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'SYNACK',
 ] as const;
 export type TcpState = (typeof TCP_STATES)[number];
 
@@ -30,8 +39,15 @@ export type TcpDirection = 'in' | 'out';
 export type TcpFlag = 'syn' | 'fin' | 'ack' | 'rst';
 
 type Row = readonly [TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState, TcpState];
-const ES = 'ESTABLISHED', SS = 'SYN_SENT', SR = 'SYN_RECV', FW = 'FIN_WAIT', TW = 'TIME_WAIT';
-const CL = 'CLOSE', CW = 'CLOSE_WAIT', LA = 'LAST_ACK', LI = 'LISTEN';
+const ES = 'ESTABLISHED',
+  SS = 'SYN_SENT',
+  SR = 'SYN_RECV',
+  FW = 'FIN_WAIT',
+  TW = 'TIME_WAIT';
+const CL = 'CLOSE',
+  CW = 'CLOSE_WAIT',
+  LA = 'LAST_ACK',
+  LI = 'LISTEN';
 
 // Columns follow TCP_STATES: sNO sES sSS sSR sFW sTW sCL sCW sLA sLI sSA.
 const TABLE: Record<TcpDirection, Record<TcpFlag, Row>> = {

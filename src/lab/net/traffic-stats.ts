@@ -75,8 +75,7 @@ export function createTrafficStats(clock: NetClock): TrafficStats {
   const arm = () => {
     timer ??= clock.setTimeout(tick, ESTIMATOR_INTERVAL_MS);
   };
-  const keyOf = (virtual: Endpoint, dest?: Endpoint) =>
-    dest ? `${formatEndpoint(virtual)}>${formatEndpoint(dest)}` : formatEndpoint(virtual);
+  const keyOf = (virtual: Endpoint, dest?: Endpoint) => (dest ? `${formatEndpoint(virtual)}>${formatEndpoint(dest)}` : formatEndpoint(virtual));
   return {
     record(virtual, dest, delta) {
       for (const s of [slot(keyOf(virtual)), slot(keyOf(virtual, dest))]) {

@@ -108,9 +108,19 @@ export async function startVip(options: VipOptions): Promise<Vip> {
   // Scheduler state is kernel state: one per director (connection table) and service.
   const schedState = new WeakMap<ConnTable, Map<string, SchedulerState>>();
   const counters: VipCounters = {
-    accepted: 0, noService: 0, noDestination: 0, backendFailed: 0, stalled: 0,
-    resumed: 0, expired: 0, expiredWhileStalled: 0, lostEntry: 0, open: 0,
-    serverNoVip: 0, directorNoVip: 0, noForwarding: 0,
+    accepted: 0,
+    noService: 0,
+    noDestination: 0,
+    backendFailed: 0,
+    stalled: 0,
+    resumed: 0,
+    expired: 0,
+    expiredWhileStalled: 0,
+    lostEntry: 0,
+    open: 0,
+    serverNoVip: 0,
+    directorNoVip: 0,
+    noForwarding: 0,
   };
   const emit = (event: VipEvent) => options.onEvent?.(event);
   let virtualPort = 0;
@@ -168,7 +178,10 @@ export async function startVip(options: VipOptions): Promise<Vip> {
       schedState.set(conns, states);
     }
     const pick = pickDestination({
-      service, virtual, client, conns,
+      service,
+      virtual,
+      client,
+      conns,
       state: states.get(serviceId(service)),
       expireQuiescentTemplate: expireQuiescent(),
     });
@@ -191,7 +204,11 @@ export async function startVip(options: VipOptions): Promise<Vip> {
     counters.open++;
     const why: { reason?: Exclude<Delivery, 'forward'> } = {};
     const flow: Flow = startFlow({
-      client: socket, conns, entry, virtual, destination,
+      client: socket,
+      conns,
+      entry,
+      virtual,
+      destination,
       route: routeOf(virtual, destination, why),
       liveConns,
       syncConnections: options.syncConnections ?? false,
@@ -231,7 +248,12 @@ export async function startVip(options: VipOptions): Promise<Vip> {
       for (const flow of [...flows]) flow.recheck();
     },
     flows: () =>
-      [...flows].map((f) => ({ client: f.client, virtual: { family: 'inet', address: host, port: virtualPort }, destination: f.destination, backendLocal: f.backendLocal() })),
+      [...flows].map((f) => ({
+        client: f.client,
+        virtual: { family: 'inet', address: host, port: virtualPort },
+        destination: f.destination,
+        backendLocal: f.backendLocal(),
+      })),
     counters: () => ({ ...counters }),
     close() {
       for (const flow of [...flows]) flow.destroy();

@@ -39,8 +39,17 @@ const UNKNOWN = (option: string): ToolResult => ({
 });
 
 const WITH_VALUE: Record<string, keyof CurlOptions | 'header'> = {
-  o: 'output', '--output': 'output', w: 'writeOut', '--write-out': 'writeOut', m: 'maxTimeMs', '--max-time': 'maxTimeMs',
-  '--connect-timeout': 'connectTimeoutMs', H: 'header', '--header': 'header', X: 'method', '--request': 'method',
+  o: 'output',
+  '--output': 'output',
+  w: 'writeOut',
+  '--write-out': 'writeOut',
+  m: 'maxTimeMs',
+  '--max-time': 'maxTimeMs',
+  '--connect-timeout': 'connectTimeoutMs',
+  H: 'header',
+  '--header': 'header',
+  X: 'method',
+  '--request': 'method',
 };
 const silent = (o: CurlOptions) => {
   o.silent = true;
@@ -61,9 +70,24 @@ const include = (o: CurlOptions) => {
 // Accepted and meaningless here: no TLS, no redirects from the lab app, IPv4 only, no proxy.
 const ignored = () => undefined;
 const FLAGS: Record<string, (o: CurlOptions) => void> = {
-  s: silent, '--silent': silent, S: showError, '--show-error': showError, f: failOn400, '--fail': failOn400,
-  I: head, '--head': head, i: include, '--include': include,
-  k: ignored, '--insecure': ignored, L: ignored, '--location': ignored, '4': ignored, '--ipv4': ignored, v: ignored, '--verbose': ignored,
+  s: silent,
+  '--silent': silent,
+  S: showError,
+  '--show-error': showError,
+  f: failOn400,
+  '--fail': failOn400,
+  I: head,
+  '--head': head,
+  i: include,
+  '--include': include,
+  k: ignored,
+  '--insecure': ignored,
+  L: ignored,
+  '--location': ignored,
+  '4': ignored,
+  '--ipv4': ignored,
+  v: ignored,
+  '--verbose': ignored,
 };
 
 function setValue(o: CurlOptions, key: keyof CurlOptions | 'header', value: string): ToolResult | undefined {
@@ -72,7 +96,8 @@ function setValue(o: CurlOptions, key: keyof CurlOptions | 'header', value: stri
     if (colon > 0) o.headers.push([value.slice(0, colon).trim(), value.slice(colon + 1).trim()]);
   } else if (key === 'maxTimeMs' || key === 'connectTimeoutMs') {
     const seconds = Number(value);
-    if (!(seconds >= 0)) return { stderr: `curl: option ${key === 'maxTimeMs' ? '--max-time' : '--connect-timeout'}: expected a proper numerical parameter\n`, exitCode: 2 };
+    if (!(seconds >= 0))
+      return { stderr: `curl: option ${key === 'maxTimeMs' ? '--max-time' : '--connect-timeout'}: expected a proper numerical parameter\n`, exitCode: 2 };
     o[key] = seconds * 1000;
   } else if (key === 'output' || key === 'writeOut' || key === 'method') o[key] = value;
   return undefined;
@@ -215,7 +240,8 @@ export async function runCurl(argv: readonly string[], ctx: CurlContext): Promis
     const stderr = !o.silent || o.showError ? `curl: (${code}) ${message}\n` : '';
     return { stdout: typeof wrote === 'string' ? wrote : '', stderr, exitCode: code };
   };
-  if (url.protocol !== 'http:') return report(1, `Protocol "${url.protocol.replace(/:$/, '')}" not supported or disabled in libcurl (the lab speaks http only)`);
+  if (url.protocol !== 'http:')
+    return report(1, `Protocol "${url.protocol.replace(/:$/, '')}" not supported or disabled in libcurl (the lab speaks http only)`);
   const name = url.hostname;
   const address = name === 'localhost' ? '127.0.0.1' : /^\d{1,3}(\.\d{1,3}){3}$/.test(name) ? name : undefined;
   const empty: Outcome = { status: 0, head: '', body: Buffer.alloc(0), ms: 0 };

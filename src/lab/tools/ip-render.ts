@@ -18,9 +18,7 @@ function linkHeader(link: HostLink): string[] {
   const qdisc = link.kind === 'loopback' ? 'noqueue state UNKNOWN' : 'fq_codel state UP';
   return [
     `${link.index}: ${link.name}: ${flagsOf(link)} mtu ${link.mtu} qdisc ${qdisc} group default qlen 1000`,
-    link.kind === 'loopback'
-      ? '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00'
-      : `    link/ether ${link.mac} brd ff:ff:ff:ff:ff:ff`,
+    link.kind === 'loopback' ? '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00' : `    link/ether ${link.mac} brd ff:ff:ff:ff:ff:ff`,
   ];
 }
 

@@ -99,7 +99,11 @@ function modify(net: HostNet, command: 'add' | 'del', args: readonly string[]): 
   const plen = prefix ?? 32;
   // NOTE: iproute2 would give a 127.x address scope host; the lab's addresses stand for real ones.
   const result = net.addAddress(dev, {
-    family: 'inet', address, prefix: plen, scope: scope ?? 'global', label: label ?? dev,
+    family: 'inet',
+    address,
+    prefix: plen,
+    scope: scope ?? 'global',
+    label: label ?? dev,
     ...(broadcast === '+' ? { broadcast: broadcastOf(address, plen) } : broadcast ? { broadcast } : {}),
   });
   if (result === 'exists') return fail('Error: ipv4: Address already assigned.', 2);

@@ -23,11 +23,7 @@ export function resultScript(result: ToolResult): string {
   const text = (data: string | Buffer | undefined) => (data === undefined ? '' : Buffer.isBuffer(data) ? data.toString('utf8') : data);
   const out = text(result.stdout);
   const err = text(result.stderr);
-  return [
-    out ? `printf '%s' ${shellQuote(out)}` : '',
-    err ? `printf '%s' ${shellQuote(err)} >&2` : '',
-    `exit ${result.exitCode}`,
-  ].filter(Boolean).join('\n');
+  return [out ? `printf '%s' ${shellQuote(out)}` : '', err ? `printf '%s' ${shellQuote(err)} >&2` : '', `exit ${result.exitCode}`].filter(Boolean).join('\n');
 }
 
 export function buildShShim(name: string): string {

@@ -55,11 +55,7 @@ exec ${sq(realCat)} "$@"
 }
 
 /** Writes one executable per name into `toolsDir` (created if missing); returns the paths. */
-export async function writeToolShims(
-  toolsDir: string,
-  names: readonly string[],
-  options: ToolShimOptions = {},
-): Promise<string[]> {
+export async function writeToolShims(toolsDir: string, names: readonly string[], options: ToolShimOptions = {}): Promise<string[]> {
   const nodePath = options.nodePath ?? process.execPath;
   const clientPath = options.clientPath ?? TOOL_CLIENT_PATH;
   await mkdir(toolsDir, { recursive: true });

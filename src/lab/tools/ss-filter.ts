@@ -2,7 +2,19 @@
 // `sport|dport OP :PORT` and `src|dst ADDR[/PLEN][:PORT]`, joined by and/or/not and parentheses
 // (`( sport = :80 or sport = :443 )`). Parsed into a predicate over a socket.
 
-export const SS_STATES = ['ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'UNCONN', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING'] as const;
+export const SS_STATES = [
+  'ESTAB',
+  'SYN-SENT',
+  'SYN-RECV',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'TIME-WAIT',
+  'UNCONN',
+  'CLOSE-WAIT',
+  'LAST-ACK',
+  'LISTEN',
+  'CLOSING',
+] as const;
 export type SsState = (typeof SS_STATES)[number];
 
 export interface SsEndpoint {
@@ -20,9 +32,18 @@ export interface SsSocket {
 }
 
 const STATE_WORDS: Record<string, readonly SsState[]> = {
-  established: ['ESTAB'], 'syn-sent': ['SYN-SENT'], 'syn-recv': ['SYN-RECV'], 'fin-wait-1': ['FIN-WAIT-1'],
-  'fin-wait-2': ['FIN-WAIT-2'], 'time-wait': ['TIME-WAIT'], closed: ['UNCONN'], 'close-wait': ['CLOSE-WAIT'],
-  'last-ack': ['LAST-ACK'], listening: ['LISTEN'], listen: ['LISTEN'], closing: ['CLOSING'],
+  established: ['ESTAB'],
+  'syn-sent': ['SYN-SENT'],
+  'syn-recv': ['SYN-RECV'],
+  'fin-wait-1': ['FIN-WAIT-1'],
+  'fin-wait-2': ['FIN-WAIT-2'],
+  'time-wait': ['TIME-WAIT'],
+  closed: ['UNCONN'],
+  'close-wait': ['CLOSE-WAIT'],
+  'last-ack': ['LAST-ACK'],
+  listening: ['LISTEN'],
+  listen: ['LISTEN'],
+  closing: ['CLOSING'],
   all: SS_STATES,
   connected: ['ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSING'],
   synchronized: ['ESTAB', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSING'],
@@ -38,11 +59,22 @@ export type ParsedFilter =
   | { ok: false; error: 'syntax' };
 
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
-  '=': (a, b) => a === b, '==': (a, b) => a === b, eq: (a, b) => a === b,
-  '!=': (a, b) => a !== b, ne: (a, b) => a !== b, neq: (a, b) => a !== b,
-  '>': (a, b) => a > b, gt: (a, b) => a > b, '<': (a, b) => a < b, lt: (a, b) => a < b,
-  '>=': (a, b) => a >= b, ge: (a, b) => a >= b, geq: (a, b) => a >= b,
-  '<=': (a, b) => a <= b, le: (a, b) => a <= b, leq: (a, b) => a <= b,
+  '=': (a, b) => a === b,
+  '==': (a, b) => a === b,
+  eq: (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+  ne: (a, b) => a !== b,
+  neq: (a, b) => a !== b,
+  '>': (a, b) => a > b,
+  gt: (a, b) => a > b,
+  '<': (a, b) => a < b,
+  lt: (a, b) => a < b,
+  '>=': (a, b) => a >= b,
+  ge: (a, b) => a >= b,
+  geq: (a, b) => a >= b,
+  '<=': (a, b) => a <= b,
+  le: (a, b) => a <= b,
+  leq: (a, b) => a <= b,
 };
 
 const ipv4 = (text: string): number | undefined => {
@@ -79,7 +111,11 @@ class FilterSyntaxError extends Error {}
 
 /** Splits ss's arguments into words, with parentheses as words of their own. */
 function tokenize(args: readonly string[]): string[] {
-  return args.join(' ').replace(/([()])/g, ' $1 ').split(/\s+/).filter(Boolean);
+  return args
+    .join(' ')
+    .replace(/([()])/g, ' $1 ')
+    .split(/\s+/)
+    .filter(Boolean);
 }
 
 export function parseSsFilter(args: readonly string[]): ParsedFilter {

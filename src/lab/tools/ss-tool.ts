@@ -18,9 +18,23 @@ interface Flags {
 
 const SHORT_FLAGS = new Set(['H', 't', 'n', 'a', 'l', '4', '6', 'u', 'w', 'x', 'r', 'o', 'e', 'p', 'i', 'm', 'O']);
 const LONG_FLAGS: Record<string, string> = {
-  '--no-header': 'H', '--tcp': 't', '--numeric': 'n', '--all': 'a', '--listening': 'l', '--ipv4': '4', '--ipv6': '6',
-  '--udp': 'u', '--raw': 'w', '--unix': 'x', '--resolve': 'r', '--options': 'o', '--extended': 'e', '--processes': 'p',
-  '--info': 'i', '--memory': 'm', '--oneline': 'O',
+  '--no-header': 'H',
+  '--tcp': 't',
+  '--numeric': 'n',
+  '--all': 'a',
+  '--listening': 'l',
+  '--ipv4': '4',
+  '--ipv6': '6',
+  '--udp': 'u',
+  '--raw': 'w',
+  '--unix': 'x',
+  '--resolve': 'r',
+  '--options': 'o',
+  '--extended': 'e',
+  '--processes': 'p',
+  '--info': 'i',
+  '--memory': 'm',
+  '--oneline': 'O',
 };
 
 const USAGE = 'Usage: ss [ OPTIONS ]\n       ss [ OPTIONS ] [ FILTER ]\n';
@@ -32,8 +46,13 @@ const DEFAULT_STATES: readonly SsState[] = SS_STATES.filter((s) => !['LISTEN', '
 export function renderSs(sockets: readonly SsSocket[], options: { header: boolean; state: boolean }): string {
   const port = (p: number) => (p === 0 ? '*' : String(p));
   const rows = sockets.map((s) => ({
-    state: s.state, recv: String(s.recvQ), send: String(s.sendQ),
-    la: s.local.address, lp: port(s.local.port), pa: s.peer.address, pp: port(s.peer.port),
+    state: s.state,
+    recv: String(s.recvQ),
+    send: String(s.sendQ),
+    la: s.local.address,
+    lp: port(s.local.port),
+    pa: s.peer.address,
+    pp: port(s.peer.port),
   }));
   const head = { state: 'State', recv: 'Recv-Q', send: 'Send-Q', la: 'Local Address', lp: 'Port', pa: 'Peer Address', pp: 'Port' };
   const all = options.header ? [head, ...rows] : rows;

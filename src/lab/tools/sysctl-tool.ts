@@ -13,7 +13,13 @@ interface Flags {
 }
 
 const SHORT: Record<string, keyof Flags | undefined> = { n: 'valuesOnly', q: 'quiet', w: 'write', a: 'all', A: 'all', X: 'all', e: 'ignoreUnknown' };
-const LONG: Record<string, keyof Flags | undefined> = { '--values': 'valuesOnly', '--quiet': 'quiet', '--write': 'write', '--all': 'all', '--ignore': 'ignoreUnknown' };
+const LONG: Record<string, keyof Flags | undefined> = {
+  '--values': 'valuesOnly',
+  '--quiet': 'quiet',
+  '--write': 'write',
+  '--all': 'all',
+  '--ignore': 'ignoreUnknown',
+};
 
 /** `net/ipv4/ip_forward` → `net.ipv4.ip_forward`, as procps accepts both. */
 const normalize = (key: string) => (key.includes('/') ? key.replaceAll('/', '.') : key).replace(/^\.+/, '');
@@ -36,8 +42,15 @@ export function runSysctl(net: HostNet, argv: readonly string[]): ToolResult {
     } else args.push(arg);
   }
   const line = (key: string, value: string) => (flags.valuesOnly ? `${value}\n` : `${key} = ${value}\n`);
-  if (flags.all) return { stdout: net.sysctlKeys().map((k) => line(k, net.sysctl(k) as string)).join(''), exitCode: 0 };
-  if (args.length === 0) return { stderr: 'sysctl: no variables specified\nTry `sysctl --help\' for more information.\n', exitCode: 1 };
+  if (flags.all)
+    return {
+      stdout: net
+        .sysctlKeys()
+        .map((k) => line(k, net.sysctl(k) as string))
+        .join(''),
+      exitCode: 0,
+    };
+  if (args.length === 0) return { stderr: "sysctl: no variables specified\nTry `sysctl --help' for more information.\n", exitCode: 1 };
 
   let stdout = '';
   let stderr = '';

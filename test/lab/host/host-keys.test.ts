@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  generateKeyPair,
-  knownHostsLine,
-  parseAuthorizedKeys,
-  parseKey,
-  publicKeyLine,
-} from '../../../src/lab/host/host-keys.ts';
+import { generateKeyPair, knownHostsLine, parseAuthorizedKeys, parseKey, publicKeyLine } from '../../../src/lab/host/host-keys.ts';
 
 describe('lab host keys', () => {
   it('generates an OpenSSH-format ed25519 pair whose halves match', () => {

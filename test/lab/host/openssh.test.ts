@@ -36,11 +36,16 @@ describe('lab SSH host with OpenSSH clients', () => {
   let sockDir: string;
   const calls: ToolRequest[] = [];
   const opts = (): string[] => [
-    '-i', t.keyFile,
-    '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'LogLevel=ERROR',
+    '-i',
+    t.keyFile,
+    '-o',
+    `UserKnownHostsFile=${t.knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
   ];
   const ssh = (command: string, input?: string, keepStdinOpen = false): Promise<Run> =>
     run('ssh', [...opts(), '-p', String(t.host.port), 'lab@127.0.0.1', command], input, keepStdinOpen);

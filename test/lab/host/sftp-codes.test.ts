@@ -19,9 +19,7 @@ describe('SFTP ↔ POSIX codes', () => {
 
   it('maps open flags, including combinations flagsToString cannot name', () => {
     expect(openFlagsOf(OPEN_MODE.READ)).toBe(constants.O_RDONLY);
-    expect(openFlagsOf(OPEN_MODE.WRITE | OPEN_MODE.CREAT | OPEN_MODE.TRUNC)).toBe(
-      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
-    );
+    expect(openFlagsOf(OPEN_MODE.WRITE | OPEN_MODE.CREAT | OPEN_MODE.TRUNC)).toBe(constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
     expect(openFlagsOf(OPEN_MODE.READ | OPEN_MODE.WRITE | OPEN_MODE.CREAT)).toBe(constants.O_RDWR | constants.O_CREAT);
     expect(openFlagsOf(OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.EXCL)).toBe(
       constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL,

@@ -52,8 +52,7 @@ describe('lab SSH host: SFTP (ssh2 client)', () => {
   });
 
   it('makes, lists, renames, links and removes', async () => {
-    const p = <T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> =>
-      new Promise((r, j) => fn((e, v) => (e ? j(e) : r(v as T))));
+    const p = <T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> => new Promise((r, j) => fn((e, v) => (e ? j(e) : r(v as T))));
     await p((cb) => sftp.mkdir('rel', cb));
     await p((cb) => sftp.writeFile('rel/a.txt', 'A', cb));
     await p((cb) => sftp.rename('rel/a.txt', 'rel/b.txt', cb));

@@ -93,9 +93,7 @@ export function exec(conn: ssh2.Client, command: string, stdin?: string | Buffer
         code = c ?? undefined;
         signal = s;
       });
-      stream.on('close', () =>
-        resolveExec({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errOut).toString(), code, signal }),
-      );
+      stream.on('close', () => resolveExec({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errOut).toString(), code, signal }));
       if (stdin !== undefined) stream.end(stdin);
       else stream.end();
     });

@@ -93,7 +93,8 @@ describe('option parsing', () => {
       '-a -t 10.0.0.100:80 -r 10.0.1.13 -i --tun-type gue --tun-port 6080 --tun-csum -w 20',
       '-a -t 10.0.0.100:80 -r 10.0.1.14 -i --tun-type gre --tun-remcsum -w 10',
       '-a -t 10.0.0.100:80 -r 10.0.1.15:8080 -m -w 1',
-    ]) expect(run(state, line)).toEqual(ok);
+    ])
+      expect(run(state, line)).toEqual(ok);
     const title = 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n';
     const rows = [
       'TCP  10.0.0.100:80 wlc',
@@ -102,7 +103,9 @@ describe('option parsing', () => {
       '  -> 10.0.1.13:80                 Tunnel  gue:6080:+c   20     0          0         ',
       '  -> 10.0.1.14:80                 Tunnel  gre:r+c       10     0          0         ',
       '  -> 10.0.1.15:8080               Masq    n/a           1      0          0         ',
-    ].map((l) => `${l}\n`).join('');
+    ]
+      .map((l) => `${l}\n`)
+      .join('');
     expect(run(state, '-L -n --tun-info')).toEqual({ stdout: `IP Virtual Server version 1.2.1 (size=4096)\n${title}${rows}`, stderr: '', exitCode: 0 });
     // One service: list_service, no version line; a missing one is "No such service", status 1.
     expect(run(state, '-L -n --tun-info -t 10.0.0.100:80').stdout).toBe(`${title}${rows}`);
@@ -123,7 +126,7 @@ describe('option parsing', () => {
 });
 
 describe('-R', () => {
-  it('goes on after a kernel error, and exits with the last line\'s status', () => {
+  it("goes on after a kernel error, and exits with the last line's status", () => {
     const state = createIpvsState();
     const input = 'ipvsadm -A -t 10.0.0.100:80\n\n   \n-A -t 10.0.0.100:80\n-A -t 10.0.0.100:81 -s rr\n';
     expect(run(state, '-R', input)).toEqual({ stdout: '', stderr: 'Service already exists\n', exitCode: 0 });

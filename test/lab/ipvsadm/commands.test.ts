@@ -134,9 +134,7 @@ describe('services', () => {
     expect(run(state, '-a -f 1 -r 10.0.1.11 -g -w 2')).toEqual(ok);
     expect(run(state, '-A -t [2001:db8::1]:80')).toEqual(ok);
     expect(run(state, '-a -t [2001:db8::1]:80 -r [2001:db8::11]:8080 -m')).toEqual(ok);
-    expect(run(state, '-a -t [2001:db8::1]:80 -r 10.0.1.11 -m')).toEqual(
-      failure('Different address family is allowed only for tunneling servers', 2),
-    );
+    expect(run(state, '-a -t [2001:db8::1]:80 -r 10.0.1.11 -m')).toEqual(failure('Different address family is allowed only for tunneling servers', 2));
     expect(run(state, '-S -n').stdout).toBe(
       '-A -t [2001:db8::1]:80 -s wlc\n-a -t [2001:db8::1]:80 -r [2001:db8::11]:8080 -m -w 1\n' +
         '-A -f 1 -s rr -p 600 -M 255.255.255.0\n-a -f 1 -r 10.0.1.11:0 -g -w 2\n',
@@ -146,9 +144,7 @@ describe('services', () => {
   it('refuses non-unicast real servers with EINVAL (1.27-1.29: "Argument list too long")', () => {
     const state = withService();
     for (const rip of ['0.0.0.0', '255.255.255.255', '239.1.2.3']) {
-      expect(run(state, `-a -t 10.0.0.100:80 -r ${rip}`)).toEqual(
-        failure('Invalid operation.  Possibly wrong module version, address not unicast, ...'),
-      );
+      expect(run(state, `-a -t 10.0.0.100:80 -r ${rip}`)).toEqual(failure('Invalid operation.  Possibly wrong module version, address not unicast, ...'));
     }
     state.legacyWording = true;
     expect(run(state, '-a -t 10.0.0.100:80 -r 224.0.0.5')).toEqual(failure('Argument list too long'));
@@ -190,9 +186,7 @@ describe('change events', () => {
     ]);
     changes.length = 0;
     expect(run(state, '-E -t 10.0.0.100:443 -s rr')).toEqual(ok);
-    expect(changes).toEqual([
-      expect.objectContaining({ type: 'service-edited', before: expect.objectContaining({ scheduler: 'wlc', persistent: 300 }) }),
-    ]);
+    expect(changes).toEqual([expect.objectContaining({ type: 'service-edited', before: expect.objectContaining({ scheduler: 'wlc', persistent: 300 }) })]);
     expect(changes[0]).toMatchObject({ after: { scheduler: 'rr' } });
     expect(changes[0] && 'after' in changes[0] && 'persistent' in changes[0].after).toBe(false);
     changes.length = 0;

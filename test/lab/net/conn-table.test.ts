@@ -58,7 +58,10 @@ describe('TCP state machine (DR/TUN, INPUT-ONLY: the director sees only the clie
     const conns = createConnTable({ clock, timeScale: 1, templateTimeScale: 0.01 });
     const e = conns.add({ client: client(1), virtual: VIP, destination: RS, state: 'TIME_WAIT' });
     conns.addTemplate({ clientAddress: '127.0.2.1', virtual: VIP, destination: RS, persistentSeconds: 300 });
-    expect(conns.entries().map((x) => [x.state, x.expires])).toEqual([['TIME_WAIT', 120], ['NONE', 3]]);
+    expect(conns.entries().map((x) => [x.state, x.expires])).toEqual([
+      ['TIME_WAIT', 120],
+      ['NONE', 3],
+    ]);
     clock.advance(119_000);
     expect(conns.lookup(client(1), VIP)).toBe(e);
     clock.advance(1_000);

@@ -45,7 +45,11 @@ async function aConnection(reply?: string) {
   const entry = conns.add({ client: at(client.localPort ?? 0), virtual, destination });
   const start = (): Flow =>
     startFlow({
-      client: socket, conns, entry, virtual, destination,
+      client: socket,
+      conns,
+      entry,
+      virtual,
+      destination,
       route: () => 'forward',
       liveConns: () => conns,
       syncConnections: false,

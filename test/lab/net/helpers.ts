@@ -56,8 +56,16 @@ export async function startHttpApp(name: string, options: { version?: string; st
 
 export function aDest(port: number, overrides: Partial<Destination> = {}): Destination {
   return {
-    family: 'inet', address: '127.0.0.1', port, forward: 'Masq', weight: 1,
-    upperThreshold: 0, lowerThreshold: 0, activeConns: 0, inactiveConns: 0, persistConns: 0,
+    family: 'inet',
+    address: '127.0.0.1',
+    port,
+    forward: 'Masq',
+    weight: 1,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+    activeConns: 0,
+    inactiveConns: 0,
+    persistConns: 0,
     ...overrides,
   };
 }
@@ -65,7 +73,10 @@ export function aDest(port: number, overrides: Partial<Destination> = {}): Desti
 export function aService(vipPort: number, dests: Destination[], overrides: Partial<VirtualService> = {}): VirtualService {
   return {
     key: { kind: 'addr', protocol: 'tcp', family: 'inet', address: '127.0.0.1', port: vipPort },
-    scheduler: 'rr', flags: [], ops: false, dests,
+    scheduler: 'rr',
+    flags: [],
+    ops: false,
+    dests,
     ...overrides,
   };
 }
@@ -109,10 +120,14 @@ export async function openClient(port: number, localAddress?: string) {
     async ask(text: string, timeoutMs = 5000): Promise<string> {
       const before = received.length;
       socket.write(text);
-      const reply = await waitFor(() => {
-        const m = new RegExp(`(\\w+):${text}`).exec(received.slice(before));
-        return m?.[1];
-      }, `reply to ${text}`, timeoutMs);
+      const reply = await waitFor(
+        () => {
+          const m = new RegExp(`(\\w+):${text}`).exec(received.slice(before));
+          return m?.[1];
+        },
+        `reply to ${text}`,
+        timeoutMs,
+      );
       return reply;
     },
     close: () => socket.destroy(),

@@ -15,11 +15,25 @@ describe('renderKeepalivedConf', () => {
           scheduler: 'wlc',
           realServers: [
             {
-              address: '127.0.0.1', port: 8081, weight: 100, inhibitOnFailure: true,
-              check: { type: 'HTTP_GET', path: '/health/ready.html', statusCode: 200, connectTimeoutMs: 3000, retry: 3, delayBeforeRetryMs: 2000, delayLoopMs: 5000 },
+              address: '127.0.0.1',
+              port: 8081,
+              weight: 100,
+              inhibitOnFailure: true,
+              check: {
+                type: 'HTTP_GET',
+                path: '/health/ready.html',
+                statusCode: 200,
+                connectTimeoutMs: 3000,
+                retry: 3,
+                delayBeforeRetryMs: 2000,
+                delayLoopMs: 5000,
+              },
             },
             {
-              address: '127.0.0.1', port: 8082, weight: 50, inhibitOnFailure: false,
+              address: '127.0.0.1',
+              port: 8082,
+              weight: 50,
+              inhibitOnFailure: false,
               check: { type: 'TCP_CHECK', connectTimeoutMs: 1500, retry: 1, delayBeforeRetryMs: 1000, delayLoopMs: 5000 },
             },
           ],

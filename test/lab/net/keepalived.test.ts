@@ -1,8 +1,6 @@
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  startChecker, type Apply, type ApplyResult, type CheckConfig, type CheckerEvent, type CheckedRealServer,
-} from '../../../src/lab/net/keepalived.ts';
+import { startChecker, type Apply, type ApplyResult, type CheckConfig, type CheckerEvent, type CheckedRealServer } from '../../../src/lab/net/keepalived.ts';
 import { createManualClock } from '../../../src/lab/net/timers.ts';
 import { listen, waitFor } from './helpers.ts';
 
@@ -43,7 +41,10 @@ function aChecker(rs: Partial<CheckedRealServer>, ipvs = fakeIpvs({ '127.0.0.1:8
     onEvent: (e) => events.push(e),
   });
   return {
-    clock, ipvs, events, checker,
+    clock,
+    ipvs,
+    events,
+    checker,
     setHealthy: (h: boolean) => (healthy = h),
     /** Advance to absolute time `ms`. */
     at: (ms: number) => clock.advanceAsync(ms - clock.now()),
@@ -170,7 +171,10 @@ describe('keepalived checker', () => {
     const events: CheckerEvent[] = [];
     const checker = startChecker({
       services: [{ key: SERVICE, realServers: [{ address: '127.0.0.1', port: 8081, weight: 100, inhibitOnFailure: true, check: httpCheck({ retry: 0 }) }] }],
-      apply: failing, clock, bootstrapDelayMs: 0, onEvent: (e) => events.push(e),
+      apply: failing,
+      clock,
+      bootstrapDelayMs: 0,
+      onEvent: (e) => events.push(e),
       probe: async () => ({ ok: false, detail: 'ECONNREFUSED' }),
     });
     await clock.advanceAsync(1);
@@ -195,10 +199,21 @@ describe('keepalived checker over real sockets', () => {
     const ipvs = fakeIpvs({ [`127.0.0.1:${server.port}`]: 10 });
     const fast = { connectTimeoutMs: 500, retry: 1, delayBeforeRetryMs: 10, delayLoopMs: 20 };
     const checker = startChecker({
-      services: [{ key: SERVICE, realServers: [
-        { address: '127.0.0.1', port: server.port, weight: 10, inhibitOnFailure: true, check: { type: 'HTTP_GET', path: '/health', statusCode: [200, 299], ...fast } },
-        { address: '127.0.0.1', port: 1, weight: 10, inhibitOnFailure: false, check: { type: 'TCP_CHECK', ...fast } },
-      ] }],
+      services: [
+        {
+          key: SERVICE,
+          realServers: [
+            {
+              address: '127.0.0.1',
+              port: server.port,
+              weight: 10,
+              inhibitOnFailure: true,
+              check: { type: 'HTTP_GET', path: '/health', statusCode: [200, 299], ...fast },
+            },
+            { address: '127.0.0.1', port: 1, weight: 10, inhibitOnFailure: false, check: { type: 'TCP_CHECK', ...fast } },
+          ],
+        },
+      ],
       apply: ipvs.apply,
       bootstrapDelayMs: 0,
     });

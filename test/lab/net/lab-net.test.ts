@@ -23,7 +23,7 @@ describe('lab network state', () => {
     expect(net.ipForward('lvs1')).toBe(false);
   });
 
-  it('NAT: lo\'s own 127.0.0.1/8 is not the VIP, even when the VIP is 127.0.0.1; directors forward', () => {
+  it("NAT: lo's own 127.0.0.1/8 is not the VIP, even when the VIP is 127.0.0.1; directors forward", () => {
     const net = aNet('nat');
     expect(net.serverHoldsVip('web1')).toBe(false);
     expect(net.directorHoldsVip('lvs2')).toBe(false);
@@ -32,7 +32,7 @@ describe('lab network state', () => {
     expect(net.host('web1')?.sysctl('net.ipv4.vs.expire_nodest_conn')).toBeUndefined();
   });
 
-  it('changes are heard: the VIP off a server\'s lo and back, split brain on a director', () => {
+  it("changes are heard: the VIP off a server's lo and back, split brain on a director", () => {
     const net = aNet('dr');
     const heard: string[] = [];
     net.onChange((host) => heard.push(host));

@@ -25,7 +25,12 @@ async function aVipOver(apps: Array<{ port: number }>) {
   const conns = createConnTable({ timeScale: 0.01 });
   let table: IpvsTable | undefined;
   const vip = await startVip({ table: () => table, conns });
-  table = aTable([aService(vip.port, apps.map((a) => aDest(a.port)))]);
+  table = aTable([
+    aService(
+      vip.port,
+      apps.map((a) => aDest(a.port)),
+    ),
+  ]);
   cleanups.push(async () => {
     await vip.close();
     conns.close();
@@ -92,7 +97,11 @@ describe('runLoad', () => {
     expect(r.requests).toBeGreaterThanOrEqual(10);
     expect(r.requests).toBeLessThanOrEqual(21);
     expect(r.clients).toBe(4);
-    const templates = conns.entries().filter((e) => e.template).map((e) => e.client.address).sort();
+    const templates = conns
+      .entries()
+      .filter((e) => e.template)
+      .map((e) => e.client.address)
+      .sort();
     expect(templates).toEqual(['127.0.2.1', '127.0.2.2', '127.0.2.3', '127.0.2.4']);
   });
 

@@ -7,7 +7,13 @@ import { aDest, aService } from './helpers.ts';
 const CLIENT = { address: '127.0.2.1', port: 40000 };
 
 /** Run `n` picks, feeding the state back, with a fixed or per-dest load. */
-function picks(scheduler: string, dests: Destination[], n: number, load: (d: Destination) => DestLoad = () => ({ active: 0, inactive: 0 }), flags: string[] = []) {
+function picks(
+  scheduler: string,
+  dests: Destination[],
+  n: number,
+  load: (d: Destination) => DestLoad = () => ({ active: 0, inactive: 0 }),
+  flags: string[] = [],
+) {
   const service = aService(80, dests, { scheduler, flags });
   let state: SchedulerState | undefined;
   const out: Array<number | undefined> = [];

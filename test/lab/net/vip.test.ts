@@ -17,7 +17,12 @@ async function aLab(names: string[], options: { timeScale?: number; vip?: Partia
   const conns = createConnTable({ timeScale: options.timeScale ?? 1 });
   const lab = { table: undefined as IpvsTable | undefined, conns };
   const vip: Vip = await startVip({ table: () => lab.table, conns: () => lab.conns, ...options.vip });
-  lab.table = aTable([aService(vip.port, servers.map((s) => aDest(s.port)))]);
+  lab.table = aTable([
+    aService(
+      vip.port,
+      servers.map((s) => aDest(s.port)),
+    ),
+  ]);
   const clients: Client[] = [];
   cleanups.push(async () => {
     for (const c of clients) c.close();

@@ -57,7 +57,9 @@ describe('curl', () => {
 
   it('exits 7 when refused, 28 on --max-time, 52 on an empty reply, 6 for a name, 2 for an unknown option', async () => {
     expect(await curl('-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9/')).toEqual({
-      stdout: '000', stderr: "curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server\n", exitCode: 7,
+      stdout: '000',
+      stderr: "curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server\n",
+      exitCode: 7,
     });
     const slow = await curl('-sS', '--max-time', '0.3', 'http://127.0.0.1:8080/hang');
     expect(slow.exitCode).toBe(28);
@@ -66,7 +68,8 @@ describe('curl', () => {
     expect(await curl('-sS', 'http://127.0.0.1:8080/drop')).toMatchObject({ stderr: 'curl: (52) Empty reply from server\n', exitCode: 52 });
     expect(await curl('-sS', 'http://web1.example.net/')).toMatchObject({ stderr: 'curl: (6) Could not resolve host: web1.example.net\n', exitCode: 6 });
     expect(await curl('--bogus', 'http://127.0.0.1/')).toEqual({
-      stderr: "curl: option --bogus: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n", exitCode: 2,
+      stderr: "curl: option --bogus: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n",
+      exitCode: 2,
     });
   });
 });

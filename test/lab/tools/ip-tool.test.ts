@@ -56,7 +56,9 @@ describe('ip addr show', () => {
         '',
       ].join('\n'),
     );
-    expect(ip(aServer(), '-br addr').stdout).toBe('lo               UNKNOWN        127.0.0.1/8 10.0.0.100/32 ::1/128 \neth0             UP             10.0.1.11/24 fe80::5054:ff:fe01:0/64 \n');
+    expect(ip(aServer(), '-br addr').stdout).toBe(
+      'lo               UNKNOWN        127.0.0.1/8 10.0.0.100/32 ::1/128 \neth0             UP             10.0.1.11/24 fe80::5054:ff:fe01:0/64 \n',
+    );
     expect(ip(aServer(), '-o addr show dev lo scope global').stdout).toBe(`1: lo    inet 10.0.0.100/32 scope global lo\\${VALID}\n`);
   });
 
@@ -69,7 +71,7 @@ describe('ip addr show', () => {
 });
 
 describe('ip addr add / del', () => {
-  it('removes and restores the VIP on lo, with iproute2\'s errors for the second time', () => {
+  it("removes and restores the VIP on lo, with iproute2's errors for the second time", () => {
     const net = aServer();
     expect(ip(net, 'addr del 10.0.0.100/32 dev lo')).toEqual({ stderr: '', exitCode: 0 });
     expect(net.hasAddress('10.0.0.100')).toBe(false);

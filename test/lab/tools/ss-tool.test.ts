@@ -18,7 +18,7 @@ const SOCKETS: SsSocket[] = [
 const ss = (...argv: string[]) => runSs(SOCKETS, argv);
 
 describe('ss', () => {
-  it('answers the engine\'s count with ss\'s own -H lines (no State column for one state)', () => {
+  it("answers the engine's count with ss's own -H lines (no State column for one state)", () => {
     expect(ss('-Htn', 'state', 'established', '( sport = :8089 or sport = :443 )')).toEqual({
       stdout: '0      0      127.0.1.5:8089 127.0.0.1:43768\n0      0      127.0.1.5:8089 127.0.0.1:43756\n0      0      127.0.1.5:443  127.0.2.7:5001 \n',
       exitCode: 0,
@@ -37,7 +37,10 @@ describe('ss', () => {
   });
 
   it('filters with and/or/not, src/dst prefixes and port comparisons', () => {
-    const count = (...filter: string[]) => String(ss('-Htan', ...filter).stdout ?? '').split('\n').filter(Boolean).length;
+    const count = (...filter: string[]) =>
+      String(ss('-Htan', ...filter).stdout ?? '')
+        .split('\n')
+        .filter(Boolean).length;
     expect(count('sport = :8089')).toBe(4);
     expect(count('sport = :8089 and not dport = :43768')).toBe(3);
     expect(count('( sport eq :22 or sport == :443 ) dst 127.0.0.0/8')).toBe(2);
@@ -49,7 +52,10 @@ describe('ss', () => {
 
   it('refuses what ss refuses', () => {
     expect(ss('-Htn', 'state', 'bogus')).toEqual({ stderr: 'ss: wrong state name: bogus\n', exitCode: 255 });
-    expect(ss('-Htn', '( sport = :80 or )')).toMatchObject({ exitCode: 255, stderr: expect.stringMatching(/^ss: bison bellows \(while parsing filter\): "syntax error!" Sorry\.\n/) });
+    expect(ss('-Htn', '( sport = :80 or )')).toMatchObject({
+      exitCode: 255,
+      stderr: expect.stringMatching(/^ss: bison bellows \(while parsing filter\): "syntax error!" Sorry\.\n/),
+    });
     expect(parseSsFilter(['state', 'established', 'exclude', 'established']).ok).toBe(true);
     // UDP only: nothing in the lab.
     expect(ss('-Hun')).toEqual({ stdout: '', exitCode: 0 });
