@@ -3,8 +3,8 @@
 // seams, and the run's dependencies; all closed at the end. The CLI adds its reporter, signals
 // and report file around this (src/cli/harness.ts).
 import { hostname } from 'node:os';
-import { ciJobOf, ciJobUrlOf } from '../cli/ci-job.ts';
-import { openClusterSessions } from '../cli/sessions.ts';
+import { ciJobOf, ciJobUrlOf } from './ci-job.ts';
+import { openClusterSessions } from './sessions.ts';
 import type { Cluster } from '../config/types.ts';
 import type { Clock } from '../core/clock.ts';
 import { dryRunDeps, markRunMode } from '../dry-run/seams.ts';

@@ -1,6 +1,6 @@
 // Sessions for the commands that only look (status, doctor, history): every host opened as a run
 // would, each session behind the dry-run chokepoint, so nothing they send can change a host.
-import { openClusterSessions } from '../cli/sessions.ts';
+import { openClusterSessions } from './sessions.ts';
 import type { Cluster } from '../config/types.ts';
 import { ReleaseError } from '../core/errors.ts';
 import { dryRunSession } from '../transport/dry-run.ts';

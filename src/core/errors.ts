@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   FREEZE: EXIT.refused,
   LOCK_HELD: EXIT.refused,
   LOCK_STALE: EXIT.refused,
+  /** The lock could not be taken for another reason than a holder (no permission, a director down). */
+  LOCK_FAILED: EXIT.refused,
+  /** A run left servers out of the pool and never put them back: only recover may start. */
+  SERVERS_OWED: EXIT.refused,
   PREFLIGHT_FAILED: EXIT.refused,
   HOST_KEY_UNKNOWN: EXIT.refused,
   HOST_KEY_CHANGED: EXIT.refused,

@@ -164,7 +164,7 @@ export async function acquireLock(input: {
     );
   }
   const error = failed[0] as Extract<LockProbe, { state: 'error' }>;
-  throw new ReleaseError('PREFLIGHT_FAILED', `Could not take the cluster lock on ${error.director}: ${error.detail}.`, {
+  throw new ReleaseError('LOCK_FAILED', `Could not take the cluster lock on ${error.director}: ${error.detail}.`, {
     hint: `The SSH user must be able to create ${settings.path} on every director.`,
   });
 }

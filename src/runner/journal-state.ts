@@ -55,7 +55,7 @@ export function owedRefusal(loaded: LoadedJournal): ReleaseError | undefined {
   const parts = [...byRun.values()].map((r) => `${r.names.join(', ')} by ${describeRun(loaded.state, r.runId, r.release)}`);
   const source = loaded.from === 'local' ? 'the journal' : `the journal's copy on ${loaded.from}`;
   return new ReleaseError(
-    'PREFLIGHT_FAILED',
+    'SERVERS_OWED',
     `${owed.length === 1 ? 'A server was' : `${owed.length} servers were`} left out of the pool and never put back: ${parts.join('; ')}. Their saved weights and releases are in ${source}. Nothing was changed.`,
     {
       hint: 'Run `release recover` first: it verifies them and puts them back with their recorded weights and release; then run this again.',

@@ -1,6 +1,6 @@
 // The end of a run in numbers, folded from its events: the table people read and the `--report` document.
 
-import type { ReleaseEvent, RunOutcome, ServerOutcome } from '../events/types.ts';
+import type { ReleaseEvent, RunOutcome, ServerOutcome, ServerResult } from '../events/types.ts';
 
 export { formatSummaryTable } from './summary-table.ts';
 export { buildReport, REPORT_VERSION, type RunReport } from './report.ts';
@@ -8,21 +8,13 @@ export { buildReport, REPORT_VERSION, type RunReport } from './report.ts';
 /** `not-started`: never in a batch; `unfinished`: in a batch, but no `server-finished` (a crash or an abort). */
 export type ServerSummaryOutcome = ServerOutcome | 'not-started' | 'unfinished';
 
-export interface ServerSummary {
-  server: string;
+/** A server's line of the summary: the `server-finished` result (the source of the shape), with
+ * totals over every time the run drained it (a release, then its rollback) and its batches. */
+export type ServerSummary = Pick<ServerResult, 'server' | 'releaseBefore' | 'releaseAfter' | 'outOfPoolMs' | 'drainMs' | 'failedStep' | 'error'> & {
   outcome: ServerSummaryOutcome;
-  /** The release before this run (the first one seen), and the one it runs now. */
-  releaseBefore: string | null;
-  releaseAfter: string | null;
-  /** Totals over every time the server was drained in this run (a release, then its rollback). */
-  outOfPoolMs: number;
-  drainMs: number;
-  /** The step that failed and why, from the last failure reported for this server. */
-  failedStep?: string;
-  error?: string;
   /** 0-based indexes of the batches the server was in. */
   batches: number[];
-}
+};
 
 export interface BatchSummary {
   index: number;

@@ -9,7 +9,7 @@ import type { TimelinePoint } from '../../src/lab/timeline.ts';
 
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
 const ev = (ms: number, e: Record<string, unknown>): ReleaseEvent => ({ at: new Date(T0 + ms).toISOString(), runId: 'r', ...e }) as ReleaseEvent;
-const usage = (over: Partial<SshHostUsage> = {}): SshHostUsage => ({ connections: 1, execs: 0, sftp: 0, shells: 0, maxChannels: 1, ...over });
+const usage = (over: Partial<SshHostUsage> = {}): SshHostUsage => ({ connections: 1, execs: 0, sftp: 0, shells: 0, forwards: 0, maxChannels: 1, ...over });
 const point = (ms: number, outServers: string[]): TimelinePoint => ({ at: T0 + ms, director: 'lvs1', out: outServers.length, outServers, cause: 'change' });
 
 // One batch of one server: draining at 100, out at 120, drained at 200, deploy 250-700, verify 710-800, back at 850.

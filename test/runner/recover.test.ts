@@ -90,7 +90,7 @@ describe('runRelease while servers are owed', () => {
     const crash = await crashedRunEvents();
     const fc = clusterAfterCrash();
     const { events, error } = await releaseEvents(fc, 'r3', '2', crash);
-    expect(isReleaseError(error) && error.code).toBe('PREFLIGHT_FAILED');
+    expect(isReleaseError(error) && error.code).toBe('SERVERS_OWED');
     expect((error as Error).message).toMatch(/web1, web2/);
     expect((error as Error).message).toContain(crash[0]?.runId ?? '?');
     expect(isReleaseError(error) && error.hint).toContain('`release recover`');
@@ -103,7 +103,7 @@ describe('runRelease while servers are owed', () => {
   it('refuses the same with a larger batch that would leave room (the owed servers come first)', async () => {
     const crash = await crashedRunEvents();
     const { error } = await releaseEvents(clusterAfterCrash(), 'r3', '3', crash);
-    expect(isReleaseError(error) && error.code).toBe('PREFLIGHT_FAILED');
+    expect(isReleaseError(error) && error.code).toBe('SERVERS_OWED');
     expect((error as Error).message).toMatch(/web1, web2/);
   });
 });

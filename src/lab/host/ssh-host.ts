@@ -1,6 +1,6 @@
 // One lab host: an ssh2 SSH server on loopback whose commands run in the host's own directory.
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, ServerChannel, Session } from 'ssh2';
@@ -49,6 +49,8 @@ export interface SshHostUsage {
   sftp: number;
   /** Shell requests. */
   shells: number;
+  /** Forwarded TCP channels opened (direct-tcpip). */
+  forwards: number;
   /** The most session channels open at the same time on any one connection. */
   maxChannels: number;
 }
@@ -98,10 +100,11 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
     ...options.env,
   };
   const sockets = new Set<Socket>();
+  const forwarded = new Set<Socket>();
   const running = new Set<RunningCommand>();
   const parked = new Set<() => void>();
   let hang = false;
-  const usage: SshHostUsage = { connections: 0, execs: 0, sftp: 0, shells: 0, maxChannels: 0 };
+  const usage: SshHostUsage = { connections: 0, execs: 0, sftp: 0, shells: 0, forwards: 0, maxChannels: 0 };
   const openChannels = new Set<{ open: number }>();
 
   const faults: SshHostFaults = {
@@ -172,15 +175,37 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
     const channels = { open: 0 };
     openChannels.add(channels);
     client.once('close', () => openChannels.delete(channels));
-    client.on('ready', () =>
+    client.on('ready', () => {
       client.on('session', (accept) => {
         const session = accept();
         channels.open++;
         usage.maxChannels = Math.max(usage.maxChannels, channels.open);
         session.once('close', () => channels.open--);
         onSession(session, client);
-      }),
-    );
+      });
+      // A forwarded TCP channel (`ssh -L`, ssh2's forwardOut: smoke.via ssh) to an address as this
+      // host sees it, like OpenSSH with AllowTcpForwarding.
+      client.on('tcpip', (accept, reject, info) => {
+        const target = connect({ host: info.destIP, port: info.destPort });
+        forwarded.add(target);
+        target.once('close', () => forwarded.delete(target));
+        target.once('error', () => {
+          reject?.();
+          target.destroy();
+        });
+        target.once('connect', () => {
+          usage.forwards++;
+          const channel = accept();
+          channels.open++;
+          usage.maxChannels = Math.max(usage.maxChannels, channels.open);
+          channel.once('close', () => {
+            channels.open--;
+            target.destroy();
+          });
+          target.pipe(channel).pipe(target);
+        });
+      });
+    });
   });
 
   // NOTE: our own listener so we can set TCP_NODELAY (≈180 ms → ≈4 ms per exec on loopback) and refuse.
@@ -206,6 +231,7 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
   const dropConnections = (): number => {
     const count = sockets.size;
     for (const socket of sockets) socket.destroy();
+    for (const socket of forwarded) socket.destroy();
     return count;
   };
 
@@ -219,7 +245,7 @@ export async function startSshHost(options: SshHostOptions): Promise<SshHost> {
     connectionCount: () => sockets.size,
     usage: () => ({ ...usage }),
     resetUsage: () => {
-      Object.assign(usage, { connections: 0, execs: 0, sftp: 0, shells: 0 });
+      Object.assign(usage, { connections: 0, execs: 0, sftp: 0, shells: 0, forwards: 0 });
       usage.maxChannels = Math.max(0, ...[...openChannels].map((c) => c.open));
     },
     stop: async () => {

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClusterSessions } from '../../src/cli/sessions.ts';
+import { openClusterSessions } from '../../src/api/sessions.ts';
 import { loadCluster } from '../../src/config/load.ts';
 import { startSshd, type Sshd } from '../helpers/sshd.ts';
 

@@ -1,6 +1,6 @@
 // The CI job a run records (lock holder, run-started, a canary's pause) and its page, per CI system.
 import { describe, expect, it } from 'vitest';
-import { ciJobOf, ciJobUrlOf } from '../../src/cli/ci-job.ts';
+import { ciJobOf, ciJobUrlOf } from '../../src/api/ci-job.ts';
 
 describe('ciJobOf / ciJobUrlOf', () => {
   it.each([
