@@ -79,4 +79,21 @@ describe('the journal sink', () => {
     // The last line is JSON, so not a torn write: it is reported too.
     expect(second.invalid.map((i) => i.line)).toEqual([aRolledBackRun().length + 1, aRolledBackRun().length + 2]);
   });
+  it("writes the directors' copy at most once per interval while a run goes on, and the last state at once on flush", async () => {
+    const writes: number[] = [];
+    const sink = openJournalSink({ path: aPath(), redact: (e) => e, copyIntervalMs: 60_000, writeCopy: async () => void writes.push(Date.now()) });
+    const run = aRolledBackRun();
+    for (const event of run) {
+      sink.record(event);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The first write went at once; the rest wait for the interval (a minute here)...
+    expect(writes).toHaveLength(1);
+    const started = Date.now();
+    // ...except at the end: flush writes the final state without waiting it out.
+    await sink.flush();
+    sink.close();
+    expect(writes).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
 });
