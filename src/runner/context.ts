@@ -188,7 +188,7 @@ export async function openRunContext(input: RunContextInput): Promise<RunContext
         vips: new Map(preflight.network.needs.servers.map((n) => [n.name, n.vips])),
         vipPathOptions: (name) => {
           const app = cluster.realServers.find((s) => s.name === name)?.app;
-          return { ...(app?.healthUrl !== undefined ? { path: app.healthUrl } : {}), ...(app?.smoke.host !== undefined ? { hostHeader: app.smoke.host } : {}) };
+          return { path: app?.healthUrl, hostHeader: app?.smoke.host };
         },
         emit,
       }),

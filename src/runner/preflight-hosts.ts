@@ -43,12 +43,8 @@ export async function readDirectorsHosts(cluster: Pick<Cluster, 'directors'>, di
     directors.map(async (d) => {
       const conf = config(d.name);
       const [facts, keepalived] = await Promise.all([
-        readHostNet(d.session, { sysctls: [IP_FORWARD, EXPIRE_QUIESCENT], ...(signal ? { signal } : {}) }),
-        readKeepalivedText(
-          d.session,
-          { name: d.name, sudo: conf?.ssh.sudo ?? false, ...(conf?.keepalived !== undefined ? { keepalived: conf.keepalived } : {}) },
-          signal,
-        ),
+        readHostNet(d.session, { sysctls: [IP_FORWARD, EXPIRE_QUIESCENT], signal }),
+        readKeepalivedText(d.session, { name: d.name, sudo: conf?.ssh.sudo ?? false, keepalived: conf?.keepalived }, signal),
       ]);
       return { net: { name: d.name, facts } satisfies DirectorNet, keepalived };
     }),
@@ -65,7 +61,7 @@ export async function readServersHosts(
     needs.servers.map(async (n) => {
       const s = session(n.name);
       const facts: HostNetFacts = s
-        ? await readHostNet(s, { arpFor: n.vips.map((v) => v.address), ...(signal ? { signal } : {}) })
+        ? await readHostNet(s, { arpFor: n.vips.map((v) => v.address), signal })
         : { addresses: { ok: false, reason: 'no SSH session' } };
       return [n.name, facts] as const;
     }),
@@ -143,8 +139,8 @@ export function judgeHosts(input: {
         name: s.name,
         address: s.address,
         destinations: s.destinations,
-        ...(s.app.healthFile !== undefined ? { healthFile: s.app.healthFile } : {}),
-        ...(s.app.healthUrl !== undefined ? { healthUrl: s.app.healthUrl } : {}),
+        healthFile: s.app.healthFile,
+        healthUrl: s.app.healthUrl,
       })),
       directors: doctorDirectors,
       drain: input.pipeline.drain,
