@@ -50,7 +50,8 @@ export interface Drained {
   drainMs: number;
 }
 
-type DrainOutcome = { ok: true; drained: Drained } | { ok: false; result: ServerResult };
+/** `finishing`: the end of the drain (ipvsadm: the delete, confirmed) when it was left to run on. */
+type DrainOutcome = { ok: true; drained: Drained; finishing: Promise<LbStep> } | { ok: false; result: ServerResult };
 
 /**
  * What the drain wait counts: the server's connections in the slots still to drain (a hard cut's
@@ -70,7 +71,12 @@ function counter(server: RunServer, slots: readonly SavedSlot[], ctx: FlowContex
 }
 
 /** Drains the server and waits for its connections; on any problem puts it back untouched. */
-async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'release' | 'rollback'): Promise<DrainOutcome> {
+async function drainServer(
+  server: RunServer,
+  ctx: FlowContext,
+  purpose: 'release' | 'rollback',
+  options: { finishLater?: boolean } = {},
+): Promise<DrainOutcome> {
   const saved = ctx.savedSlots(server);
   const startedAt = ctx.clock.now().getTime();
   ctx.emit({ type: 'server-draining', server: server.name, method: ctx.driver.method, purpose, saved: slotRecords(saved) });
@@ -115,9 +121,14 @@ async function drainServer(server: RunServer, ctx: FlowContext, purpose: 'releas
     const templates = ctx.drain.waitForPersistence && left.persist > 0 ? ` and ${left.persist} persistence template(s) (drain.waitForPersistence)` : '';
     return putBack('wait', `still ${left.count} connection(s)${templates} after the ${Math.round(ctx.drain.timeoutMs / 1000)}s drain deadline`);
   }
-  const finished = await guarded(() => ctx.driver.finishDrain(server, saved, ctx.lb));
+  const out: Drained = { saved, startedAt, drainMs: wait.durationMs };
+  const finishing = guarded(() => ctx.driver.finishDrain(server, saved, ctx.lb));
+  // NOTE: with the connections gone, the delete need not hold up the deploy: they run side by side
+  // (the caller awaits `finishing` before anything reads or changes the tables again).
+  if (options.finishLater) return { ok: true, drained: out, finishing };
+  const finished = await finishing;
   if (!finished.ok) return putBack('drain', finished.error);
-  return { ok: true, drained: { saved, startedAt, drainMs: wait.durationMs } };
+  return { ok: true, drained: out, finishing };
 }
 
 /** Puts the server back on every director; runs even when interrupted. */
@@ -224,14 +235,18 @@ async function takeOutAgain(
 
 /** Releases one server whose prepare phase has already run. */
 export async function releaseServer(server: RunServer, ctx: FlowContext): Promise<ServerResult> {
-  const drainedOutcome = await drainServer(server, ctx, 'release');
+  const drainedOutcome = await drainServer(server, ctx, 'release', { finishLater: true });
   if (!drainedOutcome.ok) return drainedOutcome.result;
   const { drained } = drainedOutcome;
   const fail = async (failedStep: string, error: string) => {
     ctx.emit({ type: 'marked-bad', server: server.name, release: ctx.release });
     return rollBackDrained({ server, drained, bad: ctx.release, to: server.releaseBefore, cause: { failedStep, error } }, ctx);
   };
-  const deployed = await switchRelease(server, ctx, { phase: 'deploy', from: server.releaseBefore, to: ctx.release, previous: server.releaseBefore });
+  const [deployed, finished] = await Promise.all([
+    switchRelease(server, ctx, { phase: 'deploy', from: server.releaseBefore, to: ctx.release, previous: server.releaseBefore }),
+    drainedOutcome.finishing,
+  ]);
+  if (!finished.ok) return fail('drain', finished.error);
   if (!deployed.ok) return fail(`deploy: ${deployed.step}`, deployed.detail);
   const verified = await ctx.runPhase('verify', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never);
   if (!verified.ok) return fail(`verify: ${verified.step}`, verified.detail);

@@ -30,7 +30,18 @@ function expectBackInPool(fc: FakeCluster, server = 'web1') {
 }
 
 describe('releaseServer', () => {
-  it('drains on every director, waits for zero connections, deletes, deploys, verifies, then restores and cleans up', async () => {
+  it('a delete that fails while the deploy ran rolls the server back to what it ran, and puts it back', async () => {
+    const fc = cluster();
+    fc.on('lvs2', / -d /, { exitCode: 255, stderr: 'Memory allocation problem\n' });
+    const h = await aHarness(fc);
+    const result = await releaseServer(h.server('web1'), h.flow);
+    expect(result).toMatchObject({ server: 'web1', outcome: 'rolled-back', releaseAfter: 'r1', failedStep: 'drain' });
+    expect(result.error).toContain('Memory allocation problem');
+    expect(fc.server('web1').current).toBe('r1');
+    expectBackInPool(fc);
+  });
+
+  it('drains on every director, waits for zero connections, deletes while it deploys, verifies, then restores and cleans up', async () => {
     const fc = cluster();
     const h = await aHarness(fc);
     const result = await releaseServer(h.server('web1'), h.flow);
@@ -42,10 +53,13 @@ describe('releaseServer', () => {
     for (const w of writes.filter((x) => x.argv[1] === '-d')) expect(w.counts['web1']).toBe(0);
     const steps = stepRuns(fc);
     expect(steps.map((s) => `${s.phase}:${s.label}`)).toEqual(['deploy:switch', 'deploy:restart', 'verify:smoke', 'cleanup:cleanup']);
+    // The delete comes only once the connections are gone, and need not hold up the deploy (they
+    // run side by side); it is done before the server is verified and put back.
     const deletes = writes.filter((w) => w.argv[1] === '-d');
-    const firstDeploy = fc.execs('web1').find((e) => e.line.startsWith('ln -sfn'));
-    expect(firstDeploy && deletes.every((d) => d.seq < firstDeploy.seq)).toBe(true);
+    const drained = fc.events('server-drained')[0];
+    expect(drained && deletes.every((d) => d.seq > drained.seq)).toBe(true);
     const verified = steps.find((s) => s.phase === 'verify' && s.ok);
+    expect(verified && deletes.every((d) => d.seq < verified.seq)).toBe(true);
     const cleanup = steps.find((s) => s.phase === 'cleanup');
     expect(verified && restores(fc).every((r) => r.seq > verified.seq)).toBe(true);
     expect(cleanup && restores(fc).every((r) => r.seq < cleanup.seq)).toBe(true);
