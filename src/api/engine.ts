@@ -32,6 +32,14 @@ export interface EngineOptions {
   onLog?: (line: string) => void;
 }
 
+/** The engine options of an API call: its edges (env, clock, redaction, log) and what the call adds. */
+export function engineOptionsOf(
+  edges: { env: NodeJS.ProcessEnv; clock: Clock; redact: Redact; log: (line: string) => void },
+  call: Pick<EngineOptions, 'dryRun' | 'breakLock' | 'onEvent' | 'signal'>,
+): EngineOptions {
+  return { env: edges.env, clock: edges.clock, redact: edges.redact, onLog: edges.log, ...call };
+}
+
 const NEVER = new AbortController().signal;
 
 export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn: (deps: ContextDeps) => Promise<T>): Promise<T> {

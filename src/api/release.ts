@@ -14,7 +14,7 @@ import { formatDecision } from '../windows/format.ts';
 import type { Trigger } from '../windows/types.ts';
 import { loadConfig } from './config.ts';
 import { edgesOf, type Edges } from './edges.ts';
-import { withEngine } from './engine.ts';
+import { engineOptionsOf, withEngine } from './engine.ts';
 import type { LoadedConfig, RunOptions } from './options.ts';
 import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
 import { resolveTrigger, windowVerdict, type WindowVerdict } from './windows.ts';
@@ -151,16 +151,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       const verdict = window as WindowVerdict | null;
       const result = await withEngine(
         cluster,
-        {
-          env: edges.env,
-          clock: edges.clock,
-          redact: edges.redact,
-          dryRun,
-          breakLock: options.breakLock,
-          onEvent: recorder.emit,
-          signal: options.signal,
-          onLog: edges.log,
-        },
+        engineOptionsOf(edges, { dryRun, breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
         (deps) =>
           runRelease(
             {

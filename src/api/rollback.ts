@@ -9,7 +9,7 @@ import { runRecover } from '../runner/recover.ts';
 import { runRollback, type RollbackWish } from '../runner/rollback.ts';
 import { loadConfig } from './config.ts';
 import { edgesOf } from './edges.ts';
-import { withEngine } from './engine.ts';
+import { engineOptionsOf, withEngine } from './engine.ts';
 import type { RunOptions } from './options.ts';
 import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
 
@@ -53,15 +53,7 @@ export async function rollback(options: RollbackOptions = {}): Promise<RunApiRes
       const before = releasesBefore(state);
       const result = await withEngine(
         cluster,
-        {
-          env: edges.env,
-          clock: edges.clock,
-          redact: edges.redact,
-          breakLock: options.breakLock,
-          onEvent: recorder.emit,
-          signal: options.signal,
-          onLog: edges.log,
-        },
+        engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
         (deps) =>
           runRollback(
             {
@@ -98,15 +90,7 @@ export async function recover(options: RunOptions = {}): Promise<RunApiResult> {
       const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
       const result = await withEngine(
         cluster,
-        {
-          env: edges.env,
-          clock: edges.clock,
-          redact: edges.redact,
-          breakLock: options.breakLock,
-          onEvent: recorder.emit,
-          signal: options.signal,
-          onLog: edges.log,
-        },
+        engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
         (deps) => runRecover({ cluster, pipeline }, deps),
       );
       return recorder.ended(result.exitCode);
