@@ -257,9 +257,14 @@ describe('ss on a server counts the connections it really has', () => {
         const r = await sh.run(host, `ss -Htn state established '( sport = :${port} or sport = :443 )'`);
         expect(r).toMatchObject({ code: 0, stderr: '' });
         const lines = r.stdout.split('\n').filter(Boolean);
-        // ss's columns: Recv-Q Send-Q Local:Port Peer:Port; in DR the local end is the VIP, the peer the client.
-        for (const line of lines) expect(line).toMatch(new RegExp(`^0 {6}\\d+ +127\\.0\\.0\\.100:${port} +127\\.\\d+\\.\\d+\\.\\d+:\\d+ *$`));
-        return lines.map((l) => Number(l.trim().split(/\s+/)[3]!.split(':')[1]));
+        // ss's columns: Recv-Q Send-Q Local:Port Peer:Port. A connection through the VIP has the VIP as
+        // its local end in DR (the peer is the client); a health check or smoke request reaches the
+        // server's own address directly, and shows with that address instead.
+        const own = lab.servers.find((x) => x.name === host)?.address ?? '';
+        for (const line of lines)
+          expect(line).toMatch(new RegExp(`^0 {6}\\d+ +(127\\.0\\.0\\.100|${own.replaceAll('.', '\\.')}):${port} +127\\.\\d+\\.\\d+\\.\\d+:\\d+ *$`));
+        const viaVip = lines.filter((l) => l.trim().split(/\s+/)[2] === `127.0.0.100:${port}`);
+        return viaVip.map((l) => Number(l.trim().split(/\s+/)[3]!.split(':')[1]));
       };
       const seen = new Map<string, number[]>();
       for (const s of lab.servers) seen.set(s.name, await peersOf(s.name));
