@@ -1,7 +1,6 @@
 // Test data for the load-balancer drivers: an LbContext, LbServers and saved slots over a fake cluster.
 import { createConnectionCounter } from '../../src/lb/connections.ts';
 import { createDirectorTables } from '../../src/lb/director-tables.ts';
-import { readAllTables } from '../../src/lb/directors.ts';
 import { buildPoolState } from '../../src/lb/pool.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { LbContext, LbServer, SavedSlot } from '../../src/lb/types.ts';
@@ -55,7 +54,17 @@ export function anLbServer(fc: FakeCluster, name: string): LbServer {
 /** What the engine would save before draining `name`: its slots as the directors show them now. */
 export async function savedSlots(fc: FakeCluster, name: string): Promise<SavedSlot[]> {
   const sudo = fc.cluster.directors.some((d) => d.ssh.sudo);
-  const tables = await readAllTables(fc.directorHandles, { sudo, timeoutMs: 10_000 });
+  const read = await createDirectorTables({
+    directors: fc.directorHandles,
+    sudo,
+    commandTimeoutMs: 10_000,
+    persistentConn: () => false,
+    minReadIntervalMs: 0,
+    confirmPollMs: 1000,
+    clock: fc.clock,
+  }).read(new AbortController().signal);
+  if (!read.ok) throw new Error(read.error);
+  const { tables } = read;
   const pool = buildPoolState({
     directors: fc.cluster.directors.map((d) => d.name),
     services: fc.cluster.services.map((s) => s.key),

@@ -18,7 +18,7 @@ import {
   timeoutCommand,
   versionCommand,
 } from '../../src/ipvs/commands.ts';
-import type { Destination, ServiceKey } from '../../src/ipvs/model.ts';
+import type { ServiceKey } from '../../src/ipvs/model.ts';
 import { readCopyCommand, writeCopyCommand, type JournalCopy } from '../../src/journal/director-copy.ts';
 import { ssCommand } from '../../src/lb/connections.ts';
 import {
@@ -37,6 +37,7 @@ import { renderArgv, renderArgvList, renderShellTemplate } from '../../src/shell
 import { buildCommandLine, effectiveArgv } from '../../src/transport/command.ts';
 import type { RemoteCommand } from '../../src/transport/types.ts';
 import { argvOf, HOSTILE, openSandbox, type Sandbox } from './sandbox.ts';
+import { aDestination } from '../helpers/destination.ts';
 
 let box: Sandbox;
 beforeEach(() => {
@@ -173,19 +174,7 @@ describe('pipeline templates (src/shell/template.ts)', () => {
 
 describe('ipvsadm command builders (src/ipvs/commands.ts)', () => {
   const service: ServiceKey = { kind: 'addr', protocol: 'tcp', family: 'inet', address: '192.168.1.181', port: 80 };
-  const dest = (over: Partial<Destination> = {}): Destination => ({
-    family: 'inet',
-    address: '192.168.1.179',
-    port: 80,
-    forward: 'Route',
-    weight: 100,
-    upperThreshold: 0,
-    lowerThreshold: 0,
-    activeConns: 0,
-    inactiveConns: 0,
-    persistConns: 0,
-    ...over,
-  });
+  const dest = aDestination;
 
   it('every builder, with and without sudo: the argv arrives exactly', () => {
     const commands = [

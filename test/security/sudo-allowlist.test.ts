@@ -28,6 +28,7 @@ import { createFakeCluster, type FakeCluster } from '../helpers/fake-cluster.ts'
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { aPipeline } from '../runner/builders.ts';
 import { allows, parseSudoers, sudoersBlocks, type SudoRule } from './sudoers.ts';
+import { aDestination } from '../helpers/destination.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const blocks = sudoersBlocks(README, 'Privileges on the directors and servers');
@@ -55,19 +56,7 @@ const SERVICES: ServiceKey[] = [
   { kind: 'fwmark', family: 'inet', mark: 10 },
   { kind: 'fwmark', family: 'inet6', mark: 11 },
 ];
-const dest = (over: Partial<Destination>): Destination => ({
-  family: 'inet',
-  address: '192.168.1.179',
-  port: 80,
-  forward: 'Route',
-  weight: 100,
-  upperThreshold: 0,
-  lowerThreshold: 0,
-  activeConns: 0,
-  inactiveConns: 0,
-  persistConns: 0,
-  ...over,
-});
+const dest = aDestination;
 const DESTS: Destination[] = [
   dest({ forward: 'Route' }),
   dest({ forward: 'Masq', port: 8080, upperThreshold: 50, lowerThreshold: 10 }),
