@@ -1,5 +1,6 @@
 // What every cluster-changing run needs around the engine, without a terminal: the journal sink
-// (and its copy on the directors), the SSH sessions (decorated in a dry run), the dry run's
+// (and its copy on the directors), the SSH sessions (a change waits for the journal on the disk;
+// decorated in a dry run), the dry run's
 // seams, and the run's dependencies; all closed at the end. The CLI adds its reporter, signals
 // and report file around this (src/cli/harness.ts).
 import { hostname } from 'node:os';
@@ -12,6 +13,7 @@ import type { ReleaseEvent } from '../events/types.ts';
 import { copyPath, writeCopyCommand } from '../journal/director-copy.ts';
 import { journalPath } from '../journal/journal.ts';
 import { openJournalSink, type JournalSink } from '../journal/sink.ts';
+import { writeAheadSession } from '../journal/write-ahead.ts';
 import { holderGoneOnThisHost } from '../lock/lock.ts';
 import { isPidAlive } from '../lock/pid.ts';
 import type { ContextDeps } from '../runner/context.ts';
@@ -69,7 +71,11 @@ export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn
     const reportCommand = (host: string, command: string) =>
       emit({ type: 'command', host, command, mutates: true, dryRun: true, at: options.clock.now().toISOString(), runId: 'dry-run' });
     const result = await openClusterSessions(cluster, options.env, signal, (s) =>
-      dryRun ? dryRunSession(s, { report: (r) => reportCommand(r.host, r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`) }) : s,
+      dryRun
+        ? dryRunSession(s, { report: (r) => reportCommand(r.host, r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`) })
+        : journal
+          ? writeAheadSession(s, journal.durable)
+          : s,
     );
     closeSessions = result.close;
     return result.sessions;

@@ -1,5 +1,5 @@
 // The journal as the run writes it: every event redacted (nothing secret reaches the disk),
-// appended and fsync'd before emit() returns, and the essentials copy on every director kept
+// written before emit() returns and fsync'd before the next change to a host (durable()), and the essentials copy on every director kept
 // current. Copy writes are coalesced: a big cluster sends the latest state, not every step.
 import type { ReleaseEvent } from '../events/types.ts';
 import { isEssential, toCopy, type JournalCopy } from './director-copy.ts';
@@ -7,8 +7,10 @@ import { openJournal, readJournalChecked, type InvalidLine, type JournalWriter }
 import { replay } from './replay.ts';
 
 export interface JournalSink {
-  /** Redacts, appends (fsync'd) and schedules a copy refresh when the event changes the essentials. */
+  /** Redacts, appends and schedules a copy refresh when the event changes the essentials. */
   record(event: ReleaseEvent): void;
+  /** Resolves when every event recorded so far is on the disk (the write-ahead barrier). */
+  durable(): Promise<void>;
   /** This machine's journal so far (the last 20 000 events of earlier runs, then this run's). */
   events(): readonly ReleaseEvent[];
   /** Lines of the journal on disk that were not events (skipped: replay never sees them). */
@@ -35,7 +37,7 @@ export function openJournalSink(options: JournalSinkOptions): JournalSink {
   const writer: JournalWriter = openJournal(options.path);
   let copying: Promise<void> | undefined;
   let dirty = false;
-  // NOTE: the local journal is the record (fsync'd before each change); the directors' copy is for
+  // NOTE: the local journal is the record (on the disk before each change); the directors' copy is for
   // another machine's recover/promote, so a second of lag costs nothing there, while a copy per
   // event cost a director an exec per step of every server (66 of 146 at 20 servers).
   let skipPause: (() => void) | undefined;
@@ -72,6 +74,7 @@ export function openJournalSink(options: JournalSinkOptions): JournalSink {
       events.push(safe);
       if (isEssential(event)) refreshCopies();
     },
+    durable: () => writer.durable(),
     events: () => events,
     invalid: read.invalid,
     flush: async () => {
