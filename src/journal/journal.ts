@@ -54,7 +54,10 @@ export function openJournal(path: string, options: JournalWriterOptions = {}): J
     if (syncing || !open || waiters.length === 0) return;
     syncing = true;
     setImmediate(() => {
-      if (!open) return void (syncing = false);
+      if (!open) {
+        syncing = false;
+        return;
+      }
       const upTo = written;
       sync(fd, (error) => {
         syncing = false;
