@@ -1,9 +1,9 @@
 // The rolling part: batches from the plan, servers of a batch in parallel, prepare running one
-// batch ahead, windows checked before every batch, and the failure policy (stop; with
+// batch ahead and cleanup one batch behind (both in the pool), windows checked before every batch, and the failure policy (stop; with
 // `rollback: all`, roll finished servers back in batches with the same drain discipline).
 import type { Plan } from '../plan/types.ts';
 import { createLimiter, type Limiter } from '../transport/limit.ts';
-import { emitFinished, releaseServer } from './flow.ts';
+import { cleanUpServer, emitFinished, releaseServer } from './flow.ts';
 import { rollBackInBatches } from './rollback-batches.ts';
 import { isStuckOut, type FlowContext, type RunServer, type ServerResult } from './types.ts';
 
@@ -66,6 +66,25 @@ async function prepare(servers: RunServer[], ctx: FlowContext, limit: Limiter): 
 }
 
 export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Promise<BatchRunResult> {
+  // NOTE: a released server is back in the pool: its cleanup (old releases removed) need not hold
+  // up the next batch. Every cleanup has ended before the run goes on to a rollback or ends.
+  const cleanups: Promise<void>[] = [];
+  const release = async (server: RunServer) => {
+    const result = await releaseServer(server, ctx);
+    if (result.outcome === 'released') cleanups.push(cleanUpServer(server, ctx));
+    return result;
+  };
+  const outcome = await rollOut(options, ctx, release, () => Promise.all(cleanups));
+  await Promise.all(cleanups);
+  return outcome;
+}
+
+async function rollOut(
+  options: BatchRunOptions,
+  ctx: FlowContext,
+  release: (server: RunServer) => Promise<ServerResult>,
+  cleanedUp: () => Promise<unknown>,
+): Promise<BatchRunResult> {
   const { plan } = options;
   const results: ServerResult[] = [];
   const serversOf = (index: number) =>
@@ -96,6 +115,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
     if (prepareFailures.length > 0) {
       for (const r of prepareFailures) emitFinished(ctx, r);
       results.push(...prepareFailures);
+      await cleanedUp();
       return finishFailed(options, ctx, results);
     }
     ctx.emit({ type: 'batch-started', index, servers: batch.servers, purpose: 'release' });
@@ -104,7 +124,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
     const ahead = options.prepareAhead ?? true;
     const next = ahead && index + 1 < plan.batches.length ? prepare(serversOf(index + 1), ctx, limit) : Promise.resolve([]);
     next.catch(() => {});
-    const batchResults = await Promise.all(serversOf(index).map((server) => releaseServer(server, ctx)));
+    const batchResults = await Promise.all(serversOf(index).map(release));
     results.push(...batchResults);
     for (const r of batchResults) emitFinished(ctx, r);
     const failed = batchResults.some(isFailure);
@@ -114,6 +134,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
       if (batchResults.every((r) => r.outcome === 'interrupted' || r.outcome === 'released')) {
         return { outcome: { kind: 'interrupted', nextBatch: index }, results };
       }
+      await cleanedUp();
       return finishFailed(options, ctx, results);
     }
     preparing = ahead || index + 1 >= plan.batches.length ? next : prepare(serversOf(index + 1), ctx, limit);

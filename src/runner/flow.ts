@@ -1,5 +1,5 @@
 // One server's way through a batch: drain on every director → wait for zero connections →
-// deploy → verify → restore → cleanup; on failure, roll back to the recorded release, verify,
+// deploy → verify → restore (then cleanup, beside the next batch); on failure, roll back to the recorded release, verify,
 // and restore, or stay out and be named. Outcomes are values; only bugs throw, and even a bug
 // in a drain step puts the server back rather than leave it out of the pool. DR/TUN servers are
 // checked too (ctx.hostChecks): their network after verify, the VIP path after the restore.
@@ -233,7 +233,7 @@ async function takeOutAgain(
   return { ok: true, drained: { saved, startedAt, drainMs: wait.durationMs } };
 }
 
-/** Releases one server whose prepare phase has already run. */
+/** Releases one server whose prepare phase has already run (its cleanup is cleanUpServer). */
 export async function releaseServer(server: RunServer, ctx: FlowContext): Promise<ServerResult> {
   const drainedOutcome = await drainServer(server, ctx, 'release', { finishLater: true });
   if (!drainedOutcome.ok) return drainedOutcome.result;
@@ -269,11 +269,18 @@ export async function releaseServer(server: RunServer, ctx: FlowContext): Promis
     );
     return { ...result, drainMs: drained.drainMs + result.drainMs, outOfPoolMs: outOfPoolMs + result.outOfPoolMs };
   }
+  return { ...base, outcome: 'released' };
+}
+
+/**
+ * The cleanup phase of a released server, back in the pool: a failure is a warning. The caller
+ * runs it beside the next batch (removing old releases can take a while on a real disk).
+ */
+export async function cleanUpServer(server: RunServer, ctx: FlowContext): Promise<void> {
   const cleaned = await ctx.runPhase('cleanup', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never);
   if (!cleaned.ok) {
     ctx.emit({ type: 'warning', code: 'CLEANUP_FAILED', server: server.name, message: `cleanup failed at ${cleaned.step}: ${cleaned.detail}` });
   }
-  return { ...base, outcome: 'released' };
 }
 
 /** Rolls an in-pool server from `current` back to `to`, with the same drain discipline as a release. */

@@ -95,6 +95,33 @@ describe('runBatches', () => {
     }
   });
 
+  it('cleans up a released batch beside the next one, and ends only once every cleanup has', async () => {
+    const fc = fourServers();
+    fc.on('web1', /^cleanup /, 'hang');
+    const h = await aHarness(fc);
+    let ended = false;
+    const running = runBatches(options(h), h.flow).then((r) => {
+      ended = true;
+      return r;
+    });
+    const restored = () => fc.events('server-restored').map((e) => e.server);
+    // Every turn of the event loop until batch 2 is back in the pool (bounded).
+    for (let i = 0; i < 10_000 && !['web3', 'web4'].every((s) => restored().includes(s)); i++) await new Promise((r) => setImmediate(r));
+    expect(restored()).toEqual(expect.arrayContaining(['web1', 'web2', 'web3', 'web4']));
+    // web1's cleanup still runs: batch 2 did not wait for it, and the run does not end without it.
+    expect(
+      fc
+        .execs('web1')
+        .filter((e) => e.line.startsWith('cleanup '))
+        .map((e) => e.ok),
+    ).toEqual([undefined]);
+    expect(ended).toBe(false);
+    fc.releaseHung();
+    const { outcome } = await running;
+    expect(outcome).toEqual({ kind: 'released' });
+    expect(fc.events('warning')).toMatchObject([{ code: 'CLEANUP_FAILED', server: 'web1' }]);
+  });
+
   it('fails the release before any drain when a prepare of the first batch fails', async () => {
     const fc = fourServers();
     fc.on('web2', /^prepare /, { exitCode: 1, stderr: 'disk full\n' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventInput } from '../../src/events/types.ts';
-import { releaseServer } from '../../src/runner/flow.ts';
+import { cleanUpServer, releaseServer } from '../../src/runner/flow.ts';
 import { createFakeCluster, VIP, type FakeCluster, type FakeServerSpec } from '../helpers/fake-cluster.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { aHarness, aPipeline } from './builders.ts';
@@ -41,10 +41,13 @@ describe('releaseServer', () => {
     expectBackInPool(fc);
   });
 
-  it('drains on every director, waits for zero connections, deletes while it deploys, verifies, then restores and cleans up', async () => {
+  it('drains on every director, waits for zero connections, deletes while it deploys, verifies, then restores; cleanup after', async () => {
     const fc = cluster();
     const h = await aHarness(fc);
     const result = await releaseServer(h.server('web1'), h.flow);
+    // The cleanup is the caller's (runBatches runs it beside the next batch): not run yet.
+    expect(stepRuns(fc).map((s) => s.phase)).not.toContain('cleanup');
+    await cleanUpServer(h.server('web1'), h.flow);
     expect(result).toMatchObject({ server: 'web1', outcome: 'released', releaseBefore: 'r1', releaseAfter: 'r2' });
     expect(fc.server('web1').current).toBe('r2');
     expectBackInPool(fc);
