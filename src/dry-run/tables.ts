@@ -51,7 +51,7 @@ export function dryRunTables(real: DirectorTables, emit: Emit): DirectorTables {
   return {
     directors: real.directors,
     commandLine: (command) => real.commandLine(command),
-    read: (signal) => simulated(real.read(signal)),
+    read: (signal, options) => simulated(real.read(signal, options)),
     // A destination the run changed has no connections in the simulation.
     async readConnections(signal) {
       const result = await real.readConnections(signal);

@@ -1,5 +1,5 @@
-// Changing destinations on every director: compute each command from the table as it is now
-// (so a repeat is harmless), journal intent and outcome, then confirm by reading every table back.
+// Changing destinations on every director: compute each command from the tables (the last read,
+// or as they are now when that will not do; a repeat is harmless), journal intent and outcome, then confirm by reading every table back.
 import { formatEndpoint } from '../ipvs/address.ts';
 import { addDestCommand, deleteDestCommand, editDestCommand, type IpvsCommand } from '../ipvs/commands.ts';
 import type { Destination, IpvsTable } from '../ipvs/model.ts';
@@ -53,14 +53,36 @@ export function commandFor(current: Destination | null, target: SlotTarget): { c
   return { command: editDestCommand(slot.service, slot.dest, { weight }), action: weight === 0 ? 'quiesce' : 'edit' };
 }
 
-/** Sends the commands that bring every slot to its target (nothing for slots already there). */
-export async function applyTargets(server: LbServer, targets: readonly SlotTarget[], ctx: LbContext): Promise<LbStep> {
-  const before = await ctx.tables.read(ctx.signal);
-  if (!before.ok) return { ok: false, error: `${server.name}: ${before.error}` };
+interface Sent {
+  sent: number;
+  /** For people, one per failed command. */
+  failures: string[];
+  /** The failed commands (director and argv), so that the same command is not sent twice. */
+  failed: string[];
+}
+
+const keyOf = (director: string, command: IpvsCommand) => JSON.stringify([director, command.argv]);
+
+/**
+ * Sends the commands that bring every slot from `tables` to its target, but none in `failed`
+ * (a command that failed is reported, not sent again: it would fail the same way).
+ */
+async function sendFrom(
+  tables: ReadonlyMap<string, IpvsTable>,
+  server: LbServer,
+  targets: readonly SlotTarget[],
+  ctx: LbContext,
+  failed: readonly string[] = [],
+): Promise<Sent & { unsent: string[] }> {
+  const unsent: string[] = [];
   const steps = targets.flatMap((target) => {
-    const current = currentDest(before.tables, target.slot, server);
+    const current = currentDest(tables, target.slot, server);
     const step = commandFor(current, target);
     if (!step) return [];
+    if (failed.includes(keyOf(target.slot.director, step.command))) {
+      unsent.push(keyOf(target.slot.director, step.command));
+      return [];
+    }
     const record = {
       server: server.name,
       director: target.slot.director,
@@ -73,11 +95,12 @@ export async function applyTargets(server: LbServer, targets: readonly SlotTarge
     } as const;
     return [{ director: target.slot.director, command: step.command, record }];
   });
-  if (steps.length === 0) return { ok: true };
+  if (steps.length === 0) return { sent: 0, failures: [], failed: [], unsent };
   // NOTE: every intent is journaled before any command is sent: a crash in between loses nothing.
   for (const s of steps) ctx.emit({ type: 'director-action', stage: 'intent', ...s.record });
   const outcomes = await ctx.tables.apply(steps, ctx.signal);
   const failures: string[] = [];
+  const failedNow: string[] = [];
   steps.forEach((s, i) => {
     const outcome = outcomes[i];
     if (outcome?.ok) {
@@ -87,7 +110,27 @@ export async function applyTargets(server: LbServer, targets: readonly SlotTarge
     const detail = outcome ? outcome.detail : 'no outcome was reported';
     ctx.emit({ type: 'director-action', stage: 'failed', ...s.record, detail });
     failures.push(`${s.director}: ${outcome?.command ?? s.command.argv.join(' ')} (${detail})`);
+    failedNow.push(keyOf(s.director, s.command));
   });
+  return { sent: steps.length, failures, failed: failedNow, unsent };
+}
+
+/**
+ * Sends the commands that bring every slot to its target (nothing for slots already there).
+ * They are computed from the last table read (no round trip: every change comes back with the
+ * table that confirms it) when that asks for commands and they all succeed; otherwise, when it
+ * shows nothing to do or a command failed, from the tables as they are now, so an outside change
+ * (keepalived) is never missed and a repeat is harmless.
+ */
+export async function applyTargets(server: LbServer, targets: readonly SlotTarget[], ctx: LbContext): Promise<LbStep> {
+  const recent = await ctx.tables.read(ctx.signal, { recent: true });
+  const first = recent.ok ? await sendFrom(recent.tables, server, targets, ctx) : undefined;
+  if (first && first.sent > 0 && first.failures.length === 0) return { ok: true };
+  const before = await ctx.tables.read(ctx.signal);
+  if (!before.ok) return { ok: false, error: `${server.name}: ${before.error}` };
+  const again = await sendFrom(before.tables, server, targets, ctx, first?.failed);
+  // The same command, computed again from the tables as they are: its first failure stands.
+  const failures = [...(first?.failures.filter((_, i) => again.unsent.includes(first.failed[i] as string)) ?? []), ...again.failures];
   if (failures.length === 0) return { ok: true };
   // A failed command may still have taken effect (lost connection): the tables decide.
   const after = await ctx.tables.read(ctx.signal);

@@ -215,7 +215,8 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
         changes.push({ command, settle: { resolve } });
         kick();
       }),
-    table: (signal: AbortSignal) => wait(tableWaiters, signal),
+    table: (signal: AbortSignal, recent = false): Promise<ReadResult<IpvsTable>> =>
+      recent && latest !== undefined ? Promise.resolve({ ok: true, value: latest }) : wait(tableWaiters, signal),
     latest: () => latest,
     connections: (signal: AbortSignal) => wait(connWaiters, signal),
   };
@@ -226,8 +227,10 @@ export function createDirectorTables(options: DirectorTablesOptions): DirectorTa
   const workers = new Map(directors.map((d) => [d.name, directorWorker(d, options)]));
   const worker = (name: string) => workers.get(name);
 
-  const read = async (signal: AbortSignal): Promise<TablesRead> => {
-    const results = await Promise.all(directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).table(signal)] as const));
+  const read = async (signal: AbortSignal, recent = false): Promise<TablesRead> => {
+    const results = await Promise.all(
+      directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).table(signal, recent)] as const),
+    );
     const failed = results.find(([, r]) => !r.ok);
     if (failed && !failed[1].ok) return { ok: false, error: failed[1].error };
     return { ok: true, tables: new Map(results.map(([name, r]) => [name, (r as { value: IpvsTable }).value])) };
@@ -236,7 +239,7 @@ export function createDirectorTables(options: DirectorTablesOptions): DirectorTa
   return {
     directors: directors.map((d) => d.name),
     commandLine: ({ command }) => buildCommandLine({ argv: command.argv, mutates: command.mutates, sudo: options.sudo }),
-    read,
+    read: (signal, options) => read(signal, options?.recent ?? false),
     async readConnections(signal): Promise<ConnectionsRead> {
       const results = await Promise.all(
         directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).connections(signal)] as const),

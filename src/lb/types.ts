@@ -76,8 +76,12 @@ export interface DirectorTables {
   readonly directors: readonly string[];
   /** The command line a command runs as on its director (sudo included), for reports. */
   commandLine(command: DirectorCommand): string;
-  /** Every director's table as it is now: methods, weights, thresholds, counters. */
-  read(signal: AbortSignal): Promise<TablesRead>;
+  /**
+   * Every director's table as it is now: methods, weights, thresholds, counters. `recent`: the
+   * last table read will do (never older than this run's last change: each change comes back
+   * with the table that confirms it), with no round trip when there is one.
+   */
+  read(signal: AbortSignal, options?: { recent?: boolean }): Promise<TablesRead>;
   /** Every director's connection table reduced to counts; the drain wait polls this. */
   readConnections(signal: AbortSignal): Promise<ConnectionsRead>;
   /** Runs the commands (in order per director); one outcome per command, in the order given. */

@@ -59,6 +59,58 @@ describe("the directors' reader and writer", () => {
     expect(failures.map((a) => [a.server, a.director])).toEqual([['web3', 'lvs2']]);
   });
 
+  it('puts a quiesced batch back with one exec per director: the table that confirmed the quiesce is the basis', async () => {
+    const { fc, ctx, batch } = await setup();
+    const set = (weight: (slot: SlotTarget['slot']) => number) =>
+      Promise.all(
+        batch.map(({ server, saved }) =>
+          setAndConfirm(
+            server,
+            saved.map((slot): SlotTarget => ({ slot, weight: weight(slot) })),
+            ctx,
+            'it',
+          ),
+        ),
+      );
+    expect((await set(() => 0)).every((r) => r.ok)).toBe(true);
+    const before = { lvs1: fc.roundTrips('lvs1'), lvs2: fc.roundTrips('lvs2') };
+    expect((await set((slot) => slot.dest.weight)).every((r) => r.ok)).toBe(true);
+    for (const d of ['lvs1', 'lvs2'] as const) {
+      expect(fc.roundTrips(d) - before[d]).toBe(1);
+      expect(SERVERS.every((s) => fc.weight(s.name, d) === 100)).toBe(true);
+    }
+  });
+
+  it('computes a command that failed on the last read again from the tables as they are (an outside change)', async () => {
+    const { fc, ctx, batch } = await setup();
+    const web1 = batch[0] as (typeof batch)[number];
+    const target = (weight: number) => web1.saved.map((slot): SlotTarget => ({ slot, weight }));
+    expect((await setAndConfirm(web1.server, target(0), ctx, 'weight 0')).ok).toBe(true);
+    // Someone deletes web1 on lvs1 behind the run's back: the last read still shows it at weight 0.
+    fc.ipvsadm('lvs1', ['-d', '-t', '10.0.0.100:80', '-r', '10.0.1.11:80']);
+    const restored = await setAndConfirm(web1.server, target(100), ctx, 'the original weight');
+    expect(restored).toEqual({ ok: true });
+    expect(fc.weight('web1', 'lvs1')).toBe(100);
+    const onLvs1 = fc.events('director-action').filter((a) => a.server === 'web1' && a.director === 'lvs1' && a.stage !== 'intent');
+    expect(onLvs1.map((a) => `${a.action} ${a.stage}`)).toEqual(['quiesce done', 'edit failed', 'add done']);
+  });
+
+  it('does not trust the last read when it shows nothing to do: the tables as they are decide', async () => {
+    const { fc, ctx, batch } = await setup();
+    const web1 = batch[0] as (typeof batch)[number];
+    const quiesce = () =>
+      setAndConfirm(
+        web1.server,
+        web1.saved.map((slot): SlotTarget => ({ slot, weight: 0 })),
+        ctx,
+        'weight 0',
+      );
+    expect((await quiesce()).ok).toBe(true);
+    fc.ipvsadm('lvs2', ['-e', '-t', '10.0.0.100:80', '-r', '10.0.1.11:80', '-m', '-w', '100']);
+    expect((await quiesce()).ok).toBe(true);
+    expect(fc.weight('web1', 'lvs2')).toBe(0);
+  });
+
   it('serves every server counting its connections with one read per director', async () => {
     const { fc, ctx, batch } = await setup();
     const before = fc.roundTrips('lvs1');
