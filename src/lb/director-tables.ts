@@ -127,7 +127,8 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
       ...(wantTables && tunnels === 'yes' ? [{ id: 'U', argv: argvOf(tunInfoListCommand()) }] : []),
       ...(conns.length > 0 ? [{ id: 'C', argv: argvOf(connListCommand()), reduceConnections: true }] : []),
     ];
-    lastReadStart = clock.now().getTime();
+    // NOTE: only a read paces the next one: the first count after a quiesce starts at once.
+    if (batch.length === 0) lastReadStart = clock.now().getTime();
     const { result, outputs } = await exec(steps, batch.length > 0);
     const unlisted = outputs.get('U');
     if (unlisted && unlisted.exitCode !== 0) tunnels = 'unsupported';

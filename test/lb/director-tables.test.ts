@@ -119,6 +119,28 @@ describe("the directors' reader and writer", () => {
     expect(fc.roundTrips('lvs1') - before).toBe(1);
   });
 
+  it('counts connections right after a quiesce: only a read paces the next read, a change does not', async () => {
+    const fc = createFakeCluster({ clock: fakeClock(), servers: SERVERS, sudo: true });
+    const ctx = anLbContext(fc, { minReadIntervalMs: 100 });
+    const web1 = { server: anLbServer(fc, 'web1'), saved: await savedSlots(fc, 'web1') };
+    expect((await ctx.tables.read(ctx.signal)).ok).toBe(true);
+    fc.clock.advance(1000);
+    // The quiesce is computed from that read and sent (one exec with its confirming read).
+    expect(
+      (
+        await setAndConfirm(
+          web1.server,
+          web1.saved.map((slot): SlotTarget => ({ slot, weight: 0 })),
+          ctx,
+          'weight 0',
+        )
+      ).ok,
+    ).toBe(true);
+    const quiescedAt = fc.clock.now().getTime();
+    expect((await ctx.connections.count(web1.server, web1.saved, ctx.signal)).ok).toBe(true);
+    expect(fc.clock.now().getTime() - quiescedAt).toBe(0);
+  });
+
   it('paces reads: however many servers poll, a director is read at most once per interval', async () => {
     const fc = createFakeCluster({ clock: fakeClock(), servers: SERVERS, sudo: true });
     const ctx = anLbContext(fc, { minReadIntervalMs: 100 });
