@@ -43,8 +43,21 @@ export interface PoolState {
   warnings: string[];
 }
 
+// A table of N servers compares N × N addresses; each text is parsed once (bounded: a long-lived
+// caller, the lab, meets the same few hundred addresses again and again).
+const orders = new Map<string, bigint>();
+function orderOf(address: string): bigint {
+  let order = orders.get(address);
+  if (order === undefined) {
+    if (orders.size >= 10_000) orders.clear();
+    order = addressOrder(address);
+    orders.set(address, order);
+  }
+  return order;
+}
+
 function sameIp(a: string, b: string): boolean {
-  return a === b || addressOrder(a) === addressOrder(b);
+  return a === b || orderOf(a) === orderOf(b);
 }
 
 /** The destination of `server` inside `service`, matching address and port as ipvsadm lists them. */
