@@ -30,6 +30,9 @@ export interface BatchRunOptions {
   /** Servers preparing at once (uploads, unpacks): bounded, so preparing the next batch does not
    * starve the drained servers' switch, restart and smoke checks of bandwidth and CPU. */
   prepareConcurrency?: number;
+  /** The same for the first batch's prepare, while no server of the run is out of the pool:
+   * nothing to starve then, so as many as SSH work may run at once (the cluster's `ssh.concurrency`). */
+  idlePrepareConcurrency?: number;
 }
 
 export interface BatchRunResult {
@@ -93,8 +96,13 @@ async function rollOut(
       if (!server) throw new Error(`plan names unknown server ${name}`);
       return server;
     });
-  const limit = createLimiter(options.prepareConcurrency ?? DEFAULT_PREPARE_CONCURRENCY);
-  let preparing: Promise<ServerResult[]> | undefined = prepare(serversOf(options.fromBatch), ctx, limit);
+  const bound = options.prepareConcurrency ?? DEFAULT_PREPARE_CONCURRENCY;
+  const limit = createLimiter(bound);
+  let preparing: Promise<ServerResult[]> | undefined = prepare(
+    serversOf(options.fromBatch),
+    ctx,
+    createLimiter(Math.max(bound, options.idlePrepareConcurrency ?? 0)),
+  );
   for (let index = options.fromBatch; index < plan.batches.length; index++) {
     const batch = plan.batches[index];
     if (!batch) break;

@@ -125,6 +125,7 @@ export async function runRelease(request: ReleaseRequest, deps: RunDeps): Promis
           previouslyReleased: resume?.released.map((n) => run.servers.get(n)).filter((x): x is RunServer => x !== undefined),
           rollbackPolicy: pipeline.rollback,
           prepareAhead: pipeline.prepareAhead,
+          idlePrepareConcurrency: cluster.concurrency,
           windowBlocks: () => (request.forceWindowReason || request.ignoreWindows ? undefined : checkWindows(request, deps.clock.now())?.message),
           confirmCanary: deps.confirmCanary,
         },

@@ -122,6 +122,20 @@ describe('runBatches', () => {
     expect(fc.events('warning')).toMatchObject([{ code: 'CLEANUP_FAILED', server: 'web1' }]);
   });
 
+  it('prepares the first batch as wide as ssh.concurrency: nothing is out of the pool yet to starve', async () => {
+    const fc = fourServers();
+    for (const s of ['web1', 'web2', 'web3', 'web4']) fc.on(s, /^prepare /, 'hang', { times: 1 });
+    const h = await aHarness(fc);
+    const started = () => ['web1', 'web2', 'web3', 'web4'].filter((s) => prepareOf(fc, s) !== undefined);
+    const running = runBatches(options(h, { batch: '2', prepareConcurrency: 1, idlePrepareConcurrency: 4 }), h.flow);
+    for (let i = 0; i < 1000 && started().length < 2; i++) await new Promise((r) => setImmediate(r));
+    // Both prepares of the first batch run at once, above the bound for prepares beside a drained batch.
+    expect(started()).toEqual(['web1', 'web2']);
+    fc.releaseHung();
+    const { outcome } = await running;
+    expect(outcome.kind).toBe('failed');
+  });
+
   it('fails the release before any drain when a prepare of the first batch fails', async () => {
     const fc = fourServers();
     fc.on('web2', /^prepare /, { exitCode: 1, stderr: 'disk full\n' });
