@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   print(segmentTable(runs, (r) => r.wall, headers));
 
   say();
-  say('== batches (ms): wall, slowest server out of the pool, the rest; before the first server is out, after the last is back (cleanup)');
+  say('== batches (ms): wall, slowest server out of the pool, the rest; before the first server is out, after the last is back (confirming the restore; cleanup runs beside the next batch)');
   print(
     formatTable(
       ['run', 'batch', 'servers', 'wall', 'slowest out', 'orchestration', 'before first out', 'after last back'],

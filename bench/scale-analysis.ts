@@ -28,7 +28,7 @@ export interface BatchRow {
   slowestOutMs: number;
   /** wall − slowest out: what the batch cost beyond its slowest server being out. */
   orchestrationMs: number;
-  /** batch-started → the first server out; the last server back → batch-finished (cleanup). */
+  /** batch-started → the first server out; the last server back → batch-finished (confirming the restore). */
   beforeFirstOutMs: number;
   afterLastBackMs: number;
 }
