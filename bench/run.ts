@@ -80,7 +80,7 @@ function summaryTable(runs: readonly ScaleSummary[], raw: readonly ScaleRun[], h
     ['release peak RSS MiB', ...col((s) => s.peakRssMiB.toFixed(1))],
     ['release CPU s (user+sys)', ...col((s) => (s.cpuS === undefined ? '-' : s.cpuS.toFixed(1)))],
     [
-      'lab CPU s during it: node / its shells and shims',
+      'lab CPU s during it: node / its spawner, shells and shims',
       ...col((s, r) => `${r.labCpuS.self.toFixed(1)} / ${Math.max(0, r.labCpuS.children - (s.cpuS ?? 0)).toFixed(1)}`),
     ],
     ['lab event loop utilisation', ...col((_s, r) => `${Math.round(r.labEventLoop * 100)} %`)],
@@ -159,7 +159,9 @@ async function main(): Promise<void> {
   print(segmentTable(runs, (r) => r.wall, headers));
 
   say();
-  say('== batches (ms): wall, slowest server out of the pool, the rest; before the first server is out, after the last is back (confirming the restore; cleanup runs beside the next batch)');
+  say(
+    '== batches (ms): wall, slowest server out of the pool, the rest; before the first server is out, after the last is back (confirming the restore; cleanup runs beside the next batch)',
+  );
   print(
     formatTable(
       ['run', 'batch', 'servers', 'wall', 'slowest out', 'orchestration', 'before first out', 'after last back'],

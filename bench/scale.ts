@@ -2,7 +2,7 @@
 // and one release of it by `bin/release.js` in its own process. Returns what was observed; the
 // readings (scale-analysis.ts, floor.ts) are pure.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -66,12 +66,30 @@ async function machineCpuS(): Promise<{ busy: number; idle: number }> {
   return { busy: (user + nice + system + irq + softirq + steal) / 100, idle: (idle + iowait) / 100 };
 }
 
-/** cutime + cstime of this process (children waited for), seconds; 0 where /proc is missing. */
+// Fields of /proc/PID/stat after "(comm) ", in clock ticks (100 Hz): ppid is [1], utime [11],
+// stime [12], cutime [13], cstime [14].
+const statFields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+const ticks = (fields: string[], ...at: number[]) => at.reduce((n, i) => n + Number(fields[i] ?? 0), 0) / 100;
+
+/**
+ * CPU seconds of this process's children: those waited for (cutime + cstime), and the lab's
+ * spawner (src/lab/host/spawner.ts), which forks the hosts' shells and waits for them, with its
+ * shells, while it runs. 0 where /proc is missing.
+ */
 async function childrenCpuS(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8').catch(() => '');
-  // Fields after "(comm)": state is field 3; cutime and cstime are fields 16 and 17, in clock ticks (100 Hz).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13] ?? 0) + Number(fields[14] ?? 0)) / 100;
+  const own = ticks(statFields(await readFile('/proc/self/stat', 'utf8').catch(() => '')), 13, 14);
+  const pids = await readdir('/proc').catch(() => [] as string[]);
+  const spawners = await Promise.all(
+    pids
+      .filter((p) => /^\d+$/.test(p))
+      .map(async (pid) => {
+        const fields = statFields(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
+        if (Number(fields[1]) !== process.pid) return 0;
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        return cmdline.includes('spawner-child') ? ticks(fields, 11, 12, 13, 14) : 0;
+      }),
+  );
+  return own + spawners.reduce((a, b) => a + b, 0);
 }
 
 // The same binary, files and machine, without a network: what starting the tool costs.

@@ -13,6 +13,7 @@ import { createLabDirector, type LabDirector } from './director.ts';
 import { labHostInfos, renderLabClusterFile, writeLabJson, type LabClusterFile, type LabHostInfo, type LabInfo } from './files.ts';
 import { generateKeyPair, parseAuthorizedKeys } from './host/host-keys.ts';
 import { prepareDirectorDir, prepareServerDir } from './host/layout.ts';
+import { stopSpawner } from './host/spawner.ts';
 import { startSshHost, type SshHost } from './host/ssh-host.ts';
 import { createHostToolHandlers, HOST_TOOLS } from './host-tools.ts';
 import { KEEPALIVED_PATH, reloadKeepalived, renderLabKeepalived, type KeepalivedVariant } from './keepalived-files.ts';
@@ -134,6 +135,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       if (outcome === 'late') process.emitWarning(`lab: a part did not stop within 10 s: ${cleanup.name || cleanup.toString().slice(0, 60)}`);
     }
     cleanups.length = 0;
+    stopSpawner(); // the hosts' shells are gone; it stops now, or when another lab's are
   };
   try {
     // The user key every host accepts, and its files for the cluster file and OpenSSH.

@@ -1,7 +1,7 @@
 // Runs one SSH exec (or shell) request as `/bin/sh` in the host's directory, wired to the channel.
-import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { ServerChannel } from 'ssh2';
+import { type ShellExit, spawnShell } from './spawner.ts';
 
 export interface RunCommandOptions {
   channel: ServerChannel;
@@ -25,59 +25,45 @@ const SSH_SIGNALS = new Set(['ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL',
 
 /** Spawns the command in its own process group; a channel that closes first kills the group. */
 export function runCommand({ channel, command, cwd, env }: RunCommandOptions): RunningCommand {
+  channel.on('error', () => undefined);
   const args = command === undefined ? ['-i'] : ['-c', command];
-  const child = spawn('/bin/sh', args, { cwd, env, detached: true, stdio: 'pipe' });
+  const shell = spawnShell({ args, cwd, env, stdin: channel, stdout: channel, stderr: channel.stderr });
   let finished = false;
 
   const signal = (sig: NodeJS.Signals): void => {
-    if (finished || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      // the group is already gone
-    }
+    if (!finished) shell.signal(sig);
   };
 
-  channel.on('error', () => undefined);
-  child.stdin.on('error', () => undefined); // EPIPE when the command ignores its stdin
-  child.stdout.pipe(channel, { end: false });
-  child.stderr.pipe(channel.stderr, { end: false });
-  channel.pipe(child.stdin);
-
-  const done = new Promise<void>((resolveDone) => {
-    const finish = (exit: () => void): void => {
-      if (finished) return;
-      finished = true;
-      try {
-        exit();
-        channel.end();
-      } catch {
-        // the channel closed under us
-      }
-      resolveDone();
-    };
-    child.on('error', (err) =>
-      finish(() => {
-        channel.stderr.write(`sh: ${err.message}\n`);
-        channel.exit(127);
-      }),
-    );
-    child.on('close', (code, sig) =>
-      finish(() => {
-        if (sig === null) return channel.exit(code ?? 0);
-        const name = sig.replace(/^SIG/, '');
-        if (SSH_SIGNALS.has(name)) return channel.exit(name, false, '');
-        channel.exit(128 + (osConstants.signals[sig] ?? 0));
-      }),
-    );
-    channel.on('close', () => {
-      if (finished) return;
-      // NOTE: like sshd, a client that goes away hangs up its command; KILL follows for the stubborn.
-      signal('SIGHUP');
-      signal('SIGTERM');
-      setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
-    });
+  const done = shell.exited.then((exit) => {
+    finished = true;
+    try {
+      reportExit(channel, exit);
+      channel.end();
+    } catch {
+      // the channel closed under us
+    }
+  });
+  channel.on('close', () => {
+    if (finished) return;
+    // NOTE: like sshd, a client that goes away hangs up its command; KILL follows for the stubborn.
+    shell.discardOutput();
+    signal('SIGHUP');
+    signal('SIGTERM');
+    setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
   });
 
   return { signal, done };
+}
+
+function reportExit(channel: ServerChannel, exit: ShellExit): void {
+  if (exit.kind === 'error') {
+    channel.stderr.write(`sh: ${exit.message}\n`);
+    channel.exit(127);
+  } else if (exit.signal === null) {
+    channel.exit(exit.code ?? 0);
+  } else {
+    const name = exit.signal.replace(/^SIG/, '');
+    if (SSH_SIGNALS.has(name)) channel.exit(name, false, '');
+    else channel.exit(128 + (osConstants.signals[exit.signal] ?? 0));
+  }
 }
