@@ -53,8 +53,8 @@ export function dryRunTables(real: DirectorTables, emit: Emit): DirectorTables {
     commandLine: (command) => real.commandLine(command),
     read: (signal, options) => simulated(real.read(signal, options)),
     // A destination the run changed has no connections in the simulation.
-    async readConnections(signal) {
-      const result = await real.readConnections(signal);
+    async readConnections(signal, options) {
+      const result = await real.readConnections(signal, options);
       if (!result.ok) return result;
       const quiet = (director: string, g: ConnGroup) => overrides.some((o) => o.slot.director === director && sameEndpoint(g.destination, o.slot.dest));
       return { ok: true, groups: new Map([...result.groups].map(([director, groups]) => [director, groups.filter((g) => !quiet(director, g))])) };

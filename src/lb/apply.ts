@@ -98,7 +98,8 @@ async function sendFrom(
   if (steps.length === 0) return { sent: 0, failures: [], failed: [], unsent };
   // NOTE: every intent is journaled before any command is sent: a crash in between loses nothing.
   for (const s of steps) ctx.emit({ type: 'director-action', stage: 'intent', ...s.record });
-  const outcomes = await ctx.tables.apply(steps, ctx.signal);
+  // A quiesce: the drain wait counts next, from the same exec.
+  const outcomes = await ctx.tables.apply(steps, ctx.signal, { thenCount: targets.every((t) => t.weight === 0) });
   const failures: string[] = [];
   const failedNow: string[] = [];
   steps.forEach((s, i) => {

@@ -45,11 +45,15 @@ export function createConnectionCounter(input: { source: 'director' | 'server'; 
     async count(server, saved, signal) {
       if (input.source === 'server') {
         // Templates are only on the directors: read them too, for the progress display.
-        const [own, read] = await Promise.all([countOnServer(server, saved, input.commandTimeoutMs, signal), input.tables.readConnections(signal)]);
+        const [own, read] = await Promise.all([
+          countOnServer(server, saved, input.commandTimeoutMs, signal),
+          input.tables.readConnections(signal, { recent: true }),
+        ]);
         if (!own.ok) return own;
         return { ok: true, count: own.count, persist: read.ok ? countFromGroups(read.groups, saved).persist : 0 };
       }
-      const read = await input.tables.readConnections(signal);
+      // The quiesce's own exec read the table after its change: the first count needs no exec.
+      const read = await input.tables.readConnections(signal, { recent: true });
       if (!read.ok) return { ok: false, error: `${server.name}: ${read.error}` };
       return { ok: true, ...countFromGroups(read.groups, saved) };
     },

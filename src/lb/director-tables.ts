@@ -68,7 +68,9 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
   let busy = false;
   let lastReadStart = Number.NEGATIVE_INFINITY;
   let pacing = false;
-  let changes: { command: IpvsCommand; settle: Settle<CommandOutcome> }[] = [];
+  let changes: { command: IpvsCommand; thenCount: boolean; settle: Settle<CommandOutcome> }[] = [];
+  /** The connections read by the exec of our last change, after it (none when it read none). */
+  let latestConns: { startedAt: number; groups: ConnGroup[] } | undefined;
   /** The last table read: every exec with changes reads the tables after them, so it is never older than our last change. */
   let latest: IpvsTable | undefined;
   let tableWaiters: Settle<ReadResult<IpvsTable>>[] = [];
@@ -114,6 +116,7 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
     connWaiters = [];
     // Changes always come back with the tables that confirm them.
     const wantTables = batch.length > 0 || tables.length > 0;
+    const wantConns = conns.length > 0 || batch.some((c) => c.thenCount);
     const persistent = wantTables && options.persistentConn();
     const steps: ScriptStep[] = [
       ...batch.map((c, i) => ({ id: `c${i}`, argv: argvOf(c.command) })),
@@ -125,10 +128,13 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
         : []),
       ...(persistent ? [{ id: 'P', argv: argvOf(listCommand({ mode: 'persistent-conn' })) }] : []),
       ...(wantTables && tunnels === 'yes' ? [{ id: 'U', argv: argvOf(tunInfoListCommand()) }] : []),
-      ...(conns.length > 0 ? [{ id: 'C', argv: argvOf(connListCommand()), reduceConnections: true }] : []),
+      ...(wantConns ? [{ id: 'C', argv: argvOf(connListCommand()), reduceConnections: true }] : []),
     ];
+    const startedAt = clock.now().getTime();
     // NOTE: only a read paces the next one: the first count after a quiesce starts at once.
-    if (batch.length === 0) lastReadStart = clock.now().getTime();
+    if (batch.length === 0) lastReadStart = startedAt;
+    // A change makes every earlier connection read stale (C runs after this exec's changes).
+    if (batch.length > 0) latestConns = undefined;
     const { result, outputs } = await exec(steps, batch.length > 0);
     const unlisted = outputs.get('U');
     if (unlisted && unlisted.exitCode !== 0) tunnels = 'unsupported';
@@ -163,7 +169,7 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
       }
       for (const w of tables) w.resolve(read);
     }
-    if (conns.length > 0) {
+    if (wantConns) {
       const step = outputs.get('C');
       let read: ReadResult<ConnGroup[]>;
       if (step?.exitCode !== 0) read = { ok: false, error: `could not read the connection table on director ${director.name}: ${whyNot(result, step)}` };
@@ -174,6 +180,9 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
           read = { ok: false, error: `director ${director.name}: ${(error as Error).message}` };
         }
       }
+      // NOTE: only a count read after our own change is kept: one read before an outside change
+      // (keepalived quiescing a server whose health file went away) must never end its drain.
+      if (read.ok && batch.length > 0) latestConns = { startedAt, groups: read.value };
       for (const w of conns) w.resolve(read);
     }
     busy = false;
@@ -211,15 +220,18 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
     });
 
   return {
-    change: (command: IpvsCommand): Promise<CommandOutcome> =>
+    change: (command: IpvsCommand, thenCount: boolean): Promise<CommandOutcome> =>
       new Promise((resolve) => {
-        changes.push({ command, settle: { resolve } });
+        changes.push({ command, thenCount, settle: { resolve } });
         kick();
       }),
     table: (signal: AbortSignal, recent = false): Promise<ReadResult<IpvsTable>> =>
       recent && latest !== undefined ? Promise.resolve({ ok: true, value: latest }) : wait(tableWaiters, signal),
     latest: () => latest,
-    connections: (signal: AbortSignal) => wait(connWaiters, signal),
+    connections: (signal: AbortSignal, recent = false): Promise<ReadResult<ConnGroup[]>> =>
+      recent && latestConns && clock.now().getTime() - latestConns.startedAt < options.minReadIntervalMs
+        ? Promise.resolve({ ok: true, value: latestConns.groups })
+        : wait(connWaiters, signal),
   };
 }
 
@@ -241,19 +253,21 @@ export function createDirectorTables(options: DirectorTablesOptions): DirectorTa
     directors: directors.map((d) => d.name),
     commandLine: ({ command }) => buildCommandLine({ argv: command.argv, mutates: command.mutates, sudo: options.sudo }),
     read: (signal, options) => read(signal, options?.recent ?? false),
-    async readConnections(signal): Promise<ConnectionsRead> {
+    async readConnections(signal, options): Promise<ConnectionsRead> {
       const results = await Promise.all(
-        directors.map(async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).connections(signal)] as const),
+        directors.map(
+          async (d) => [d.name, await (worker(d.name) as ReturnType<typeof directorWorker>).connections(signal, options?.recent ?? false)] as const,
+        ),
       );
       const failed = results.find(([, r]) => !r.ok);
       if (failed && !failed[1].ok) return { ok: false, error: failed[1].error };
       return { ok: true, groups: new Map(results.map(([name, r]) => [name, (r as { value: ConnGroup[] }).value])) };
     },
-    async apply(commands: readonly DirectorCommand[]) {
+    async apply(commands: readonly DirectorCommand[], _signal, options) {
       return Promise.all(
         commands.map(
           (c) =>
-            worker(c.director)?.change(c.command) ??
+            worker(c.director)?.change(c.command, options?.thenCount ?? false) ??
             Promise.resolve<CommandOutcome>({ ok: false, command: c.command.argv.join(' '), detail: `no director named ${c.director}` }),
         ),
       );

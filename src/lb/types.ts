@@ -82,10 +82,18 @@ export interface DirectorTables {
    * with the table that confirms it), with no round trip when there is one.
    */
   read(signal: AbortSignal, options?: { recent?: boolean }): Promise<TablesRead>;
-  /** Every director's connection table reduced to counts; the drain wait polls this. */
-  readConnections(signal: AbortSignal): Promise<ConnectionsRead>;
-  /** Runs the commands (in order per director); one outcome per command, in the order given. */
-  apply(commands: readonly DirectorCommand[], signal: AbortSignal): Promise<CommandOutcome[]>;
+  /**
+   * Every director's connection table reduced to counts; the drain wait polls this. `recent`: the
+   * count read by the exec of this run's last change on that director (`thenCount`), after the
+   * change, will do while it is younger than the read interval.
+   */
+  readConnections(signal: AbortSignal, options?: { recent?: boolean }): Promise<ConnectionsRead>;
+  /**
+   * Runs the commands (in order per director); one outcome per command, in the order given.
+   * `thenCount`: read the connection table in the same exec, after them (a quiesce: the drain
+   * wait's first count then needs no round trip of its own).
+   */
+  apply(commands: readonly DirectorCommand[], signal: AbortSignal, options?: { thenCount?: boolean }): Promise<CommandOutcome[]>;
   /** Reads until every director shows each target for `server`, or `timeoutMs` passes. */
   confirm(server: PoolServer, targets: readonly SlotTarget[], options: { timeoutMs: number; signal: AbortSignal }): Promise<ConfirmResult>;
 }

@@ -141,6 +141,38 @@ describe("the directors' reader and writer", () => {
     expect(fc.clock.now().getTime() - quiescedAt).toBe(0);
   });
 
+  it('reads the connections in the quiesce exec: the first count needs no exec; a later one, or one after another change, reads again', async () => {
+    const fc = createFakeCluster({ clock: fakeClock(), servers: SERVERS, sudo: true });
+    const ctx = anLbContext(fc, { minReadIntervalMs: 100 });
+    const [web1, web2] = await Promise.all(['web1', 'web2'].map(async (name) => ({ server: anLbServer(fc, name), saved: await savedSlots(fc, name) })));
+    if (!web1 || !web2) throw new Error('no servers');
+    const to = (w: typeof web1, weight: number) => w.saved.map((slot): SlotTarget => ({ slot, weight }));
+    expect((await setAndConfirm(web1.server, to(web1, 0), ctx, 'weight 0')).ok).toBe(true);
+    const afterQuiesce = fc.roundTrips('lvs1');
+    // Read after the change, in the same exec: web1's two connections (its first step) are there.
+    expect(await ctx.connections.count(web1.server, web1.saved, ctx.signal)).toEqual({ ok: true, count: 2, persist: 0 });
+    expect(fc.roundTrips('lvs1')).toBe(afterQuiesce);
+    // A change without a count (web2's weight) makes that count stale at once: read again.
+    expect((await setAndConfirm(web2.server, to(web2, 50), ctx, 'weight 50')).ok).toBe(true);
+    const afterEdit = fc.roundTrips('lvs1');
+    expect(await ctx.connections.count(web1.server, web1.saved, ctx.signal)).toEqual({ ok: true, count: 2, persist: 0 });
+    expect(fc.roundTrips('lvs1')).toBe(afterEdit + 1);
+    // A connection step (1 s) later, older than the read interval: read again; web1 has drained.
+    fc.clock.advance(1000);
+    expect(await ctx.connections.count(web1.server, web1.saved, ctx.signal)).toEqual({ ok: true, count: 0, persist: 0 });
+    expect(fc.roundTrips('lvs1')).toBe(afterEdit + 2);
+  });
+
+  it('never reuses a count that no change of ours came before (keepalived may quiesce a server after it)', async () => {
+    const fc = createFakeCluster({ clock: fakeClock(), servers: SERVERS, sudo: true });
+    const ctx = anLbContext(fc, { minReadIntervalMs: 100 });
+    const web1 = { server: anLbServer(fc, 'web1'), saved: await savedSlots(fc, 'web1') };
+    await ctx.connections.count(web1.server, web1.saved, ctx.signal);
+    const before = fc.roundTrips('lvs1');
+    await ctx.connections.count(web1.server, web1.saved, ctx.signal);
+    expect(fc.roundTrips('lvs1')).toBe(before + 1);
+  });
+
   it('paces reads: however many servers poll, a director is read at most once per interval', async () => {
     const fc = createFakeCluster({ clock: fakeClock(), servers: SERVERS, sudo: true });
     const ctx = anLbContext(fc, { minReadIntervalMs: 100 });
