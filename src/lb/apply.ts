@@ -57,7 +57,7 @@ interface Sent {
   sent: number;
   /** For people, one per failed command. */
   failures: string[];
-  /** The failed commands (director and argv), so that the same command is not sent twice. */
+  /** The commands that ran and failed (director and argv; '' when the outcome is unknown), never sent twice. */
   failed: string[];
 }
 
@@ -111,7 +111,9 @@ async function sendFrom(
     const detail = outcome ? outcome.detail : 'no outcome was reported';
     ctx.emit({ type: 'director-action', stage: 'failed', ...s.record, detail });
     failures.push(`${s.director}: ${outcome?.command ?? s.command.argv.join(' ')} (${detail})`);
-    failedNow.push(keyOf(s.director, s.command));
+    // A command whose outcome is unknown (a lost connection) may be sent again once a fresh read
+    // shows it did not take effect; one that ran and failed would fail the same way.
+    failedNow.push(outcome && !outcome.ok && outcome.unknown ? '' : keyOf(s.director, s.command));
   });
   return { sent: steps.length, failures, failed: failedNow, unsent };
 }

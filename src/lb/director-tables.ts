@@ -142,7 +142,10 @@ function directorWorker(director: DirectorHandle, options: DirectorTablesOptions
       const step = outputs.get(`c${i}`);
       const line = buildCommandLine({ argv: c.command.argv, mutates: true, sudo });
       if (step?.exitCode === 0) c.settle.resolve({ ok: true, command: line });
-      else c.settle.resolve({ ok: false, command: line, detail: step ? `exit ${step.exitCode}: ${step.output.trim()}` : whyNot(result) });
+      else if (step) c.settle.resolve({ ok: false, command: line, detail: `exit ${step.exitCode}: ${step.output.trim()}` });
+      // NOTE: a lost connection ended the exec with its commands (sshd hangs the session up), so the
+      // tables tell whether this one ran; a timed-out one may still be running: not unknown, failed.
+      else c.settle.resolve({ ok: false, command: line, detail: whyNot(result), ...(result.connectionLost ? { unknown: true as const } : {}) });
     });
     if (wantTables) {
       const listed = ['L', 'T', ...(persistent ? ['P'] : [])].map((id) => [id, outputs.get(id)] as const);

@@ -47,7 +47,8 @@ export interface DirectorCommand {
 }
 
 /** What became of one command: `detail` says why it failed (exit status and stderr, a lost connection). */
-export type CommandOutcome = { ok: true; command: string } | { ok: false; command: string; detail: string };
+/** `unknown`: the connection dropped before the command's outcome came back: it may or may not have run. */
+export type CommandOutcome = { ok: true; command: string } | { ok: false; command: string; detail: string; unknown?: true };
 
 /**
  * What one slot should show: a weight, absent (null), or `out`: weight 0 or absent, whichever

@@ -95,6 +95,31 @@ describe("the directors' reader and writer", () => {
     expect(onLvs1.map((a) => `${a.action} ${a.stage}`)).toEqual(['quiesce done', 'edit failed', 'add done']);
   });
 
+  it('sends a command whose outcome was lost again once a fresh read shows it did not take effect', async () => {
+    const { fc, ctx, batch } = await setup();
+    const web1 = batch[0] as (typeof batch)[number];
+    const target = (weight: number) => web1.saved.map((slot): SlotTarget => ({ slot, weight }));
+    expect((await setAndConfirm(web1.server, target(0), ctx, 'weight 0')).ok).toBe(true);
+    fc.on('lvs1', / -r 10\.0\.1\.11:80 /, 'lost', { times: 1 });
+    expect(await setAndConfirm(web1.server, target(100), ctx, 'the original weight')).toEqual({ ok: true });
+    expect(fc.weight('web1', 'lvs1')).toBe(100);
+    const onLvs1 = fc.events('director-action').filter((a) => a.server === 'web1' && a.director === 'lvs1' && a.stage !== 'intent');
+    expect(onLvs1.map((a) => `${a.action} ${a.stage}`)).toEqual(['quiesce done', 'edit failed', 'edit done']);
+  });
+
+  it('never sends a timed-out command again (it may still be running): the failure stands', async () => {
+    const { fc, ctx, batch } = await setup();
+    const web1 = batch[0] as (typeof batch)[number];
+    const target = (weight: number) => web1.saved.map((slot): SlotTarget => ({ slot, weight }));
+    expect((await setAndConfirm(web1.server, target(0), ctx, 'weight 0')).ok).toBe(true);
+    fc.on('lvs1', / -r 10\.0\.1\.11:80 /, 'timeout', { times: 1 });
+    const restored = await setAndConfirm(web1.server, target(100), ctx, 'the original weight');
+    expect(restored.ok).toBe(false);
+    expect(fc.weight('web1', 'lvs1')).toBe(0);
+    const onLvs1 = fc.events('director-action').filter((a) => a.server === 'web1' && a.director === 'lvs1' && a.stage !== 'intent');
+    expect(onLvs1.map((a) => `${a.action} ${a.stage}`)).toEqual(['quiesce done', 'edit failed']);
+  });
+
   it('does not trust the last read when it shows nothing to do: the tables as they are decide', async () => {
     const { fc, ctx, batch } = await setup();
     const web1 = batch[0] as (typeof batch)[number];
