@@ -88,6 +88,12 @@ describe('pipelines/symlink.yaml in a real shell', () => {
     expect(readFileSync(join(dir, 'app-ctl.log'), 'utf8')).toBe('restart\nrestart\nrestart\n');
   });
 
+  it('fails verify when current points to another release, or nowhere', () => {
+    expect(() => runPhase('verify', 'r2')).toThrow();
+    expect(() => runPhase('verify', 'no-such-release')).toThrow();
+    expect(current()).toBe('releases/r1');
+  });
+
   it('refuses to roll back without a previous release', () => {
     expect(() => runPhase('rollback', 'r2')).toThrow();
     expect(current()).toBe('releases/r1');
@@ -111,5 +117,12 @@ describe('pipelines/symlink.yaml in a real shell', () => {
   it('cleans up on a first release, when there is no previous', () => {
     runPhase('cleanup', 'new');
     expect(releases()).toEqual(['c', 'd', 'e', 'f', 'new', 'old-current', 'stray.tar.gz']);
+  });
+
+  it('removes nothing while there are no more release directories than {{keep}}', () => {
+    rmSync(join(root, 'releases', 'c'), { recursive: true });
+    rmSync(join(root, 'releases', 'd'), { recursive: true });
+    runPhase('cleanup', 'new', 'f');
+    expect(releases()).toEqual(['e', 'f', 'new', 'old-current', 'stray.tar.gz']);
   });
 });
