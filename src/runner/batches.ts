@@ -72,8 +72,8 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
   // NOTE: a released server is back in the pool: its cleanup (old releases removed) need not hold
   // up the next batch. Every cleanup has ended before the run goes on to a rollback or ends.
   const cleanups: Promise<void>[] = [];
-  const release = async (server: RunServer) => {
-    const result = await releaseServer(server, ctx);
+  const release = async (server: RunServer, onDrained: () => void) => {
+    const result = await releaseServer(server, ctx, { onDrained });
     if (result.outcome === 'released') cleanups.push(cleanUpServer(server, ctx));
     return result;
   };
@@ -85,7 +85,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
 async function rollOut(
   options: BatchRunOptions,
   ctx: FlowContext,
-  release: (server: RunServer) => Promise<ServerResult>,
+  release: (server: RunServer, onDrained: () => void) => Promise<ServerResult>,
   cleanedUp: () => Promise<unknown>,
 ): Promise<BatchRunResult> {
   const { plan } = options;
@@ -128,11 +128,21 @@ async function rollOut(
     }
     ctx.emit({ type: 'batch-started', index, servers: batch.servers, purpose: 'release' });
     // NOTE: prepare for the next batch runs while this one is out of the pool, so a server's
-    // time out of the pool is only switch + restart + smoke.
+    // time out of the pool is only switch + restart + smoke. It starts once every server of this
+    // batch is drained (or done): its quiesce, counts and deletes are not slowed by uploads and
+    // unpacking, and from then on the drained servers mostly wait (restart, smoke retries).
     const ahead = options.prepareAhead ?? true;
-    const next = ahead && index + 1 < plan.batches.length ? prepare(serversOf(index + 1), ctx, limit) : Promise.resolve([]);
+    const members = serversOf(index);
+    const drained = allArrived(members.map((s) => s.name));
+    const next = ahead && index + 1 < plan.batches.length ? drained.all.then(() => prepare(serversOf(index + 1), ctx, limit)) : Promise.resolve([]);
     next.catch(() => {});
-    const batchResults = await Promise.all(serversOf(index).map(release));
+    const batchResults = await Promise.all(
+      members.map(async (server) => {
+        const result = await release(server, () => drained.arrive(server.name));
+        drained.arrive(server.name);
+        return result;
+      }),
+    );
     results.push(...batchResults);
     for (const r of batchResults) emitFinished(ctx, r);
     const failed = batchResults.some(isFailure);
@@ -152,6 +162,22 @@ async function rollOut(
     }
   }
   return { outcome: { kind: 'released' }, results };
+}
+
+/** Resolves `all` once every name has arrived (each counted once). */
+function allArrived(names: readonly string[]): { all: Promise<void>; arrive(name: string): void } {
+  const waiting = new Set(names);
+  let done!: () => void;
+  const all = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  if (waiting.size === 0) done();
+  return {
+    all,
+    arrive(name) {
+      if (waiting.delete(name) && waiting.size === 0) done();
+    },
+  };
 }
 
 /** After a failure: with `rollback: all`, roll back every server this release finished. */

@@ -234,22 +234,23 @@ async function takeOutAgain(
 }
 
 /** Releases one server whose prepare phase has already run (its cleanup is cleanUpServer). */
-export async function releaseServer(server: RunServer, ctx: FlowContext): Promise<ServerResult> {
+export async function releaseServer(server: RunServer, ctx: FlowContext, hooks: { onDrained?: () => void } = {}): Promise<ServerResult> {
   const drainedOutcome = await drainServer(server, ctx, 'release', { finishLater: true });
   if (!drainedOutcome.ok) return drainedOutcome.result;
+  hooks.onDrained?.();
   const { drained } = drainedOutcome;
   const fail = async (failedStep: string, error: string) => {
     ctx.emit({ type: 'marked-bad', server: server.name, release: ctx.release });
     return rollBackDrained({ server, drained, bad: ctx.release, to: server.releaseBefore, cause: { failedStep, error } }, ctx);
   };
-  const [deployed, finished] = await Promise.all([
-    switchRelease(server, ctx, { phase: 'deploy', from: server.releaseBefore, to: ctx.release, previous: server.releaseBefore }),
-    drainedOutcome.finishing,
-  ]);
+  // NOTE: the end of the drain (the delete) runs beside the deploy and the smoke checks, which go
+  // to the server's own address; it is done before anything reads or changes the tables again.
+  const deployed = await switchRelease(server, ctx, { phase: 'deploy', from: server.releaseBefore, to: ctx.release, previous: server.releaseBefore });
+  const verified = deployed.ok ? await ctx.runPhase('verify', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never) : undefined;
+  const finished = await drainedOutcome.finishing;
   if (!finished.ok) return fail('drain', finished.error);
   if (!deployed.ok) return fail(`deploy: ${deployed.step}`, deployed.detail);
-  const verified = await ctx.runPhase('verify', server, { release: ctx.release, previous: server.releaseBefore }, ctx.never);
-  if (!verified.ok) return fail(`verify: ${verified.step}`, verified.detail);
+  if (verified && !verified.ok) return fail(`verify: ${verified.step}`, verified.detail);
   // NOTE: a deploy can lose the lo VIP (a network restart): the smoke checks, sent to the server's own address, would not see it.
   const network = (await ctx.hostChecks?.network(server, 'verify', ctx.never)) ?? { ok: true };
   if (!network.ok) return fail('verify: real-server network', network.error);
