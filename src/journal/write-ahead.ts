@@ -3,28 +3,14 @@
 // in groups off the event loop (journal.ts), so 50 servers' intents cost one fsync, not 50, and
 // the event loop never blocks on the disk.
 import { buildCommandLine } from '../transport/command.ts';
-import type { ExecResult, HostSession, RemoteCommand } from '../transport/types.ts';
+import { execNotRun, uploadNotRun } from '../transport/not-run.ts';
+import type { HostSession } from '../transport/types.ts';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The session, with every mutating exec and upload held until `durable()` resolves. */
 export function writeAheadSession(session: HostSession, durable: () => Promise<void>): HostSession {
   const host = session.target.name;
-  // A journal that cannot be synced refuses the change: recover could not know it happened.
-  const refused = (command: RemoteCommand, error: unknown): ExecResult => ({
-    host,
-    command: buildCommandLine(command),
-    ok: false,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    aborted: false,
-    connectionLost: false,
-    stdout: '',
-    stderr: '',
-    durationMs: 0,
-    error: `not run: ${message(error)}`,
-  });
   return {
     target: session.target,
     get connected() {
@@ -35,7 +21,8 @@ export function writeAheadSession(session: HostSession, durable: () => Promise<v
       try {
         await durable();
       } catch (error) {
-        return refused(command, error);
+        // A journal that cannot be synced refuses the change: recover could not know it happened.
+        return execNotRun(host, buildCommandLine(command), `not run: ${message(error)}`);
       }
       return session.exec(command, options);
     },
@@ -43,19 +30,7 @@ export function writeAheadSession(session: HostSession, durable: () => Promise<v
       try {
         await durable();
       } catch (error) {
-        const { localPath, remotePath } = request;
-        return {
-          host,
-          localPath,
-          remotePath,
-          ok: false,
-          bytes: 0,
-          durationMs: 0,
-          timedOut: false,
-          aborted: false,
-          connectionLost: false,
-          error: `not sent: ${message(error)}`,
-        };
+        return uploadNotRun(host, request, `not sent: ${message(error)}`);
       }
       return session.upload(request);
     },

@@ -1,7 +1,8 @@
 // A session that reopens its connection before the next command after a loss. The command that
 // was in flight when the connection dropped is NOT repeated: its result says connectionLost, and
 // the caller checks what happened (re-reading the tables, or rolling back) before going on.
-import type { ExecOptions, ExecResult, ForwardResult, HostSession, RemoteCommand, UploadRequest, UploadResult } from './types.ts';
+import { execNotRun, uploadNotRun } from './not-run.ts';
+import type { ExecOptions, ForwardResult, HostSession, RemoteCommand, UploadRequest, UploadResult } from './types.ts';
 
 export interface ReconnectOptions {
   attempts: number;
@@ -38,20 +39,7 @@ export function reconnectingSession(session: HostSession, options: ReconnectOpti
       return error;
     }
   };
-  const lost = (command: string, error: unknown): ExecResult => ({
-    host: session.target.name,
-    command,
-    ok: false,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    aborted: false,
-    connectionLost: true,
-    stdout: '',
-    stderr: '',
-    durationMs: 0,
-    error: `cannot reconnect to ${session.target.name}: ${error instanceof Error ? error.message : String(error)}`,
-  });
+  const why = (error: unknown) => `cannot reconnect to ${session.target.name}: ${error instanceof Error ? error.message : String(error)}`;
   return {
     target: session.target,
     get connected() {
@@ -59,37 +47,20 @@ export function reconnectingSession(session: HostSession, options: ReconnectOpti
     },
     async exec(command: RemoteCommand, execOptions?: ExecOptions) {
       const error = await ensure(execOptions?.signal);
-      if (error) return lost(command.label ?? ('argv' in command ? command.argv.join(' ') : 'script'), error);
+      if (error)
+        return execNotRun(session.target.name, command.label ?? ('argv' in command ? command.argv.join(' ') : 'script'), why(error), { connectionLost: true });
       const result = await session.exec(command, execOptions);
       // A command that could not start because the connection was going away is a lost one.
       return !result.ok && result.exitCode === null && !result.timedOut && !result.aborted && !session.connected ? { ...result, connectionLost: true } : result;
     },
     async upload(request: UploadRequest): Promise<UploadResult> {
       const error = await ensure(request.signal);
-      if (error) {
-        return {
-          host: session.target.name,
-          localPath: request.localPath,
-          remotePath: request.remotePath,
-          ok: false,
-          bytes: 0,
-          durationMs: 0,
-          timedOut: false,
-          aborted: false,
-          connectionLost: true,
-          error: String(error),
-        };
-      }
+      if (error) return uploadNotRun(session.target.name, request, String(error), { connectionLost: true });
       return session.upload(request);
     },
     async forward(host: string, port: number, forwardOptions?: ExecOptions): Promise<ForwardResult> {
       const error = await ensure(forwardOptions?.signal);
-      if (error)
-        return {
-          ok: false,
-          connectionLost: true,
-          error: `cannot reconnect to ${session.target.name}: ${error instanceof Error ? error.message : String(error)}`,
-        };
+      if (error) return { ok: false, connectionLost: true, error: why(error) };
       return session.forward(host, port, forwardOptions);
     },
     reconnect: (o) => session.reconnect(o),
