@@ -44,6 +44,21 @@ export function engineOptionsOf(
 
 const NEVER = new AbortController().signal;
 
+/**
+ * What every session of a run goes through: in a dry run, the decorator that reports changes
+ * instead of making them; otherwise the journal's write-ahead (a change waits for the disk).
+ */
+export function sessionWrapper(input: {
+  dryRun: boolean;
+  journal: Pick<JournalSink, 'durable'> | undefined;
+  reportCommand: (host: string, command: string) => void;
+}): (session: HostSession) => HostSession {
+  const { journal, reportCommand } = input;
+  if (input.dryRun)
+    return (s) => dryRunSession(s, { report: (r) => reportCommand(r.host, r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`) });
+  return journal ? (s) => writeAheadSession(s, journal.durable) : (s) => s;
+}
+
 export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn: (deps: ContextDeps) => Promise<T>): Promise<T> {
   const dryRun = Boolean(options.dryRun);
   let closeSessions: (() => Promise<void>) | undefined;
@@ -70,13 +85,7 @@ export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn
   const openWrapped = async (signal: AbortSignal) => {
     const reportCommand = (host: string, command: string) =>
       emit({ type: 'command', host, command, mutates: true, dryRun: true, at: options.clock.now().toISOString(), runId: 'dry-run' });
-    const result = await openClusterSessions(cluster, options.env, signal, (s) =>
-      dryRun
-        ? dryRunSession(s, { report: (r) => reportCommand(r.host, r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`) })
-        : journal
-          ? writeAheadSession(s, journal.durable)
-          : s,
-    );
+    const result = await openClusterSessions(cluster, options.env, signal, sessionWrapper({ dryRun, journal, reportCommand }));
     closeSessions = result.close;
     return result.sessions;
   };
