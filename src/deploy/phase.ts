@@ -170,7 +170,13 @@ function describeError(error: unknown): string {
 
 /** Builds the PhaseRunner the flow uses. */
 export function createPhaseRunner(deps: PhaseDeps) {
-  return async (phase: Phase, server: RunServer, release: { release: string; previous: string | null }, signal: AbortSignal): Promise<PhaseResult> => {
+  return async (
+    phase: Phase,
+    server: RunServer,
+    release: { release: string; previous: string | null },
+    signal: AbortSignal,
+    watch: { onStepDone?(step: number): void } = {},
+  ): Promise<PhaseResult> => {
     const steps: Step[] = deps.pipeline.phases[phase];
     const vars = pipelineTemplateVars({
       cluster: deps.cluster,
@@ -209,6 +215,7 @@ export function createPhaseRunner(deps: PhaseDeps) {
         detail: outcome.detail,
       });
       if (!outcome.ok) return { ok: false, step: `${step.name} (${step.source})`, detail: outcome.detail };
+      watch.onStepDone?.(index);
     }
     return { ok: true };
   };

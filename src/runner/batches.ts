@@ -72,8 +72,13 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
   // NOTE: a released server is back in the pool: its cleanup (old releases removed) need not hold
   // up the next batch. Every cleanup has ended before the run goes on to a rollback or ends.
   const cleanups: Promise<void>[] = [];
-  const release = async (server: RunServer, onDrained: () => void) => {
-    const result = await releaseServer(server, ctx, { onDrained });
+  const release = async (server: RunServer, waiting: () => void) => {
+    // The drained server waits from its first deploy step on (the app's restart, smoke retries).
+    const watched: FlowContext = {
+      ...ctx,
+      runPhase: (phase, s, vars, signal) => ctx.runPhase(phase, s, vars, signal, phase === 'deploy' ? { onStepDone: waiting } : {}),
+    };
+    const result = await releaseServer(server, watched);
     if (result.outcome === 'released') cleanups.push(cleanUpServer(server, ctx));
     return result;
   };
@@ -85,7 +90,7 @@ export async function runBatches(options: BatchRunOptions, ctx: FlowContext): Pr
 async function rollOut(
   options: BatchRunOptions,
   ctx: FlowContext,
-  release: (server: RunServer, onDrained: () => void) => Promise<ServerResult>,
+  release: (server: RunServer, waiting: () => void) => Promise<ServerResult>,
   cleanedUp: () => Promise<unknown>,
 ): Promise<BatchRunResult> {
   const { plan } = options;
@@ -129,17 +134,17 @@ async function rollOut(
     ctx.emit({ type: 'batch-started', index, servers: batch.servers, purpose: 'release' });
     // NOTE: prepare for the next batch runs while this one is out of the pool, so a server's
     // time out of the pool is only switch + restart + smoke. It starts once every server of this
-    // batch is drained (or done): its quiesce, counts and deletes are not slowed by uploads and
-    // unpacking, and from then on the drained servers mostly wait (restart, smoke retries).
+    // batch is waiting (its first deploy step done: the app restarting) or done, so uploads and
+    // unpacking slow neither the quiesce, the counts, the deletes nor the switch.
     const ahead = options.prepareAhead ?? true;
     const members = serversOf(index);
-    const drained = allArrived(members.map((s) => s.name));
-    const next = ahead && index + 1 < plan.batches.length ? drained.all.then(() => prepare(serversOf(index + 1), ctx, limit)) : Promise.resolve([]);
+    const waiting = allArrived(members.map((s) => s.name));
+    const next = ahead && index + 1 < plan.batches.length ? waiting.all.then(() => prepare(serversOf(index + 1), ctx, limit)) : Promise.resolve([]);
     next.catch(() => {});
     const batchResults = await Promise.all(
       members.map(async (server) => {
-        const result = await release(server, () => drained.arrive(server.name));
-        drained.arrive(server.name);
+        const result = await release(server, () => waiting.arrive(server.name));
+        waiting.arrive(server.name);
         return result;
       }),
     );

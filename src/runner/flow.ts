@@ -234,10 +234,9 @@ async function takeOutAgain(
 }
 
 /** Releases one server whose prepare phase has already run (its cleanup is cleanUpServer). */
-export async function releaseServer(server: RunServer, ctx: FlowContext, hooks: { onDrained?: () => void } = {}): Promise<ServerResult> {
+export async function releaseServer(server: RunServer, ctx: FlowContext): Promise<ServerResult> {
   const drainedOutcome = await drainServer(server, ctx, 'release', { finishLater: true });
   if (!drainedOutcome.ok) return drainedOutcome.result;
-  hooks.onDrained?.();
   const { drained } = drainedOutcome;
   const fail = async (failedStep: string, error: string) => {
     ctx.emit({ type: 'marked-bad', server: server.name, release: ctx.release });

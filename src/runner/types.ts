@@ -19,7 +19,14 @@ export interface RunServer extends LbServer {
 export type PhaseResult = { ok: true } | { ok: false; step: string; detail: string };
 
 /** Runs one pipeline phase on one server, with the release/previous it should act on. */
-export type PhaseRunner = (phase: Phase, server: RunServer, release: { release: string; previous: string | null }, signal: AbortSignal) => Promise<PhaseResult>;
+/** `onStepDone`: called after each step that succeeded (the caller's view of where the server is). */
+export type PhaseRunner = (
+  phase: Phase,
+  server: RunServer,
+  release: { release: string; previous: string | null },
+  signal: AbortSignal,
+  watch?: { onStepDone?(step: number): void },
+) => Promise<PhaseResult>;
 
 /** Everything one server's way through a batch needs. */
 export interface FlowContext {
