@@ -124,8 +124,11 @@ async function drainServer(
   const out: Drained = { saved, startedAt, drainMs: wait.durationMs };
   const finishing = guarded(() => ctx.driver.finishDrain(server, saved, ctx.lb));
   // NOTE: with the connections gone, the delete need not hold up the deploy: they run side by side
-  // (the caller awaits `finishing` before anything reads or changes the tables again).
-  if (options.finishLater) return { ok: true, drained: out, finishing };
+  // (the caller awaits `finishing` before anything reads or changes the tables again). Unless a
+  // persistence template still points at the server: its client's next connection would reach a
+  // weight-0 server (expire_quiescent_template=0, LVS.md §4.3) while the app restarts; the delete
+  // invalidates the template, so it comes first then.
+  if (options.finishLater && counting.last().persist === 0) return { ok: true, drained: out, finishing };
   const finished = await finishing;
   if (!finished.ok) return putBack('drain', finished.error);
   return { ok: true, drained: out, finishing };

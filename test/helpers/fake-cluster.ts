@@ -31,6 +31,8 @@ export interface FakeServerSpec {
   release?: string | null;
   /** ActiveConn on the first director, step by step from the moment the server leaves the pool. */
   connections?: readonly number[];
+  /** Persistence templates pointing at it on the first director (a persistent client's), for good. */
+  templates?: number;
   healthFile?: string;
 }
 
@@ -145,15 +147,26 @@ export function createFakeCluster(spec: FakeClusterSpec) {
         services.flatMap((key) =>
           key.kind === 'fwmark'
             ? []
-            : Array.from({ length: countOf(s.spec.name) }, (_, i) => ({
-                protocol: 'TCP',
-                expires: 900,
-                state: 'ESTABLISHED',
-                client: { family: 'inet' as const, address: '198.51.100.7', port: 40000 + i },
-                virtual: { family: key.family, address: key.address, port: key.port },
-                destination: destOf(s.spec, key) as Endpoint,
-                template: false,
-              })),
+            : [
+                ...Array.from({ length: countOf(s.spec.name) }, (_, i) => ({
+                  protocol: 'TCP',
+                  expires: 900,
+                  state: 'ESTABLISHED',
+                  client: { family: 'inet' as const, address: '198.51.100.7', port: 40000 + i },
+                  virtual: { family: key.family, address: key.address, port: key.port },
+                  destination: destOf(s.spec, key) as Endpoint,
+                  template: false,
+                })),
+                ...Array.from({ length: s.spec.templates ?? 0 }, (_, i) => ({
+                  protocol: 'TCP',
+                  expires: 300,
+                  state: 'NONE',
+                  client: { family: 'inet' as const, address: `198.51.100.${100 + i}`, port: 0 },
+                  virtual: { family: key.family, address: key.address, port: key.port },
+                  destination: destOf(s.spec, key) as Endpoint,
+                  template: true,
+                })),
+              ],
         ),
       );
     },

@@ -78,6 +78,17 @@ describe('releaseServer', () => {
     ]);
   });
 
+  it('deletes before the deploy when a persistence template still points at the server (its client would reach it while it restarts)', async () => {
+    const fc = cluster({ templates: 1 });
+    const h = await aHarness(fc);
+    const result = await releaseServer(h.server('web1'), h.flow);
+    expect(result).toMatchObject({ outcome: 'released' });
+    const deletes = fc.ipvsWrites().filter((w) => w.argv[1] === '-d');
+    expect(deletes).toHaveLength(2);
+    const firstDeployStep = fc.events('step-started').find((e) => e.server === 'web1' && e.phase === 'deploy');
+    expect(firstDeployStep && deletes.every((d) => d.seq < firstDeployStep.seq)).toBe(true);
+  });
+
   it('puts the server back untouched when the drain times out and onTimeout is fail', async () => {
     const fc = cluster({ connections: [5] });
     const h = await aHarness(fc, { pipeline: aPipeline({ drain: { timeoutMs: 10_000 } }) });
