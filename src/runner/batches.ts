@@ -1,6 +1,7 @@
 // The rolling part: batches from the plan, servers of a batch in parallel, prepare running one
-// batch ahead and cleanup one batch behind (both in the pool), windows checked before every batch, and the failure policy (stop; with
-// `rollback: all`, roll finished servers back in batches with the same drain discipline).
+// batch ahead and cleanup one batch behind (both in the pool), windows checked before every
+// batch, and the failure policy (stop; with `rollback: all`, roll finished servers back in
+// batches with the same drain discipline).
 import type { Plan } from '../plan/types.ts';
 import { createLimiter, type Limiter } from '../transport/limit.ts';
 import { cleanUpServer, emitFinished, releaseServer } from './flow.ts';

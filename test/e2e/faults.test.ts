@@ -24,6 +24,7 @@ import {
   saveListings,
   startCheckedLab,
   type E2eLab,
+  waitUntil,
 } from './harness.ts';
 
 const SERVERS = 4;
@@ -315,6 +316,10 @@ const CELLS: Cell[] = [
     why: 'web1 drops its SSH connection while the restart runs: the outcome is unknown, so web1 fails and is rolled back after reconnecting (never repeating the lost command blindly); web2 too',
     during: async (e, run) => {
       await run.waitForLine(/ web1 deploy #1 started/);
+      // The restart's exec is running in the lab once web1's app is down (the step waits for the
+      // journal on the disk before it sends the command: a drop before that is only a reconnect).
+      const app = e.lab.servers.find((s) => s.name === 'web1')?.app;
+      await waitUntil('web1 restarting', () => app?.status().running === false, 30_000, 1);
       expect(sshHost(e, 'web1').dropConnections()).toBeGreaterThan(0);
     },
     check: (_e, o) => {
