@@ -1,5 +1,6 @@
 // Changing destinations on every director: compute each command from the tables (the last read,
-// or as they are now when that will not do; a repeat is harmless), journal intent and outcome, then confirm by reading every table back.
+// or as they are now when that will not do; a repeat is harmless), journal intent and outcome,
+// then confirm by reading every table back.
 import { formatEndpoint } from '../ipvs/address.ts';
 import { addDestCommand, deleteDestCommand, editDestCommand, type IpvsCommand } from '../ipvs/commands.ts';
 import type { Destination, IpvsTable } from '../ipvs/model.ts';

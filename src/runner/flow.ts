@@ -1,6 +1,6 @@
 // One server's way through a batch: drain on every director → wait for zero connections →
-// deploy → verify → restore (then cleanup, beside the next batch); on failure, roll back to the recorded release, verify,
-// and restore, or stay out and be named. Outcomes are values; only bugs throw, and even a bug
+// deploy → verify → restore (then cleanup, beside the next batch); on failure, roll back to the
+// recorded release, verify, and restore, or stay out and be named. Outcomes are values; only bugs throw, and even a bug
 // in a drain step puts the server back rather than leave it out of the pool. DR/TUN servers are
 // checked too (ctx.hostChecks): their network after verify, the VIP path after the restore.
 import { isReleaseError } from '../core/errors.ts';
