@@ -6,6 +6,7 @@
 
 export { release, plan, defaultReleaseId, type ReleaseOptions, type ReleaseResult } from './api/release.ts';
 export { rollback, recover, type RollbackOptions } from './api/rollback.ts';
+export { promote, resume, abort, type ContinueOptions } from './api/continue.ts';
 export { validate, type ValidateDocument, type ValidateResult } from './api/validate.ts';
 export { status, type StatusDocument, type StatusServer } from './api/status.ts';
 export { doctor, type DoctorDocument } from './api/doctor.ts';

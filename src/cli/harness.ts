@@ -3,6 +3,8 @@
 // file. The engine's own wiring (journal, sessions, dry-run seams) is the API's (src/api/engine.ts).
 import { resolve } from 'node:path';
 import { withEngine } from '../api/engine.ts';
+import type { RunOptions } from '../api/options.ts';
+import type { RunApiResult } from '../api/result.ts';
 import type { Cluster } from '../config/types.ts';
 import { systemClock } from '../core/clock.ts';
 import { EXIT } from '../core/errors.ts';
@@ -95,4 +97,28 @@ export async function withHarness(io: CliIo, cluster: Cluster, options: HarnessO
       (deps) => fn({ deps, reporter, io }),
     ),
   );
+}
+
+/**
+ * Runs a run-kind API call (rollback, recover, promote, resume, abort) with the CLI's output
+ * around it; an error it returns is thrown for the CLI entry to report.
+ */
+export async function runApiCall(
+  io: CliIo,
+  options: { config?: string; breakLock?: boolean; json?: boolean; report?: string },
+  call: (hooks: RunOptions) => Promise<RunApiResult>,
+): Promise<number> {
+  return withReporter(io, { json: options.json, report: options.report }, async ({ reporter, stop }) => {
+    const result = await call({
+      config: options.config,
+      cwd: io.cwd,
+      env: io.env,
+      breakLock: options.breakLock,
+      onEvent: reporter.emit,
+      onLog: (line) => writeLine(io.stderr, line),
+      signal: stop,
+    });
+    if (result.error) throw result.error;
+    return result.exitCode;
+  });
 }

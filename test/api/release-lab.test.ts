@@ -2,7 +2,7 @@
 // callback instead of stdout, the result with exit status, outcome and report, and nothing
 // written to the process's stdout. Then the API's status and history read the result back.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { history, plan, release, status, type ReleaseEvent } from '../../src/index.ts';
+import { abort, history, plan, promote, release, status, type ReleaseEvent } from '../../src/index.ts';
 import { currentReleases, startE2eLab, type E2eLab } from '../e2e/harness.ts';
 
 let e: E2eLab;
@@ -63,4 +63,27 @@ it('release(), plan(), status() and history() on the lab', async () => {
   } finally {
     stdout.mockRestore();
   }
+});
+
+it('a canary paused by release(), continued by promote(), and the next one undone by abort()', async () => {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const common = { config: e.config, cwd: e.dir, env };
+  const v3 = await e.artifact('v3');
+  const paused = await release({ ...common, artifact: v3, releaseId: 'r3', batch: '2', canary: 1, trigger: 'manual' });
+  expect(paused).toMatchObject({ exitCode: 0, outcome: 'paused', error: null });
+  expect(await currentReleases(e)).toEqual({ web1: 'r3', web2: 'r2', web3: 'r2' });
+  const events: ReleaseEvent[] = [];
+  const promoted = await promote({ ...common, onEvent: (event) => events.push(event) });
+  expect(promoted).toMatchObject({ exitCode: 0, outcome: 'released', error: null });
+  expect(events[0]).toMatchObject({ type: 'run-started', command: 'promote' });
+  expect(await currentReleases(e)).toEqual({ web1: 'r3', web2: 'r3', web3: 'r3' });
+  // Nothing to abort is a value too: a USAGE error, nothing changed.
+  expect((await abort(common)).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('Nothing to abort') });
+
+  const v4 = await e.artifact('v4');
+  expect(await release({ ...common, artifact: v4, releaseId: 'r4', batch: '1', canary: 1, trigger: 'manual' })).toMatchObject({ outcome: 'paused' });
+  const aborted = await abort(common);
+  expect(aborted).toMatchObject({ exitCode: 0, outcome: 'rolled-back', error: null });
+  expect(await currentReleases(e)).toEqual({ web1: 'r3', web2: 'r3', web3: 'r3' });
+  expect((await promote(common)).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('Nothing to promote') });
 });
