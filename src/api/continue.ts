@@ -4,20 +4,18 @@
 // another job paused. The state is read before the lock and checked again once it is held.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Cluster, Pipeline } from '../config/types.ts';
+import type { Pipeline } from '../config/types.ts';
 import { ReleaseError } from '../core/errors.ts';
 import { digestArtifact, uploadsArtifact } from '../deploy/artifact.ts';
-import type { ReleaseEvent } from '../events/types.ts';
 import { continuationOf, describePause, isSamePause, type Continuation } from '../journal/continuation.ts';
-import { serializeState } from '../journal/replay.ts';
 import { parseBatchSpec } from '../plan/batch-spec.ts';
-import type { ContextDeps } from '../runner/context.ts';
-import { loadJournalState, type LoadedJournal } from '../runner/journal-state.ts';
+import type { LoadedJournal } from '../runner/journal-state.ts';
 import { runRollback, type RollbackWish } from '../runner/rollback.ts';
 import { runRelease } from '../runner/run.ts';
 import { loadConfig } from './config.ts';
 import { edgesOf } from './edges.ts';
 import { engineOptionsOf, withEngine } from './engine.ts';
+import { adoptionOf, emitSaying, lastRunIn, loadLastRun } from './last-run.ts';
 import type { RunOptions } from './options.ts';
 import { checkReleaseRequest } from './release.ts';
 import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
@@ -28,45 +26,6 @@ export interface ContinueOptions extends RunOptions {
   artifact?: string;
   /** Continue inside a peak window or freeze; recorded with the run. */
   forceWindowReason?: string;
-}
-
-type Adopted = { from: string; state: unknown };
-
-/** The last run as this machine's journal or the directors' copy says (the newer), read over the run's own sessions. */
-async function loadLastRun(cluster: Cluster, deps: ContextDeps): Promise<LoadedJournal> {
-  const sessions = await deps.openSessions(deps.stop);
-  const directors = cluster.directors.flatMap((d) => {
-    const session = sessions.get(d.name);
-    return session ? [{ name: d.name, session }] : [];
-  });
-  return loadJournalState({ cluster, directors, events: deps.journalEvents, signal: deps.stop });
-}
-
-/** "the journal's last run", or "the last run in the journal's copy on lvs1". */
-function lastRunIn(loaded: LoadedJournal): string {
-  return loaded.from === 'local' ? "the journal's last run" : `the last run in the journal's copy on ${loaded.from}`;
-}
-
-/** A run read from another machine's copy is recorded in this run's run-started, and said once. */
-function adoptionOf(loaded: LoadedJournal): Adopted | undefined {
-  return loaded.from === 'local' ? undefined : { from: loaded.from, state: serializeState(loaded.state) };
-}
-
-/** deps.emit, with the JOURNAL_FROM_DIRECTOR warning right after run-started when the state came from a copy. */
-function emitSaying(deps: ContextDeps, adopted: Adopted | undefined, what: string): (event: ReleaseEvent) => void {
-  return (event) => {
-    deps.emit(event);
-    if (event.type === 'run-started' && adopted) {
-      deps.emit({
-        type: 'warning',
-        code: 'JOURNAL_FROM_DIRECTOR',
-        director: adopted.from,
-        message: `this machine's journal is older or empty: continuing ${what} from the copy on ${adopted.from}`,
-        at: event.at,
-        runId: event.runId,
-      });
-    }
-  };
 }
 
 const WHAT_CONTINUES = {
@@ -193,7 +152,7 @@ async function continueRun(options: ContinueOptions, command: 'promote' | 'resum
             },
             {
               ...deps,
-              emit: emitSaying(deps, adopted, `run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`),
+              emit: emitSaying(deps, adopted, `continuing run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`),
               expectJournal: stillPaused(command, continuation, reasons),
               // A resumed canary batch pauses again: the prompt belongs to `release --canary`.
               confirmCanary: async () => false,
@@ -251,7 +210,7 @@ export async function abort(options: RunOptions = {}): Promise<RunApiResult> {
               emit: emitSaying(
                 deps,
                 adopted,
-                `the canary of run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`,
+                `continuing the canary of run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`,
               ),
               expectJournal: stillPaused('abort', continuation, ['canary']),
             },

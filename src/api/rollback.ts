@@ -1,15 +1,16 @@
 // `rollback()` and `recover()`: undo runs, with the same drain discipline as a release.
-// Rollback goes to `to`, or each server back to what it ran before the journal's last release;
+// Rollback goes to `to`, or each server back to what it ran before the last release (this
+// machine's journal, or the directors' copy when newer: a job on another runner);
 // recover brings every server the journal touched to one release, in the pool, verified first.
 import { ReleaseError } from '../core/errors.ts';
-import { journalPath, readJournal } from '../journal/journal.ts';
-import { replay, type RunJournalState } from '../journal/replay.ts';
+import type { RunJournalState } from '../journal/replay.ts';
 import { resolveLimit } from '../plan/limit.ts';
 import { runRecover } from '../runner/recover.ts';
 import { runRollback, type RollbackWish } from '../runner/rollback.ts';
 import { loadConfig } from './config.ts';
 import { edgesOf } from './edges.ts';
 import { engineOptionsOf, withEngine } from './engine.ts';
+import { adoptionOf, emitSaying, loadLastRun } from './last-run.ts';
 import type { RunOptions } from './options.ts';
 import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
 
@@ -33,35 +34,45 @@ export async function rollback(options: RollbackOptions = {}): Promise<RunApiRes
     recorder,
     async () => {
       const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
-      const state = replay(readJournal(journalPath(cluster.journalDir, cluster.name)));
       const batchSize = Number(options.batch ?? '1');
       if (!Number.isInteger(batchSize) || batchSize < 1) {
         throw new ReleaseError('USAGE', `--batch "${options.batch}" must be a whole number of servers`, { hint: 'e.g. release rollback --batch 2' });
       }
-      const to = options.to;
-      if (!to && !state.release) {
-        throw new ReleaseError('USAGE', 'No release is recorded in the journal, so there is nothing to roll back to.', {
-          hint: 'Name the release: `release rollback --to ID`.',
-        });
-      }
-      if (to && state.badReleases.includes(to)) {
-        throw new ReleaseError('USAGE', `Release ${to} was marked bad by an earlier run; refusing to roll back to it.`, {
-          hint: 'Pick another release with --to.',
-        });
-      }
       const limit = options.limit ? new Set(resolveLimit(options.limit, cluster.realServers)) : undefined;
-      const before = releasesBefore(state);
+      const to = options.to;
       const result = await withEngine(
         cluster,
         engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
-        (deps) =>
-          runRollback(
+        async (deps) => {
+          // The last release as this machine's journal or the directors' copy says (a rollback job
+          // on another CI runner than the release's has an empty journal).
+          const loaded = await loadLastRun(cluster, deps);
+          const { state } = loaded;
+          if (!to && !state.release) {
+            throw new ReleaseError(
+              'USAGE',
+              "No release is recorded in this machine's journal or in its copy on the directors, so there is nothing to roll back to.",
+              {
+                hint: 'Name the release: `release rollback --to ID`.',
+              },
+            );
+          }
+          if (to && state.badReleases.includes(to)) {
+            throw new ReleaseError('USAGE', `Release ${to} was marked bad by an earlier run; refusing to roll back to it.`, {
+              hint: 'Pick another release with --to.',
+            });
+          }
+          const before = releasesBefore(state);
+          const adopted = adoptionOf(loaded);
+          const release = to ? `rollback-to-${to}` : (state.release as string);
+          return runRollback(
             {
               cluster,
               pipeline,
               command: 'rollback',
-              release: to ? `rollback-to-${to}` : (state.release as string),
+              release,
               batchSize,
+              adopted,
               targets: (servers, preflight) =>
                 [...servers.keys()]
                   .filter((server) => !limit || limit.has(server))
@@ -71,8 +82,9 @@ export async function rollback(options: RollbackOptions = {}): Promise<RunApiRes
                     return previous && preflight.releases.get(server) === state.release ? [{ server, to: previous }] : [];
                   }),
             },
-            deps,
-          ),
+            { ...deps, emit: emitSaying(deps, adopted, `rolling back release ${state.release ?? to} as recorded`) },
+          );
+        },
       );
       return recorder.ended(result.exitCode);
     },

@@ -2,8 +2,8 @@
 // callback instead of stdout, the result with exit status, outcome and report, and nothing
 // written to the process's stdout. Then the API's status and history read the result back.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { abort, history, plan, promote, release, status, type ReleaseEvent } from '../../src/index.ts';
-import { currentReleases, startE2eLab, type E2eLab } from '../e2e/harness.ts';
+import { abort, history, plan, promote, release, rollback, status, type ReleaseEvent } from '../../src/index.ts';
+import { currentReleases, startE2eLab, writeClusterVariant, type E2eLab } from '../e2e/harness.ts';
 
 let e: E2eLab;
 beforeAll(async () => {
@@ -86,4 +86,22 @@ it('a canary paused by release(), continued by promote(), and the next one undon
   expect(aborted).toMatchObject({ exitCode: 0, outcome: 'rolled-back', error: null });
   expect(await currentReleases(e)).toEqual({ web1: 'r3', web2: 'r3', web3: 'r3' });
   expect((await promote(common)).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('Nothing to promote') });
+});
+
+it('rollback() on another runner (an empty journal) undoes the last release from the copy on the directors', async () => {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const v5 = await e.artifact('v5');
+  expect(await release({ config: e.config, cwd: e.dir, env, artifact: v5, releaseId: 'r5', batch: '2', trigger: 'manual' })).toMatchObject({
+    outcome: 'released',
+  });
+  expect(await currentReleases(e)).toEqual({ web1: 'r5', web2: 'r5', web3: 'r5' });
+  const runnerB = await writeClusterVariant(e, 'runner-b.yaml', { journal: { dir: './journal-b' } });
+  const events: ReleaseEvent[] = [];
+  const undone = await rollback({ config: runnerB, cwd: e.dir, env, batch: 2, onEvent: (event) => events.push(event) });
+  expect(undone).toMatchObject({ exitCode: 0, outcome: 'rolled-back', error: null });
+  expect(await currentReleases(e)).toEqual({ web1: 'r3', web2: 'r3', web3: 'r3' });
+  expect(events.find((event) => event.type === 'warning')).toMatchObject({
+    code: 'JOURNAL_FROM_DIRECTOR',
+    message: expect.stringContaining('rolling back release r5 as recorded from the copy on'),
+  });
 });
