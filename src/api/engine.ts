@@ -52,11 +52,13 @@ export function sessionWrapper(input: {
   dryRun: boolean;
   journal: Pick<JournalSink, 'durable'> | undefined;
   reportCommand: (host: string, command: string) => void;
+  /** The journal could not be synced (said once by the caller). */
+  onNotDurable: (error: unknown) => void;
 }): (session: HostSession) => HostSession {
   const { journal, reportCommand } = input;
   if (input.dryRun)
     return (s) => dryRunSession(s, { report: (r) => reportCommand(r.host, r.kind === 'exec' ? r.commandLine : `sftp put ${r.localPath} ${r.remotePath}`) });
-  return journal ? (s) => writeAheadSession(s, journal.durable) : (s) => s;
+  return journal ? (s) => writeAheadSession(s, journal.durable, input.onNotDurable) : (s) => s;
 }
 
 export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn: (deps: ContextDeps) => Promise<T>): Promise<T> {
@@ -77,7 +79,10 @@ export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn
   for (const bad of journal?.invalid.slice(0, 5) ?? []) {
     options.onLog?.(`warning: ${path}:${bad.line} is not a journal event (${bad.problem}); it was skipped.`);
   }
+  // The run the engine's own events belong to (the journal-sync warning).
+  let runId = 'before-run-started';
   const emit = (event: ReleaseEvent) => {
+    if (event.type === 'run-started') runId = event.runId;
     const marked = dryRun ? event : markRunMode(event, false);
     journal?.record(marked);
     options.onEvent?.(redactDeep(marked, options.redact));
@@ -85,7 +90,14 @@ export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn
   const openWrapped = async (signal: AbortSignal) => {
     const reportCommand = (host: string, command: string) =>
       emit({ type: 'command', host, command, mutates: true, dryRun: true, at: options.clock.now().toISOString(), runId: 'dry-run' });
-    const result = await openClusterSessions(cluster, options.env, signal, sessionWrapper({ dryRun, journal, reportCommand }));
+    let notDurableSaid = false;
+    const onNotDurable = (error: unknown) => {
+      if (notDurableSaid) return;
+      notDurableSaid = true;
+      const message = `${error instanceof Error ? error.message : String(error)}; the run goes on (every line is written, a crash of this process loses nothing), but a crash of this machine may lose the journal's last lines: the directors' copy remains`;
+      emit({ type: 'warning', code: 'JOURNAL_NOT_SYNCED', message, at: options.clock.now().toISOString(), runId });
+    };
+    const result = await openClusterSessions(cluster, options.env, signal, sessionWrapper({ dryRun, journal, reportCommand, onNotDurable }));
     closeSessions = result.close;
     return result.sessions;
   };

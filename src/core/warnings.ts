@@ -9,7 +9,9 @@ export const WARNING_CODES = {
   LOCK_HELD: 'the cluster lock is held by another run (plan/dry run only: a real run would be refused)',
   LOCK_BROKEN: 'a stale cluster lock was broken, as asked with --break-lock',
   LOCK_TAKEN_OVER: 'recover took over a lock whose holder ran on this host and is gone',
-  JOURNAL_FROM_DIRECTOR: "recover started from the journal's copy on a director",
+  JOURNAL_FROM_DIRECTOR: "the run started from the journal's copy on a director (this machine's journal was older or empty)",
+  JOURNAL_NOT_SYNCED:
+    "the local journal could not be synced to the disk (fsync failed): the run went on; a crash of this machine may lose its last lines (the directors' copy remains)",
   PEAK_WINDOW: 'a peak window opened: the run stops before the next batch',
   CLEANUP_FAILED: 'the cleanup phase failed on a server that is released and back in the pool',
   ROLLBACK_NO_ROOM: 'servers stuck out of the pool leave no room in the batch budget to roll others back',

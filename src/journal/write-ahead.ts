@@ -2,15 +2,16 @@
 // every event recorded before it is on the disk. The journal writes each line at once and syncs
 // in groups off the event loop (journal.ts), so 50 servers' intents cost one fsync, not 50, and
 // the event loop never blocks on the disk.
-import { buildCommandLine } from '../transport/command.ts';
-import { execNotRun, uploadNotRun } from '../transport/not-run.ts';
 import type { HostSession } from '../transport/types.ts';
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** The session, with every mutating exec and upload held until `durable()` resolves. */
-export function writeAheadSession(session: HostSession, durable: () => Promise<void>): HostSession {
-  const host = session.target.name;
+/**
+ * The session, with every mutating exec and upload held until `durable()` settles. A journal the
+ * disk refuses to sync is said (`onNotDurable`) and the change goes on: its lines are written
+ * (a crash of this process loses nothing), and refusing would leave drained servers out of the
+ * pool, their restores refused too.
+ */
+export function writeAheadSession(session: HostSession, durable: () => Promise<void>, onNotDurable: (error: unknown) => void): HostSession {
+  const synced = () => durable().catch(onNotDurable);
   return {
     target: session.target,
     get connected() {
@@ -18,23 +19,14 @@ export function writeAheadSession(session: HostSession, durable: () => Promise<v
     },
     async exec(command, options) {
       if (command.mutates === false) return session.exec(command, options);
-      try {
-        await durable();
-      } catch (error) {
-        // A journal that cannot be synced refuses the change: recover could not know it happened.
-        return execNotRun(host, buildCommandLine(command), `not run: ${message(error)}`);
-      }
+      await synced();
       return session.exec(command, options);
     },
     async upload(request) {
-      try {
-        await durable();
-      } catch (error) {
-        return uploadNotRun(host, request, `not sent: ${message(error)}`);
-      }
+      await synced();
       return session.upload(request);
     },
-    forward: (host_, port, options) => session.forward(host_, port, options),
+    forward: (host, port, options) => session.forward(host, port, options),
     reconnect: (options) => session.reconnect(options),
     close: () => session.close(),
   };

@@ -14,7 +14,9 @@ describe('the sessions of a run', () => {
       synced = resolve;
     });
     const inner = createFakeSession({ fallback: {} });
-    const session = sessionWrapper({ dryRun: false, journal: { durable: () => durable }, reportCommand: () => undefined })(inner);
+    const session = sessionWrapper({ dryRun: false, journal: { durable: () => durable }, reportCommand: () => undefined, onNotDurable: () => undefined })(
+      inner,
+    );
     const running = session.exec(change);
     await nextTurn();
     expect(inner.calls).toHaveLength(0);
@@ -26,7 +28,12 @@ describe('the sessions of a run', () => {
   it('in a dry run, report a change and never send it', async () => {
     const reported: string[] = [];
     const inner = createFakeSession({ fallback: {} });
-    const session = sessionWrapper({ dryRun: true, journal: undefined, reportCommand: (host, command) => reported.push(`${host}: ${command}`) })(inner);
+    const session = sessionWrapper({
+      dryRun: true,
+      journal: undefined,
+      reportCommand: (host, command) => reported.push(`${host}: ${command}`),
+      onNotDurable: () => undefined,
+    })(inner);
     expect((await session.exec(change)).dryRun).toBe(true);
     expect(inner.calls).toHaveLength(0);
     expect(reported).toEqual([`${inner.target.name}: ipvsadm -e -t 10.0.0.100:80 -r 10.0.1.11:80 -m -w 0`]);
