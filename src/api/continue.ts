@@ -12,13 +12,11 @@ import { parseBatchSpec } from '../plan/batch-spec.ts';
 import type { LoadedJournal } from '../runner/journal-state.ts';
 import { runRollback, type RollbackWish } from '../runner/rollback.ts';
 import { runRelease } from '../runner/run.ts';
-import { loadConfig } from './config.ts';
-import { edgesOf } from './edges.ts';
-import { engineOptionsOf, withEngine } from './engine.ts';
+import { engineCall } from './engine.ts';
 import { adoptionOf, emitSaying, lastRunIn, loadLastRun } from './last-run.ts';
 import type { RunOptions } from './options.ts';
 import { checkReleaseRequest } from './release.ts';
-import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
+import type { RunApiResult } from './result.ts';
 import { resolveTrigger } from './windows.ts';
 
 export interface ContinueOptions extends RunOptions {
@@ -109,61 +107,53 @@ async function artifactFor(
 
 /** Continues a paused run of the last release with its plan and batches, from the batch it stopped before. */
 async function continueRun(options: ContinueOptions, command: 'promote' | 'resume', reasons: readonly string[]): Promise<RunApiResult> {
-  const edges = edgesOf(options);
-  const recorder = createRunRecorder(edges.redact, options.onEvent);
-  return settleRun(
-    recorder,
-    async () => {
-      checkReleaseRequest({ forceWindowReason: options.forceWindowReason });
-      if (options.artifact && !existsSync(resolve(edges.cwd, options.artifact))) {
-        throw new ReleaseError('USAGE', `--artifact ${resolve(edges.cwd, options.artifact)}: no such file.`, {
-          hint: 'Download or build the artifact first, or fix the path.',
-        });
-      }
-      const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
-      const result = await withEngine(
-        cluster,
-        engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
-        async (deps) => {
-          const loaded = await loadLastRun(cluster, deps);
-          const continuation = continuationOf(loaded.state, reasons);
-          if (!continuation) throw nothingTo(command, loaded);
-          if (!continuation.plan) throw new ReleaseError('INTERNAL', `the journal has no plan for run ${continuation.runId}`);
-          const artifact = await artifactFor(edges.cwd, options.artifact, pipeline, continuation, command);
-          const adopted = adoptionOf(loaded);
-          return runRelease(
-            {
-              cluster,
-              pipeline,
-              batch: parseBatchSpec(continuation.batch),
-              artifact,
-              release: continuation.release,
-              trigger: resolveTrigger(continuation.trigger, edges.env),
-              forceWindowReason: options.forceWindowReason,
-              resume: {
-                command,
-                continues: continuation.runId,
-                plan: continuation.plan,
-                fromBatch: continuation.paused.nextBatch,
-                releasesBefore: continuation.releasesBefore,
-                released: continuation.released,
-                adopted,
-              },
+  return engineCall(options, async (edges, load) => {
+    checkReleaseRequest({ forceWindowReason: options.forceWindowReason });
+    if (options.artifact && !existsSync(resolve(edges.cwd, options.artifact))) {
+      throw new ReleaseError('USAGE', `--artifact ${resolve(edges.cwd, options.artifact)}: no such file.`, {
+        hint: 'Download or build the artifact first, or fix the path.',
+      });
+    }
+    const { cluster, pipeline } = await load();
+    return {
+      cluster,
+      run: async (deps) => {
+        const loaded = await loadLastRun(cluster, deps);
+        const continuation = continuationOf(loaded.state, reasons);
+        if (!continuation) throw nothingTo(command, loaded);
+        if (!continuation.plan) throw new ReleaseError('INTERNAL', `the journal has no plan for run ${continuation.runId}`);
+        const artifact = await artifactFor(edges.cwd, options.artifact, pipeline, continuation, command);
+        const adopted = adoptionOf(loaded);
+        return runRelease(
+          {
+            cluster,
+            pipeline,
+            batch: parseBatchSpec(continuation.batch),
+            artifact,
+            release: continuation.release,
+            trigger: resolveTrigger(continuation.trigger, edges.env),
+            forceWindowReason: options.forceWindowReason,
+            resume: {
+              command,
+              continues: continuation.runId,
+              plan: continuation.plan,
+              fromBatch: continuation.paused.nextBatch,
+              releasesBefore: continuation.releasesBefore,
+              released: continuation.released,
+              adopted,
             },
-            {
-              ...deps,
-              emit: emitSaying(deps, adopted, `continuing run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`),
-              expectJournal: stillPaused(command, continuation, reasons),
-              // A resumed canary batch pauses again: the prompt belongs to `release --canary`.
-              confirmCanary: async () => false,
-            },
-          );
-        },
-      );
-      return recorder.ended(result.exitCode);
-    },
-    () => ({}),
-  );
+          },
+          {
+            ...deps,
+            emit: emitSaying(deps, adopted, `continuing run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`),
+            expectJournal: stillPaused(command, continuation, reasons),
+            // A resumed canary batch pauses again: the prompt belongs to `release --canary`.
+            confirmCanary: async () => false,
+          },
+        );
+      },
+    };
+  });
 }
 
 /** `release promote`: releases the rest of a canary paused for promote/abort. */
@@ -173,52 +163,44 @@ export const resume = (options: ContinueOptions = {}) => continueRun(options, 'r
 
 /** `release abort`: rolls the paused canary (every server this release finished) back to what it ran before. */
 export async function abort(options: RunOptions = {}): Promise<RunApiResult> {
-  const edges = edgesOf(options);
-  const recorder = createRunRecorder(edges.redact, options.onEvent);
-  return settleRun(
-    recorder,
-    async () => {
-      const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
-      const result = await withEngine(
-        cluster,
-        engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
-        async (deps) => {
-          const loaded = await loadLastRun(cluster, deps);
-          const continuation = continuationOf(loaded.state, ['canary']);
-          if (!continuation) throw nothingTo('abort', loaded);
-          const adopted = adoptionOf(loaded);
-          const before = continuation.releasesBefore;
-          return runRollback(
-            {
-              cluster,
-              pipeline,
-              command: 'abort',
-              release: continuation.release,
-              continues: continuation.runId,
-              markBad: continuation.release,
-              releasesBefore: before,
-              batchSize: continuation.plan?.batches[0]?.budget ?? 1,
+  return engineCall(options, async (_edges, load) => {
+    const { cluster, pipeline } = await load();
+    return {
+      cluster,
+      run: async (deps) => {
+        const loaded = await loadLastRun(cluster, deps);
+        const continuation = continuationOf(loaded.state, ['canary']);
+        if (!continuation) throw nothingTo('abort', loaded);
+        const adopted = adoptionOf(loaded);
+        const before = continuation.releasesBefore;
+        return runRollback(
+          {
+            cluster,
+            pipeline,
+            command: 'abort',
+            release: continuation.release,
+            continues: continuation.runId,
+            markBad: continuation.release,
+            releasesBefore: before,
+            batchSize: continuation.plan?.batches[0]?.budget ?? 1,
+            adopted,
+            targets: () =>
+              continuation.released.flatMap((server): RollbackWish[] => {
+                const to = before.get(server);
+                return to ? [{ server, to }] : [];
+              }),
+          },
+          {
+            ...deps,
+            emit: emitSaying(
+              deps,
               adopted,
-              targets: () =>
-                continuation.released.flatMap((server): RollbackWish[] => {
-                  const to = before.get(server);
-                  return to ? [{ server, to }] : [];
-                }),
-            },
-            {
-              ...deps,
-              emit: emitSaying(
-                deps,
-                adopted,
-                `continuing the canary of run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`,
-              ),
-              expectJournal: stillPaused('abort', continuation, ['canary']),
-            },
-          );
-        },
-      );
-      return recorder.ended(result.exitCode);
-    },
-    () => ({}),
-  );
+              `continuing the canary of run ${continuation.runId} (release ${continuation.release}, ${describePause(continuation.paused)})`,
+            ),
+            expectJournal: stillPaused('abort', continuation, ['canary']),
+          },
+        );
+      },
+    };
+  });
 }

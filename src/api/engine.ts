@@ -5,6 +5,10 @@
 // and report file around this (src/cli/harness.ts).
 import { hostname } from 'node:os';
 import { ciJobOf, ciJobUrlOf } from './ci-job.ts';
+import { loadConfig } from './config.ts';
+import { edgesOf, type Edges } from './edges.ts';
+import type { LoadedConfig, RunOptions } from './options.ts';
+import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
 import { openClusterSessions } from './sessions.ts';
 import type { Cluster } from '../config/types.ts';
 import type { Clock } from '../core/clock.ts';
@@ -119,4 +123,26 @@ export async function withEngine<T>(cluster: Cluster, options: EngineOptions, fn
     journal?.close();
     await closeSessions?.();
   }
+}
+
+/**
+ * What every undo and continuation of the API shares (rollback, recover, promote, resume, abort):
+ * `setup` checks the options and loads the config (`load`) in its own order, then names the
+ * cluster and the run; the run goes on the engine, and any error becomes the result's, never a throw.
+ */
+export function engineCall(
+  options: RunOptions,
+  setup: (edges: Edges, load: () => Promise<LoadedConfig>) => Promise<{ cluster: Cluster; run: (deps: ContextDeps) => Promise<{ exitCode: number }> }>,
+): Promise<RunApiResult> {
+  const edges = edgesOf(options);
+  const recorder = createRunRecorder(edges.redact, options.onEvent);
+  return settleRun(
+    recorder,
+    async () => {
+      const { cluster, run } = await setup(edges, () => loadConfig({ ...options, ...edges, onLog: edges.log }));
+      const result = await withEngine(cluster, engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }), run);
+      return recorder.ended(result.exitCode);
+    },
+    () => ({}),
+  );
 }

@@ -7,12 +7,10 @@ import type { RunJournalState } from '../journal/replay.ts';
 import { resolveLimit } from '../plan/limit.ts';
 import { runRecover } from '../runner/recover.ts';
 import { runRollback, type RollbackWish } from '../runner/rollback.ts';
-import { loadConfig } from './config.ts';
-import { edgesOf } from './edges.ts';
-import { engineOptionsOf, withEngine } from './engine.ts';
+import { engineCall } from './engine.ts';
 import { adoptionOf, emitSaying, loadLastRun } from './last-run.ts';
 import type { RunOptions } from './options.ts';
-import { createRunRecorder, settleRun, type RunApiResult } from './result.ts';
+import type { RunApiResult } from './result.ts';
 
 export interface RollbackOptions extends RunOptions {
   /** The release to go back to (default: what each server ran before the journal's last release). */
@@ -28,85 +26,66 @@ function releasesBefore(state: RunJournalState): Map<string, string | null> {
 }
 
 export async function rollback(options: RollbackOptions = {}): Promise<RunApiResult> {
-  const edges = edgesOf(options);
-  const recorder = createRunRecorder(edges.redact, options.onEvent);
-  return settleRun(
-    recorder,
-    async () => {
-      const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
-      const batchSize = Number(options.batch ?? '1');
-      if (!Number.isInteger(batchSize) || batchSize < 1) {
-        throw new ReleaseError('USAGE', `--batch "${options.batch}" must be a whole number of servers`, { hint: 'e.g. release rollback --batch 2' });
-      }
-      const limit = options.limit ? new Set(resolveLimit(options.limit, cluster.realServers)) : undefined;
-      const to = options.to;
-      const result = await withEngine(
-        cluster,
-        engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
-        async (deps) => {
-          // The last release as this machine's journal or the directors' copy says (a rollback job
-          // on another CI runner than the release's has an empty journal).
-          const loaded = await loadLastRun(cluster, deps);
-          const { state } = loaded;
-          if (!to && !state.release) {
-            throw new ReleaseError(
-              'USAGE',
-              "No release is recorded in this machine's journal or in its copy on the directors, so there is nothing to roll back to.",
-              {
-                hint: 'Name the release: `release rollback --to ID`.',
-              },
-            );
-          }
-          if (to && state.badReleases.includes(to)) {
-            throw new ReleaseError('USAGE', `Release ${to} was marked bad by an earlier run; refusing to roll back to it.`, {
-              hint: 'Pick another release with --to.',
-            });
-          }
-          const before = releasesBefore(state);
-          const adopted = adoptionOf(loaded);
-          const release = to ? `rollback-to-${to}` : (state.release as string);
-          return runRollback(
+  return engineCall(options, async (_edges, load) => {
+    const { cluster, pipeline } = await load();
+    const batchSize = Number(options.batch ?? '1');
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ReleaseError('USAGE', `--batch "${options.batch}" must be a whole number of servers`, { hint: 'e.g. release rollback --batch 2' });
+    }
+    const limit = options.limit ? new Set(resolveLimit(options.limit, cluster.realServers)) : undefined;
+    const to = options.to;
+    return {
+      cluster,
+      run: async (deps) => {
+        // The last release as this machine's journal or the directors' copy says (a rollback job
+        // on another CI runner than the release's has an empty journal).
+        const loaded = await loadLastRun(cluster, deps);
+        const { state } = loaded;
+        if (!to && !state.release) {
+          throw new ReleaseError(
+            'USAGE',
+            "No release is recorded in this machine's journal or in its copy on the directors, so there is nothing to roll back to.",
             {
-              cluster,
-              pipeline,
-              command: 'rollback',
-              release,
-              batchSize,
-              adopted,
-              targets: (servers, preflight) =>
-                [...servers.keys()]
-                  .filter((server) => !limit || limit.has(server))
-                  .flatMap((server): RollbackWish[] => {
-                    if (to) return [{ server, to }];
-                    const previous = before.get(server);
-                    return previous && preflight.releases.get(server) === state.release ? [{ server, to: previous }] : [];
-                  }),
+              hint: 'Name the release: `release rollback --to ID`.',
             },
-            { ...deps, emit: emitSaying(deps, adopted, `rolling back release ${state.release ?? to} as recorded`) },
           );
-        },
-      );
-      return recorder.ended(result.exitCode);
-    },
-    () => ({}),
-  );
+        }
+        if (to && state.badReleases.includes(to)) {
+          throw new ReleaseError('USAGE', `Release ${to} was marked bad by an earlier run; refusing to roll back to it.`, {
+            hint: 'Pick another release with --to.',
+          });
+        }
+        const before = releasesBefore(state);
+        const adopted = adoptionOf(loaded);
+        const release = to ? `rollback-to-${to}` : (state.release as string);
+        return runRollback(
+          {
+            cluster,
+            pipeline,
+            command: 'rollback',
+            release,
+            batchSize,
+            adopted,
+            targets: (servers, preflight) =>
+              [...servers.keys()]
+                .filter((server) => !limit || limit.has(server))
+                .flatMap((server): RollbackWish[] => {
+                  if (to) return [{ server, to }];
+                  const previous = before.get(server);
+                  return previous && preflight.releases.get(server) === state.release ? [{ server, to: previous }] : [];
+                }),
+          },
+          { ...deps, emit: emitSaying(deps, adopted, `rolling back release ${state.release ?? to} as recorded`) },
+        );
+      },
+    };
+  });
 }
 
 /** After a crash: every server the journal (or the directors' copy of it) touched ends on one release, in the pool. */
 export async function recover(options: RunOptions = {}): Promise<RunApiResult> {
-  const edges = edgesOf(options);
-  const recorder = createRunRecorder(edges.redact, options.onEvent);
-  return settleRun(
-    recorder,
-    async () => {
-      const { cluster, pipeline } = await loadConfig({ ...options, ...edges, onLog: edges.log });
-      const result = await withEngine(
-        cluster,
-        engineOptionsOf(edges, { breakLock: options.breakLock, onEvent: recorder.emit, signal: options.signal }),
-        (deps) => runRecover({ cluster, pipeline }, deps),
-      );
-      return recorder.ended(result.exitCode);
-    },
-    () => ({}),
-  );
+  return engineCall(options, async (_edges, load) => {
+    const { cluster, pipeline } = await load();
+    return { cluster, run: (deps) => runRecover({ cluster, pipeline }, deps) };
+  });
 }
